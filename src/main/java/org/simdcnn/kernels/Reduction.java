@@ -1,0 +1,4 @@
+package org.simdcnn.kernels;
+
+/** PyTorch's loss reductions. */
+public enum Reduction { NONE, MEAN, SUM }

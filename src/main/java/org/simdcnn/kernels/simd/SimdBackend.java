@@ -1,0 +1,94 @@
+package org.simdcnn.kernels.simd;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.simdcnn.kernels.Activations;
+import org.simdcnn.kernels.Backend;
+import org.simdcnn.kernels.BatchNorm;
+import org.simdcnn.kernels.Conv;
+import org.simdcnn.kernels.Gemm;
+import org.simdcnn.kernels.Linear;
+import org.simdcnn.kernels.Losses;
+import org.simdcnn.kernels.Pooling;
+import org.simdcnn.kernels.Softmax;
+import org.simdcnn.kernels.scalar.ScalarBackend;
+
+/**
+ * The Vector API backend. This package is the only one that imports {@code jdk.incubator.vector}; the provider
+ * loads this class reflectively, so the scalar path never links an incubator class. Families without a fast
+ * version yet are served by the scalar reference.
+ */
+public final class SimdBackend implements Backend {
+    /** The species every kernel in this package uses, resolved once. */
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+
+    private final Backend ref = ScalarBackend.INSTANCE;
+
+    /**
+     * Creates the backend.
+     *
+     * @throws UnsupportedOperationException when the preferred vector is narrower than 128 bits (the JIT would
+     *     not use SIMD instructions for it)
+     */
+    public SimdBackend() {
+        if (F.vectorBitSize() < 128) {
+            throw new UnsupportedOperationException("the preferred float vector on this CPU is only "
+                    + F.vectorBitSize() + " bits wide (at least 128 are needed)");
+        }
+    }
+
+    @Override
+    public String name() {
+        return "simd";
+    }
+
+    @Override
+    public int vectorBits() {
+        return F.vectorBitSize();
+    }
+
+    @Override
+    public int floatLanes() {
+        return F.length();
+    }
+
+    @Override
+    public Gemm gemm() {
+        return ref.gemm();
+    }
+
+    @Override
+    public Conv conv() {
+        return ref.conv();
+    }
+
+    @Override
+    public Linear linear() {
+        return ref.linear();
+    }
+
+    @Override
+    public Activations activations() {
+        return ref.activations();
+    }
+
+    @Override
+    public Pooling pooling() {
+        return ref.pooling();
+    }
+
+    @Override
+    public Softmax softmax() {
+        return ref.softmax();
+    }
+
+    @Override
+    public Losses losses() {
+        return ref.losses();
+    }
+
+    @Override
+    public BatchNorm batchNorm() {
+        return ref.batchNorm();
+    }
+}

@@ -1,0 +1,781 @@
+package org.simdcnn.kernels.simd;
+
+import static org.simdcnn.kernels.simd.SimdGemm.F;
+import static org.simdcnn.kernels.simd.SimdGemm.L;
+import static org.simdcnn.kernels.simd.SimdGemm.MR;
+import static org.simdcnn.kernels.simd.SimdGemm.NR;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import org.simdcnn.SimdCnn;
+import org.simdcnn.geometry.ConvGeometry;
+import org.simdcnn.kernels.BiasMode;
+import org.simdcnn.kernels.Conv;
+import org.simdcnn.kernels.Epilogue;
+import org.simdcnn.kernels.PackedConvWeights;
+import org.simdcnn.parallel.ThreadPool;
+
+/**
+ * Convolution on the packed GEMM of {@link SimdGemm}; the algorithm is chosen per call from the geometry:
+ * <ul>
+ *   <li><b>pointwise</b> (kernel 1, stride 1, no padding): per image and group, {@code W (Cout x Cin)} times the
+ *       NCHW planes {@code X (Cin x HW)} packed straight into B panels, no im2col;</li>
+ *   <li><b>depthwise</b> ({@code groups == Cin}): a direct vectorized kernel over a zero-padded copy of each input
+ *       plane;</li>
+ *   <li><b>general</b> (1d/2d/3d, stride, padding, dilation, groups): im2col written directly in the packed-B
+ *       layout, one tile of output positions at a time (the tile stays in L2), times the packed weights.</li>
+ * </ul>
+ * Bias and epilogue are fused into the GEMM store. Work is split over (image, group, spatial tile) in a partition
+ * that depends only on the geometry, so results are bitwise identical for any thread count. Backward: grad input
+ * is {@code W^T dY} (a transposed-A GEMM) followed by col2im; grad weight is {@code dY col^T} accumulated over the
+ * batch in image order; grad bias is a vectorized sum. The transposed convolution runs the grad-input path of its
+ * adjoint convolution.
+ */
+final class SimdConv implements Conv {
+    static final SimdConv INSTANCE = new SimdConv();
+
+    /** Target size of one packed im2col tile in floats (512 KiB, well inside L2). */
+    private static final int TILE_FLOATS = 128 * 1024;
+
+    private static final ThreadLocal<ConvWorkspace> WS = ThreadLocal.withInitial(ConvWorkspace::new);
+
+    /** Per-thread memory of the conv kernels (distinct from the GEMM's, which a conv task may call). */
+    static final class ConvWorkspace {
+        float[] wPack = new float[0];
+        float[] bTile = new float[0];
+        float[] col = new float[0];
+        float[] plane = new float[0];
+        final ForwardJob forward = new ForwardJob();
+        final DepthwiseJob depthwise = new DepthwiseJob();
+        final BackwardJob backward = new BackwardJob();
+        ConvGeometry adjointOf;
+        ConvGeometry adjoint;
+
+        float[] wPack(int n) {
+            if (wPack.length < n) {
+                wPack = new float[n];
+            }
+            return wPack;
+        }
+
+        float[] bTile(int n) {
+            if (bTile.length < n) {
+                bTile = new float[n];
+            }
+            return bTile;
+        }
+
+        float[] col(int n) {
+            if (col.length < n) {
+                col = new float[n];
+            }
+            return col;
+        }
+
+        float[] plane(int n) {
+            if (plane.length < n) {
+                plane = new float[n];
+            }
+            return plane;
+        }
+    }
+
+    // ---- prepacked weights -------------------------------------------------------------------------------------
+
+    /** The SIMD backend's packed weights: a copy in PyTorch's layout (depthwise) and the GEMM A panels per group. */
+    static final class Packed implements PackedConvWeights {
+        final ConvGeometry geometry;
+        final float[] raw;
+        final float[] panels;
+
+        Packed(ConvGeometry g) {
+            this.geometry = g;
+            this.raw = new float[g.weightSize()];
+            this.panels = new float[packedWeightSize(g)];
+        }
+
+        @Override
+        public ConvGeometry geometry() {
+            return geometry;
+        }
+
+        void fill(float[] w, int wOff) {
+            System.arraycopy(w, wOff, raw, 0, raw.length);
+            packWeights(geometry, w, wOff, panels);
+        }
+
+        @Override
+        public String toString() {
+            return "SimdConv.Packed{" + geometry.name() + "}";
+        }
+    }
+
+    static int packedWeightSize(ConvGeometry g) {
+        int kk = g.inChannelsPerGroup() * g.kernelVolume();
+        return g.groups() * SimdGemm.roundUp(g.outChannelsPerGroup(), MR) * kk;
+    }
+
+    /** Packs the weights of every group as GEMM A panels (group {@code gr} at {@code gr * mPad * K}). */
+    static void packWeights(ConvGeometry g, float[] w, int wOff, float[] dst) {
+        int m = g.outChannelsPerGroup();
+        int kk = g.inChannelsPerGroup() * g.kernelVolume();
+        int mPad = SimdGemm.roundUp(m, MR);
+        int kcu = SimdGemm.kcu(kk);
+        int panels = mPad / MR;
+        for (int gr = 0; gr < g.groups(); gr++) {
+            SimdGemm.packA(false, w, wOff + gr * m * kk, kk, m, kk, kcu, dst, gr * mPad * kk, 0, panels);
+        }
+    }
+
+    @Override
+    public PackedConvWeights pack(ConvGeometry g, float[] w, int wOff) {
+        Packed p = new Packed(g);
+        p.fill(w, wOff);
+        return p;
+    }
+
+    @Override
+    public void repack(PackedConvWeights pw, float[] w, int wOff) {
+        if (!(pw instanceof Packed p)) {
+            throw new IllegalArgumentException("repack: weights were not packed by the SIMD backend: " + pw);
+        }
+        p.fill(w, wOff);
+    }
+
+    @Override
+    public void forward(ConvGeometry g, float[] x, int xOff, PackedConvWeights pw, float[] bias, float[] y,
+            int yOff, Epilogue epilogue) {
+        if (!(pw instanceof Packed p)) {
+            throw new IllegalArgumentException("forward: weights were not packed by the SIMD backend: " + pw);
+        }
+        if (!p.fits(g)) {
+            throw new IllegalArgumentException("forward: weights packed for " + p.geometry.name()
+                    + " do not fit " + g.name());
+        }
+        if (g.isDepthwise()) {
+            depthwise(g, x, xOff, p.raw, 0, bias, y, yOff, epilogue);
+        } else {
+            forwardGemm(g, x, xOff, p.panels, bias, y, yOff, epilogue);
+        }
+    }
+
+    // ---- forward -----------------------------------------------------------------------------------------------
+
+    @Override
+    public void forward(ConvGeometry g, float[] x, int xOff, float[] w, int wOff, float[] bias, float[] y, int yOff,
+            Epilogue epilogue) {
+        if (g.isDepthwise()) {
+            depthwise(g, x, xOff, w, wOff, bias, y, yOff, epilogue);
+            return;
+        }
+        ConvWorkspace ws = WS.get();
+        float[] panels = ws.wPack(packedWeightSize(g));
+        packWeights(g, w, wOff, panels);
+        forwardGemm(g, x, xOff, panels, bias, y, yOff, epilogue);
+    }
+
+    private static void forwardGemm(ConvGeometry g, float[] x, int xOff, float[] panels, float[] bias, float[] y,
+            int yOff, Epilogue epilogue) {
+        ForwardJob job = WS.get().forward;
+        job.set(g, x, xOff, panels, bias, y, yOff, epilogue);
+        try {
+            if (job.tasks == 1) {
+                job.run(0);
+            } else {
+                SimdCnn.pool().run(job.tasks, job);
+            }
+        } finally {
+            job.clear();
+        }
+    }
+
+    /** One forward call: tasks over (image, group, spatial tile). */
+    static final class ForwardJob implements ThreadPool.Task {
+        ConvGeometry g;
+        float[] x;
+        int xOff;
+        float[] panels;
+        float[] bias;
+        float[] y;
+        int yOff;
+        int ek;
+        float ea;
+        float eb;
+        int kk;
+        int m;
+        int mPad;
+        int outSp;
+        int tileCols;
+        int tiles;
+        int tasks;
+        boolean pointwise;
+
+        void set(ConvGeometry g, float[] x, int xOff, float[] panels, float[] bias, float[] y, int yOff,
+                Epilogue e) {
+            this.g = g;
+            this.x = x;
+            this.xOff = xOff;
+            this.panels = panels;
+            this.bias = bias;
+            this.y = y;
+            this.yOff = yOff;
+            this.ek = SimdGemm.epiKind(e);
+            this.ea = e == null ? 0f : e.a();
+            this.eb = e == null ? 0f : e.b();
+            this.kk = g.inChannelsPerGroup() * g.kernelVolume();
+            this.m = g.outChannelsPerGroup();
+            this.mPad = SimdGemm.roundUp(m, MR);
+            this.outSp = g.outSpatial();
+            this.pointwise = g.isPointwise();
+            int maxCols = Math.max(NR, TILE_FLOATS / Math.max(1, kk) / NR * NR);
+            this.tiles = SimdGemm.ceilDiv(outSp, maxCols);
+            this.tileCols = SimdGemm.roundUp(SimdGemm.ceilDiv(outSp, tiles), NR);
+            this.tiles = SimdGemm.ceilDiv(outSp, tileCols);
+            long work = (long) g.batch() * g.outChannels() * outSp * kk;
+            this.tasks = work < SimdGemm.SERIAL_WORK ? 1 : g.batch() * g.groups() * tiles;
+        }
+
+        void clear() {
+            g = null;
+            x = null;
+            panels = null;
+            bias = null;
+            y = null;
+        }
+
+        @Override
+        public void run(int t) {
+            if (tasks == 1) {
+                int all = g.batch() * g.groups() * tiles;
+                for (int i = 0; i < all; i++) {
+                    runTile(i);
+                }
+            } else {
+                runTile(t);
+            }
+        }
+
+        private void runTile(int t) {
+            int tile = t % tiles;
+            int ng = t / tiles;
+            int gr = ng % g.groups();
+            int img = ng / g.groups();
+            int s0 = tile * tileCols;
+            int cols = Math.min(tileCols, outSp - s0);
+            int nPad = SimdGemm.roundUp(cols, NR);
+            int kcu = SimdGemm.kcu(kk);
+            float[] bp = WS.get().bTile(nPad * kk);
+            int cin = g.inChannels();
+            int cinG = g.inChannelsPerGroup();
+            int xImg = xOff + (img * cin + gr * cinG) * g.inSpatial();
+            if (pointwise) {
+                SimdGemm.packB(false, x, xImg + s0, outSp, cols, kk, kcu, bp, 0, nPad / NR);
+            } else {
+                im2colPacked(g, x, xImg, cinG, s0, cols, nPad, kcu, bp);
+            }
+            int cOff = yOff + (img * g.outChannels() + gr * m) * outSp + s0;
+            SimdGemm.macro(panels, gr * mPad * kk, mPad, bp, nPad, m, cols, kk, 0, mPad / MR, 0, nPad / NR, 1f, 0f,
+                    y, cOff, outSp, bias, gr * m, bias == null ? 0 : 1, ek, ea, eb, SimdGemm.workspace().tile);
+        }
+    }
+
+    /**
+     * Writes the im2col columns {@code [s0, s0+cols)} of one image and group (channels starting at {@code xImg})
+     * in the packed-B layout of {@link SimdGemm} (K = cinG * kernelVolume rows, {@code nPad} columns).
+     */
+    static void im2colPacked(ConvGeometry g, float[] x, int xImg, int cinG, int s0, int cols, int nPad, int kcu,
+            float[] dst) {
+        int kvol = g.kernelVolume();
+        int kk = cinG * kvol;
+        int kH = g.kH();
+        int kW = g.kW();
+        int inD = g.inD();
+        int inH = g.inH();
+        int inW = g.inW();
+        int outH = g.outH();
+        int outW = g.outW();
+        int sd = g.stride(0);
+        int sh = g.stride(1);
+        int sw = g.stride(2);
+        int inSp = g.inSpatial();
+        for (int p = 0; p < kk; p++) {
+            int c = p / kvol;
+            int r = p - c * kvol;
+            int kd = r / (kH * kW);
+            int kh = (r / kW) % kH;
+            int kw = r % kW;
+            int offD = kd * g.dilation(0) - g.padBefore(0);
+            int offH = kh * g.dilation(1) - g.padBefore(1);
+            int offW = kw * g.dilation(2) - g.padBefore(2);
+            int k0 = p / kcu * kcu;
+            int kc = Math.min(kcu, kk - k0);
+            int ps = NR * kc;
+            int d = k0 * nPad + (p - k0) * NR;
+            int jr = 0;
+            int xc = xImg + c * inSp;
+            // Walk the output positions of the tile row by row.
+            int s = s0;
+            int od = s / (outH * outW);
+            int rem = s - od * outH * outW;
+            int oh = rem / outW;
+            int ow = rem - oh * outW;
+            int j = 0;
+            // The first valid ow of this tap: iw = ow*sw + offW >= 0; the first invalid: iw >= inW.
+            int owLo = Math.max(0, Math.ceilDiv(-offW, sw));
+            int owHi = Math.min(outW, Math.max(owLo, Math.ceilDiv(inW - offW, sw)));
+            while (j < cols) {
+                int seg = Math.min(outW - ow, cols - j);
+                int id = od * sd + offD;
+                int ih = oh * sh + offH;
+                int qa;
+                int qb;
+                int rowBase;
+                if (id >= 0 && id < inD && ih >= 0 && ih < inH) {
+                    qa = Math.min(seg, Math.max(0, owLo - ow));
+                    qb = Math.min(seg, Math.max(qa, owHi - ow));
+                    rowBase = xc + (id * inH + ih) * inW + ow * sw + offW;
+                } else {
+                    qa = seg;
+                    qb = seg;
+                    rowBase = 0;
+                }
+                int q = 0;
+                while (q < seg) {
+                    int end = Math.min(seg, q + (NR - jr));
+                    int len = end - q;
+                    int z = Math.min(end, qa);
+                    for (; q < z; q++) {
+                        dst[d++] = 0f;
+                    }
+                    int cEnd = Math.min(end, qb);
+                    if (sw == 1) {
+                        if (q < cEnd) {
+                            System.arraycopy(x, rowBase + q, dst, d, cEnd - q);
+                            d += cEnd - q;
+                            q = cEnd;
+                        }
+                    } else {
+                        for (; q < cEnd; q++) {
+                            dst[d++] = x[rowBase + q * sw];
+                        }
+                    }
+                    for (; q < end; q++) {
+                        dst[d++] = 0f;
+                    }
+                    jr += len;
+                    if (jr == NR) {
+                        jr = 0;
+                        d += ps - NR;
+                    }
+                }
+                j += seg;
+                ow = 0;
+                if (++oh == outH) {
+                    oh = 0;
+                    od++;
+                }
+            }
+            // Zero the padding columns of the last panel.
+            if (jr != 0) {
+                for (; jr < NR; jr++) {
+                    dst[d++] = 0f;
+                }
+            }
+        }
+    }
+
+    // ---- depthwise -----------------------------------------------------------------------------------------------
+
+    private static void depthwise(ConvGeometry g, float[] x, int xOff, float[] w, int wOff, float[] bias, float[] y,
+            int yOff, Epilogue e) {
+        DepthwiseJob job = WS.get().depthwise;
+        job.g = g;
+        job.x = x;
+        job.xOff = xOff;
+        job.w = w;
+        job.wOff = wOff;
+        job.bias = bias;
+        job.y = y;
+        job.yOff = yOff;
+        job.ek = SimdGemm.epiKind(e);
+        job.ea = e == null ? 0f : e.a();
+        job.eb = e == null ? 0f : e.b();
+        int planes = g.batch() * g.inChannels();
+        long work = (long) g.outputSize() * g.kernelVolume();
+        try {
+            if (work < SimdGemm.SERIAL_WORK || planes == 1) {
+                for (int t = 0; t < planes; t++) {
+                    job.run(t);
+                }
+            } else {
+                SimdCnn.pool().run(planes, job);
+            }
+        } finally {
+            job.g = null;
+            job.x = null;
+            job.w = null;
+            job.bias = null;
+            job.y = null;
+        }
+    }
+
+    /** Depthwise forward: one task per (image, input channel); each computes that group's output channels. */
+    static final class DepthwiseJob implements ThreadPool.Task {
+        ConvGeometry g;
+        float[] x;
+        int xOff;
+        float[] w;
+        int wOff;
+        float[] bias;
+        float[] y;
+        int yOff;
+        int ek;
+        float ea;
+        float eb;
+
+        @Override
+        public void run(int t) {
+            int cin = g.inChannels();
+            int img = t / cin;
+            int c = t % cin;
+            int pd = g.inD() + g.padBefore(0) + g.padAfter(0);
+            int ph = g.inH() + g.padBefore(1) + g.padAfter(1);
+            int pwd = g.inW() + g.padBefore(2) + g.padAfter(2);
+            float[] pad = WS.get().plane(pd * ph * pwd);
+            padPlane(g, x, xOff + (img * cin + c) * g.inSpatial(), pad, pd, ph, pwd);
+            int mult = g.outChannelsPerGroup();
+            int kvol = g.kernelVolume();
+            for (int q = 0; q < mult; q++) {
+                int oc = c * mult + q;
+                float b = bias == null ? 0f : bias[oc];
+                depthwisePlane(g, pad, ph, pwd, w, wOff + oc * kvol, b, y, yOff + (img * g.outChannels() + oc)
+                        * g.outSpatial(), ek, ea, eb);
+            }
+        }
+    }
+
+    /** Copies one input plane into a zero-padded buffer of size {@code pd x ph x pw}. */
+    static void padPlane(ConvGeometry g, float[] x, int src, float[] pad, int pd, int ph, int pw) {
+        java.util.Arrays.fill(pad, 0, pd * ph * pw, 0f);
+        int inD = g.inD();
+        int inH = g.inH();
+        int inW = g.inW();
+        for (int d = 0; d < inD; d++) {
+            for (int h = 0; h < inH; h++) {
+                System.arraycopy(x, src + (d * inH + h) * inW, pad,
+                        ((d + g.padBefore(0)) * ph + h + g.padBefore(1)) * pw + g.padBefore(2), inW);
+            }
+        }
+    }
+
+    /** One output plane of a depthwise convolution from a padded input plane; taps summed in (kd, kh, kw) order. */
+    static void depthwisePlane(ConvGeometry g, float[] pad, int ph, int pw, float[] w, int wk, float bias, float[] y,
+            int yo, int ek, float ea, float eb) {
+        int outD = g.outD();
+        int outH = g.outH();
+        int outW = g.outW();
+        int kD = g.kD();
+        int kH = g.kH();
+        int kW = g.kW();
+        int sd = g.stride(0);
+        int sh = g.stride(1);
+        int sw = g.stride(2);
+        int dd = g.dilation(0);
+        int dh = g.dilation(1);
+        int dw = g.dilation(2);
+        int vecEnd = sw == 1 ? outW - outW % L : 0;
+        for (int od = 0; od < outD; od++) {
+            for (int oh = 0; oh < outH; oh++) {
+                int yr = yo + (od * outH + oh) * outW;
+                int ow = 0;
+                for (; ow < vecEnd; ow += L) {
+                    FloatVector acc = FloatVector.zero(F);
+                    for (int kd = 0; kd < kD; kd++) {
+                        for (int kh = 0; kh < kH; kh++) {
+                            int row = ((od * sd + kd * dd) * ph + oh * sh + kh * dh) * pw + ow;
+                            int wi = wk + (kd * kH + kh) * kW;
+                            for (int kw = 0; kw < kW; kw++) {
+                                acc = FloatVector.fromArray(F, pad, row + kw * dw).fma(FloatVector.broadcast(F, w[wi + kw]), acc);
+                            }
+                        }
+                    }
+                    acc = acc.add(bias);
+                    acc = SimdGemm.epilogue(acc, ek, ea, eb);
+                    acc.intoArray(y, yr + ow);
+                }
+                for (; ow < outW; ow++) {
+                    float acc = 0f;
+                    for (int kd = 0; kd < kD; kd++) {
+                        for (int kh = 0; kh < kH; kh++) {
+                            int row = ((od * sd + kd * dd) * ph + oh * sh + kh * dh) * pw + ow * sw;
+                            int wi = wk + (kd * kH + kh) * kW;
+                            for (int kw = 0; kw < kW; kw++) {
+                                acc = Math.fma(pad[row + kw * dw], w[wi + kw], acc);
+                            }
+                        }
+                    }
+                    y[yr + ow] = SimdGemm.epilogueScalar(acc + bias, ek, ea, eb);
+                }
+            }
+        }
+    }
+
+    // ---- backward ------------------------------------------------------------------------------------------------
+
+    /** Backward tasks: one per (image, group) for grad input; the column work of grad weight. */
+    static final class BackwardJob implements ThreadPool.Task {
+        ConvGeometry g;
+        float[] dy;
+        int dyOff;
+        float[] w;
+        int wOff;
+        float[] dx;
+        int dxOff;
+
+        @Override
+        public void run(int t) {
+            backwardInputOne(g, t / g.groups(), t % g.groups(), dy, dyOff, w, wOff, dx, dxOff);
+        }
+    }
+
+    @Override
+    public void backwardInput(ConvGeometry g, float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff) {
+        int tasks = g.batch() * g.groups();
+        if (tasks < 4) {
+            // Few images: run them in order, each GEMM splits itself over the pool.
+            for (int t = 0; t < tasks; t++) {
+                backwardInputOne(g, t / g.groups(), t % g.groups(), dy, dyOff, w, wOff, dx, dxOff);
+            }
+            return;
+        }
+        BackwardJob job = WS.get().backward;
+        job.g = g;
+        job.dy = dy;
+        job.dyOff = dyOff;
+        job.w = w;
+        job.wOff = wOff;
+        job.dx = dx;
+        job.dxOff = dxOff;
+        try {
+            SimdCnn.pool().run(tasks, job);
+        } finally {
+            job.g = null;
+            job.dy = null;
+            job.w = null;
+            job.dx = null;
+        }
+    }
+
+    /** {@code dcol = W_g^T dY_{n,g}} then col2im into {@code dx_{n,g}} (directly into dx when pointwise). */
+    static void backwardInputOne(ConvGeometry g, int img, int gr, float[] dy, int dyOff, float[] w, int wOff,
+            float[] dx, int dxOff) {
+        int m = g.outChannelsPerGroup();
+        int cinG = g.inChannelsPerGroup();
+        int kk = cinG * g.kernelVolume();
+        int outSp = g.outSpatial();
+        int dyo = dyOff + (img * g.outChannels() + gr * m) * outSp;
+        int wo = wOff + gr * m * kk;
+        int dxo = dxOff + (img * g.inChannels() + gr * cinG) * g.inSpatial();
+        if (g.isPointwise()) {
+            SimdGemm.INSTANCE.sgemm(true, false, kk, outSp, m, 1f, w, wo, kk, dy, dyo, outSp, 0f, dx, dxo, outSp,
+                    null, 0, BiasMode.NONE, Epilogue.NONE);
+            return;
+        }
+        float[] col = WS.get().col(kk * outSp);
+        SimdGemm.INSTANCE.sgemm(true, false, kk, outSp, m, 1f, w, wo, kk, dy, dyo, outSp, 0f, col, 0, outSp,
+                null, 0, BiasMode.NONE, Epilogue.NONE);
+        col2imOne(g, cinG, col, 0, dx, dxo);
+    }
+
+    @Override
+    public void backwardWeight(ConvGeometry g, float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff) {
+        int m = g.outChannelsPerGroup();
+        int cinG = g.inChannelsPerGroup();
+        int kk = cinG * g.kernelVolume();
+        int outSp = g.outSpatial();
+        boolean pointwise = g.isPointwise();
+        float[] col = pointwise ? null : WS.get().col(kk * outSp);
+        // dW_g = sum over images, in image order, of dY_{n,g} (m x outSp) times col_{n,g}^T (outSp x kk).
+        for (int img = 0; img < g.batch(); img++) {
+            for (int gr = 0; gr < g.groups(); gr++) {
+                int xo = xOff + (img * g.inChannels() + gr * cinG) * g.inSpatial();
+                int dyo = dyOff + (img * g.outChannels() + gr * m) * outSp;
+                float[] b;
+                int bo;
+                if (pointwise) {
+                    b = x;
+                    bo = xo;
+                } else {
+                    im2colOne(g, cinG, x, xo, col, 0);
+                    b = col;
+                    bo = 0;
+                }
+                SimdGemm.INSTANCE.sgemm(false, true, m, kk, outSp, 1f, dy, dyo, outSp, b, bo, outSp,
+                        img == 0 ? 0f : 1f, dw, dwOff + gr * m * kk, kk, null, 0, BiasMode.NONE, Epilogue.NONE);
+            }
+        }
+    }
+
+    @Override
+    public void backwardBias(ConvGeometry g, float[] dy, int dyOff, float[] db) {
+        int cout = g.outChannels();
+        int sp = g.outSpatial();
+        for (int c = 0; c < cout; c++) {
+            float total = 0f;
+            for (int img = 0; img < g.batch(); img++) {
+                total += sum(dy, dyOff + (img * cout + c) * sp, sp);
+            }
+            db[c] = total;
+        }
+    }
+
+    /** Sum of {@code n} floats: lane-wise partial sums, then the lanes, then the scalar tail (a fixed order). */
+    static float sum(float[] a, int off, int n) {
+        int i = 0;
+        int end = n - n % L;
+        float s = 0f;
+        if (end > 0) {
+            FloatVector acc = FloatVector.zero(F);
+            for (; i < end; i += L) {
+                acc = acc.add(FloatVector.fromArray(F, a, off + i));
+            }
+            s = acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            s += a[off + i];
+        }
+        return s;
+    }
+
+    @Override
+    public void transposedForward(ConvGeometry g, float[] x, int xOff, float[] w, int wOff, float[] bias, float[] y,
+            int yOff) {
+        ConvWorkspace ws = WS.get();
+        if (ws.adjointOf != g) {
+            ws.adjoint = g.adjointConv();
+            ws.adjointOf = g;
+        }
+        ConvGeometry a = ws.adjoint;
+        backwardInput(a, x, xOff, w, wOff, y, yOff);
+        if (bias != null) {
+            int cout = g.outChannels();
+            int sp = g.outSpatial();
+            for (int img = 0; img < g.batch(); img++) {
+                for (int c = 0; c < cout; c++) {
+                    addScalar(y, yOff + (img * cout + c) * sp, sp, bias[c]);
+                }
+            }
+        }
+    }
+
+    static void addScalar(float[] a, int off, int n, float v) {
+        int i = 0;
+        int end = n - n % L;
+        for (; i < end; i += L) {
+            FloatVector.fromArray(F, a, off + i).add(v).intoArray(a, off + i);
+        }
+        for (; i < n; i++) {
+            a[off + i] += v;
+        }
+    }
+
+    // ---- im2col / col2im -----------------------------------------------------------------------------------------
+
+    @Override
+    public void im2col(ConvGeometry g, float[] x, int xOff, float[] col, int colOff) {
+        int c = g.inChannels();
+        int rows = c * g.kernelVolume();
+        for (int img = 0; img < g.batch(); img++) {
+            im2colOne(g, c, x, xOff + img * c * g.inSpatial(), col, colOff + img * rows * g.outSpatial());
+        }
+    }
+
+    @Override
+    public void col2im(ConvGeometry g, float[] col, int colOff, float[] x, int xOff) {
+        int c = g.inChannels();
+        int rows = c * g.kernelVolume();
+        for (int img = 0; img < g.batch(); img++) {
+            col2imOne(g, c, col, colOff + img * rows * g.outSpatial(), x, xOff + img * c * g.inSpatial());
+        }
+    }
+
+    /** im2col of one image's {@code channels} channels starting at {@code xo} into plain rows. */
+    static void im2colOne(ConvGeometry g, int channels, float[] x, int xo, float[] col, int co) {
+        forEachTapRow(g, channels, x, xo, col, co, false);
+    }
+
+    /** col2im of one image: overwrites {@code channels} planes at {@code xo}, summing taps in row order. */
+    static void col2imOne(ConvGeometry g, int channels, float[] col, int co, float[] x, int xo) {
+        java.util.Arrays.fill(x, xo, xo + channels * g.inSpatial(), 0f);
+        forEachTapRow(g, channels, x, xo, col, co, true);
+    }
+
+    /**
+     * Walks every (channel, tap) row and output position: copies input to column ({@code back == false}) or adds
+     * the column into the input ({@code back == true}). Taps in the padding are zero / dropped.
+     */
+    private static void forEachTapRow(ConvGeometry g, int channels, float[] x, int xo, float[] col, int co,
+            boolean back) {
+        int kvol = g.kernelVolume();
+        int kH = g.kH();
+        int kW = g.kW();
+        int inD = g.inD();
+        int inH = g.inH();
+        int inW = g.inW();
+        int outD = g.outD();
+        int outH = g.outH();
+        int outW = g.outW();
+        int sw = g.stride(2);
+        int inSp = g.inSpatial();
+        int outSp = g.outSpatial();
+        int rows = channels * kvol;
+        for (int p = 0; p < rows; p++) {
+            int c = p / kvol;
+            int r = p - c * kvol;
+            int kd = r / (kH * kW);
+            int kh = (r / kW) % kH;
+            int kw = r % kW;
+            int offD = kd * g.dilation(0) - g.padBefore(0);
+            int offH = kh * g.dilation(1) - g.padBefore(1);
+            int offW = kw * g.dilation(2) - g.padBefore(2);
+            int owLo = Math.max(0, Math.ceilDiv(-offW, sw));
+            int owHi = Math.min(outW, Math.max(owLo, Math.ceilDiv(inW - offW, sw)));
+            int xc = xo + c * inSp;
+            int cr = co + p * outSp;
+            for (int od = 0; od < outD; od++) {
+                int id = od * g.stride(0) + offD;
+                boolean dOk = id >= 0 && id < inD;
+                for (int oh = 0; oh < outH; oh++) {
+                    int ih = oh * g.stride(1) + offH;
+                    int cRow = cr + (od * outH + oh) * outW;
+                    if (!dOk || ih < 0 || ih >= inH) {
+                        if (!back) {
+                            java.util.Arrays.fill(col, cRow, cRow + outW, 0f);
+                        }
+                        continue;
+                    }
+                    int xRow = xc + (id * inH + ih) * inW + offW;
+                    if (back) {
+                        for (int ow = owLo; ow < owHi; ow++) {
+                            x[xRow + ow * sw] += col[cRow + ow];
+                        }
+                    } else {
+                        for (int ow = 0; ow < owLo; ow++) {
+                            col[cRow + ow] = 0f;
+                        }
+                        if (sw == 1) {
+                            System.arraycopy(x, xRow + owLo, col, cRow + owLo, owHi - owLo);
+                        } else {
+                            for (int ow = owLo; ow < owHi; ow++) {
+                                col[cRow + ow] = x[xRow + ow * sw];
+                            }
+                        }
+                        for (int ow = owHi; ow < outW; ow++) {
+                            col[cRow + ow] = 0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -6,6 +6,7 @@ import static org.simdcnn.kernels.simd.SimdGemm.MR;
 import static org.simdcnn.kernels.simd.SimdGemm.NR;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import org.simdcnn.SimdCnn;
 import org.simdcnn.geometry.ConvGeometry;
@@ -45,7 +46,10 @@ final class SimdConv implements Conv {
         float[] bTile = new float[0];
         float[] col = new float[0];
         float[] plane = new float[0];
+        float[] xpad = new float[0];
+        int[] koff = new int[0];
         final ForwardJob forward = new ForwardJob();
+        final ImplicitJob implicit = new ImplicitJob();
         final DepthwiseJob depthwise = new DepthwiseJob();
         final BackwardJob backward = new BackwardJob();
         ConvGeometry adjointOf;
@@ -70,6 +74,20 @@ final class SimdConv implements Conv {
                 col = new float[n];
             }
             return col;
+        }
+
+        float[] xpad(int n) {
+            if (xpad.length < n) {
+                xpad = new float[n];
+            }
+            return xpad;
+        }
+
+        int[] koff(int n) {
+            if (koff.length < n) {
+                koff = new int[n];
+            }
+            return koff;
         }
 
         float[] plane(int n) {
@@ -176,6 +194,10 @@ final class SimdConv implements Conv {
 
     private static void forwardGemm(ConvGeometry g, float[] x, int xOff, float[] panels, float[] bias, float[] y,
             int yOff, Epilogue epilogue) {
+        if (useImplicit(g)) {
+            forwardImplicit(g, x, xOff, panels, bias, y, yOff, epilogue);
+            return;
+        }
         ForwardJob job = WS.get().forward;
         job.set(g, x, xOff, panels, bias, y, yOff, epilogue);
         try {
@@ -276,6 +298,320 @@ final class SimdConv implements Conv {
             int cOff = yOff + (img * g.outChannels() + gr * m) * outSp + s0;
             SimdGemm.macro(panels, gr * mPad * kk, mPad, bp, nPad, m, cols, kk, 0, mPad / MR, 0, nPad / NR, 1f, 0f,
                     y, cOff, outSp, bias, gr * m, bias == null ? 0 : 1, ek, ea, eb, SimdGemm.workspace().tile);
+        }
+    }
+
+
+    // ---- implicit GEMM (stride 1) -------------------------------------------------------------------------------
+
+    /**
+     * Stride 1 (any padding, dilation, groups, 1d/2d/3d) and not pointwise: the convolution as a GEMM whose B is
+     * read straight from a zero-padded copy of the input. With output positions counted in the padded row width,
+     * {@code j = od*PH*PW + oh*PW + ow}, tap {@code (c, kd, kh, kw)} of position {@code j} is the padded input at
+     * {@code j + koff(c, kd, kh, kw)}: every row of B is a contiguous slice, so there is no im2col. Positions with
+     * {@code ow >= outW} or {@code oh >= outH} are computed and dropped in the store.
+     */
+    static boolean useImplicit(ConvGeometry g) {
+        if (g.isPointwise()) {
+            return false;
+        }
+        for (int i = 0; i < 3; i++) {
+            if (g.stride(i) != 1) {
+                return false;
+            }
+        }
+        // Dropped positions must stay a small fraction of the work.
+        long padded = (long) implicitColumns(g);
+        return padded <= 2L * g.outSpatial() + 64;
+    }
+
+    static int paddedSize(ConvGeometry g, int i) {
+        return g.in(i) + g.padBefore(i) + g.padAfter(i);
+    }
+
+    /** Positions computed per image and group: {@code (OD-1)*PH*PW + OH*PW}. */
+    static int implicitColumns(ConvGeometry g) {
+        int ph = paddedSize(g, 1);
+        int pw = paddedSize(g, 2);
+        return (g.outD() - 1) * ph * pw + g.outH() * pw;
+    }
+
+    private static void forwardImplicit(ConvGeometry g, float[] x, int xOff, float[] panels, float[] bias, float[] y,
+            int yOff, Epilogue epilogue) {
+        ConvWorkspace ws = WS.get();
+        int pd = paddedSize(g, 0);
+        int ph = paddedSize(g, 1);
+        int pw = paddedSize(g, 2);
+        int vol = pd * ph * pw;
+        int planes = g.batch() * g.inChannels();
+        float[] xpad = ws.xpad(planes * vol + vol + NR);
+        int kvol = g.kernelVolume();
+        int kk = g.inChannelsPerGroup() * kvol;
+        int[] koff = ws.koff(kk);
+        for (int p = 0; p < kk; p++) {
+            int c = p / kvol;
+            int r = p - c * kvol;
+            int kd = r / (g.kH() * g.kW());
+            int kh = (r / g.kW()) % g.kH();
+            int kw = r % g.kW();
+            koff[p] = c * vol + kd * g.dilation(0) * ph * pw + kh * g.dilation(1) * pw + kw * g.dilation(2);
+        }
+        ImplicitJob job = ws.implicit;
+        job.set(g, x, xOff, xpad, koff, panels, bias, y, yOff, epilogue);
+        try {
+            boolean serial = (long) g.outputSize() * kk < SimdGemm.SERIAL_WORK;
+            if (serial) {
+                for (int t = 0; t < job.padTasks; t++) {
+                    job.run(t);
+                }
+                job.phase = 1;
+                for (int t = 0; t < job.tasks; t++) {
+                    job.run(t);
+                }
+            } else {
+                SimdCnn.pool().run(job.padTasks, job);
+                job.phase = 1;
+                SimdCnn.pool().run(job.tasks, job);
+            }
+        } finally {
+            job.clear();
+        }
+    }
+
+    /** Implicit-GEMM forward: phase 0 pads the input planes, phase 1 computes (image, group, row block, column block). */
+    static final class ImplicitJob implements ThreadPool.Task {
+        int phase;
+        ConvGeometry g;
+        float[] x;
+        int xOff;
+        float[] xpad;
+        int[] koff;
+        float[] panels;
+        float[] bias;
+        float[] y;
+        int yOff;
+        int ek;
+        float ea;
+        float eb;
+        int kk;
+        int m;
+        int mPad;
+        int vol;
+        int cols;
+        int nPanels;
+        int padTasks;
+        int rowBlock;
+        int rowBlocks;
+        int colBlock;
+        int colBlocks;
+        int tasks;
+
+        void set(ConvGeometry g, float[] x, int xOff, float[] xpad, int[] koff, float[] panels, float[] bias,
+                float[] y, int yOff, Epilogue e) {
+            this.phase = 0;
+            this.g = g;
+            this.x = x;
+            this.xOff = xOff;
+            this.xpad = xpad;
+            this.koff = koff;
+            this.panels = panels;
+            this.bias = bias;
+            this.y = y;
+            this.yOff = yOff;
+            this.ek = SimdGemm.epiKind(e);
+            this.ea = e == null ? 0f : e.a();
+            this.eb = e == null ? 0f : e.b();
+            this.kk = g.inChannelsPerGroup() * g.kernelVolume();
+            this.m = g.outChannelsPerGroup();
+            this.mPad = SimdGemm.roundUp(m, MR);
+            this.vol = paddedSize(g, 0) * paddedSize(g, 1) * paddedSize(g, 2);
+            this.cols = implicitColumns(g);
+            this.nPanels = SimdGemm.ceilDiv(cols, NR);
+            int planes = g.batch() * g.inChannels();
+            this.padTasks = SimdGemm.ceilDiv(planes, 8);
+            // Fixed partition from the geometry only: column blocks of up to 8 panels, rows split in halves while
+            // there are fewer than 16 tasks.
+            int mPanels = mPad / MR;
+            int cp = Math.min(nPanels, 8);
+            int images = g.batch() * g.groups();
+            while (cp > 1 && images * SimdGemm.ceilDiv(nPanels, cp) < 16) {
+                cp = (cp + 1) / 2;
+            }
+            int rp = mPanels;
+            while (rp > 1 && images * SimdGemm.ceilDiv(nPanels, cp) * SimdGemm.ceilDiv(mPanels, rp) < 16) {
+                rp = (rp + 1) / 2;
+            }
+            this.colBlock = cp;
+            this.colBlocks = SimdGemm.ceilDiv(nPanels, cp);
+            this.rowBlock = rp;
+            this.rowBlocks = SimdGemm.ceilDiv(mPanels, rp);
+            this.tasks = images * colBlocks * rowBlocks;
+        }
+
+        void clear() {
+            g = null;
+            x = null;
+            xpad = null;
+            koff = null;
+            panels = null;
+            bias = null;
+            y = null;
+        }
+
+        @Override
+        public void run(int t) {
+            if (phase == 0) {
+                int planes = g.batch() * g.inChannels();
+                int p1 = Math.min(planes, t * 8 + 8);
+                int pd = paddedSize(g, 0);
+                int ph = paddedSize(g, 1);
+                int pw = paddedSize(g, 2);
+                for (int p = t * 8; p < p1; p++) {
+                    padInto(g, x, xOff + p * g.inSpatial(), xpad, p * vol, pd, ph, pw);
+                }
+                if (p1 == planes) {
+                    java.util.Arrays.fill(xpad, planes * vol, planes * vol + vol + NR, 0f);
+                }
+                return;
+            }
+            int cb = t % colBlocks;
+            int rest = t / colBlocks;
+            int rb = rest % rowBlocks;
+            int ng = rest / rowBlocks;
+            int gr = ng % g.groups();
+            int img = ng / g.groups();
+            int ip0 = rb * rowBlock;
+            int ip1 = Math.min(mPad / MR, ip0 + rowBlock);
+            int jp0 = cb * colBlock;
+            int jp1 = Math.min(nPanels, jp0 + colBlock);
+            int xb = (img * g.inChannels() + gr * g.inChannelsPerGroup()) * vol;
+            int yb = yOff + (img * g.outChannels() + gr * m) * g.outSpatial();
+            float[] tile = SimdGemm.workspace().tile;
+            int kcu = SimdGemm.kcu(kk);
+            int aGroup = gr * mPad * kk;
+            float[] bp = WS.get().bTile((jp1 - jp0) * NR * kcu);
+            for (int k0 = 0; k0 < kk; k0 += kcu) {
+                int kc = Math.min(kcu, kk - k0);
+                boolean first = k0 == 0;
+                boolean last = k0 + kc >= kk;
+                // Pack this block's B panels: row p of panel jp is the padded input at jp*NR + koff[p].
+                for (int jp = jp0; jp < jp1; jp++) {
+                    packShifted(xpad, xb + jp * NR, koff, k0, kc, bp, (jp - jp0) * NR * kc);
+                }
+                for (int ip = ip0; ip < ip1; ip++) {
+                    int aBase = aGroup + k0 * mPad + ip * MR * kc;
+                    int i0 = ip * MR;
+                    int rows = Math.min(MR, m - i0);
+                    for (int jp = jp0; jp < jp1; jp++) {
+                        int j0 = jp * NR;
+                        if (MR == 12) {
+                            SimdGemm.kernel12(panels, aBase, bp, (jp - jp0) * NR * kc, kc, tile);
+                        } else {
+                            SimdGemm.kernel6(panels, aBase, bp, (jp - jp0) * NR * kc, kc, tile);
+                        }
+                        storeScattered(g, tile, rows, j0, cols, y, yb + i0 * g.outSpatial(), first, last, bias,
+                                gr * m + i0, ek, ea, eb);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Copies {@code kc} rows of {@code NR} floats from {@code src[base + koff[k0 + p]]} into a packed B panel. */
+    static void packShifted(float[] src, int base, int[] koff, int k0, int kc, float[] dst, int d) {
+        for (int p = 0; p < kc; p++) {
+            int s = base + koff[k0 + p];
+            FloatVector.fromArray(F, src, s).intoArray(dst, d + p * NR);
+            FloatVector.fromArray(F, src, s + L).intoArray(dst, d + p * NR + L);
+        }
+    }
+
+    /** Copies one input plane (volume) into its zero-padded place in {@code xpad}. */
+    static void padInto(ConvGeometry g, float[] x, int src, float[] xpad, int dst, int pd, int ph, int pw) {
+        int inD = g.inD();
+        int inH = g.inH();
+        int inW = g.inW();
+        int pbD = g.padBefore(0);
+        int pbH = g.padBefore(1);
+        int pbW = g.padBefore(2);
+        int vol = pd * ph * pw;
+        if (pbD > 0 || pbH > 0 || pbW > 0 || pd > inD || ph > inH || pw > inW) {
+            java.util.Arrays.fill(xpad, dst, dst + vol, 0f);
+        }
+        for (int d = 0; d < inD; d++) {
+            for (int h = 0; h < inH; h++) {
+                System.arraycopy(x, src + (d * inH + h) * inW, xpad, dst + ((d + pbD) * ph + h + pbH) * pw + pbW, inW);
+            }
+        }
+    }
+
+    /**
+     * Stores a tile whose columns are padded-space positions {@code [j0, j0+NR)} (only those {@code < cols} and
+     * inside the output) into {@code rows} output planes starting at {@code yb}: first K block overwrites, later
+     * ones add; the last adds the per-channel bias (from {@code biasIdx}) and applies the epilogue.
+     */
+    static void storeScattered(ConvGeometry g, float[] t, int rows, int j0, int cols, float[] y, int yb,
+            boolean first, boolean last, float[] bias, int biasIdx, int ek, float ea, float eb) {
+        int ph = paddedSize(g, 1);
+        int pw = paddedSize(g, 2);
+        int outH = g.outH();
+        int outW = g.outW();
+        int outSp = g.outSpatial();
+        int plane = ph * pw;
+        int jEnd = Math.min(j0 + NR, cols);
+        int j = j0;
+        int e = last ? ek : SimdGemm.EPI_NONE;
+        boolean doBias = last && bias != null;
+        while (j < jEnd) {
+            int od = j / plane;
+            int rem = j - od * plane;
+            int oh = rem / pw;
+            int ow = rem - oh * pw;
+            if (oh >= outH) {
+                j += plane - rem; // rest of this padded plane is outside the output
+                continue;
+            }
+            if (ow >= outW) {
+                j += pw - ow;
+                continue;
+            }
+            int len = Math.min(outW - ow, jEnd - j);
+            int s = j - j0;
+            int o = (od * outH + oh) * outW + ow;
+            for (int r = 0; r < rows; r++) {
+                int ti = r * NR + s;
+                int yi = yb + r * outSp + o;
+                float bv = doBias ? bias[biasIdx + r] : 0f;
+                int q = 0;
+                for (; q <= len - L; q += L) {
+                    FloatVector v = FloatVector.fromArray(F, t, ti + q);
+                    if (!first) {
+                        v = v.add(FloatVector.fromArray(F, y, yi + q));
+                    }
+                    if (doBias) {
+                        v = v.add(bv);
+                    }
+                    if (e != SimdGemm.EPI_NONE) {
+                        v = SimdGemm.epilogue(v, e, ea, eb);
+                    }
+                    v.intoArray(y, yi + q);
+                }
+                if (q < len) {
+                    VectorMask<Float> mk = F.indexInRange(q, len);
+                    FloatVector v = FloatVector.fromArray(F, t, ti + q);
+                    if (!first) {
+                        v = v.add(FloatVector.fromArray(F, y, yi + q, mk));
+                    }
+                    if (doBias) {
+                        v = v.add(bv);
+                    }
+                    if (e != SimdGemm.EPI_NONE) {
+                        v = SimdGemm.epilogue(v, e, ea, eb);
+                    }
+                    v.intoArray(y, yi + q, mk);
+                }
+            }
+            j += len;
         }
     }
 

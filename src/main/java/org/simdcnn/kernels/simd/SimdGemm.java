@@ -38,7 +38,7 @@ final class SimdGemm implements Gemm {
     /** Columns of the register tile: two vectors. */
     static final int NR = 2 * L;
     /** Largest K block (the A micro-panel, {@code MR x KC}, stays in L1). */
-    static final int KC_MAX = 320;
+    static final int KC_MAX = Integer.getInteger("simdcnn.kc", 384);
     /** Largest row block of one compute task (a multiple of MR). */
     static final int MB_MAX = 16 * MR;
     /** Largest column block of one compute task (a multiple of NR). */
@@ -59,7 +59,7 @@ final class SimdGemm implements Gemm {
     static final class Workspace {
         float[] aPack = new float[0];
         float[] bPack = new float[0];
-        final float[] tile = new float[MR * NR];
+        final float[] tile = new float[MR * NR + NR]; // slack: the scattered store reads whole vectors
         final Job job = new Job();
 
         float[] aPack(int size) {
@@ -626,6 +626,158 @@ final class SimdGemm implements Gemm {
         FloatVector c51 = FloatVector.zero(F);
         for (int p = 0; p < kc; p++) {
             int bi = bo + p * NR;
+            int ai = ao + p * 6;
+            FloatVector b0 = FloatVector.fromArray(F, b, bi);
+            FloatVector b1 = FloatVector.fromArray(F, b, bi + L);
+            FloatVector x = FloatVector.broadcast(F, a[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, a[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, a[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, a[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(F, a[ai + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(F, a[ai + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c10.intoArray(t, NR);
+        c11.intoArray(t, NR + L);
+        c20.intoArray(t, 2 * NR);
+        c21.intoArray(t, 2 * NR + L);
+        c30.intoArray(t, 3 * NR);
+        c31.intoArray(t, 3 * NR + L);
+        c40.intoArray(t, 4 * NR);
+        c41.intoArray(t, 4 * NR + L);
+        c50.intoArray(t, 5 * NR);
+        c51.intoArray(t, 5 * NR + L);
+    }
+
+    /**
+     * The 12-row microkernel reading B straight from an input array: row {@code p} of B is the {@code NR} floats
+     * at {@code b[bo + koff[k0 + p]]} (the implicit-GEMM convolution).
+     */
+    static void kernel12Indirect(float[] a, int ao, float[] b, int bo, int[] koff, int k0, int kc, float[] t) {
+        FloatVector c00 = FloatVector.zero(F);
+        FloatVector c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F);
+        FloatVector c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F);
+        FloatVector c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F);
+        FloatVector c31 = FloatVector.zero(F);
+        FloatVector c40 = FloatVector.zero(F);
+        FloatVector c41 = FloatVector.zero(F);
+        FloatVector c50 = FloatVector.zero(F);
+        FloatVector c51 = FloatVector.zero(F);
+        FloatVector c60 = FloatVector.zero(F);
+        FloatVector c61 = FloatVector.zero(F);
+        FloatVector c70 = FloatVector.zero(F);
+        FloatVector c71 = FloatVector.zero(F);
+        FloatVector c80 = FloatVector.zero(F);
+        FloatVector c81 = FloatVector.zero(F);
+        FloatVector c90 = FloatVector.zero(F);
+        FloatVector c91 = FloatVector.zero(F);
+        FloatVector ca0 = FloatVector.zero(F);
+        FloatVector ca1 = FloatVector.zero(F);
+        FloatVector cb0 = FloatVector.zero(F);
+        FloatVector cb1 = FloatVector.zero(F);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + koff[k0 + p];
+            int ai = ao + p * 12;
+            FloatVector b0 = FloatVector.fromArray(F, b, bi);
+            FloatVector b1 = FloatVector.fromArray(F, b, bi + L);
+            FloatVector x = FloatVector.broadcast(F, a[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, a[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, a[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, a[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(F, a[ai + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(F, a[ai + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(F, a[ai + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(F, a[ai + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            x = FloatVector.broadcast(F, a[ai + 8]);
+            c80 = x.fma(b0, c80);
+            c81 = x.fma(b1, c81);
+            x = FloatVector.broadcast(F, a[ai + 9]);
+            c90 = x.fma(b0, c90);
+            c91 = x.fma(b1, c91);
+            x = FloatVector.broadcast(F, a[ai + 10]);
+            ca0 = x.fma(b0, ca0);
+            ca1 = x.fma(b1, ca1);
+            x = FloatVector.broadcast(F, a[ai + 11]);
+            cb0 = x.fma(b0, cb0);
+            cb1 = x.fma(b1, cb1);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c10.intoArray(t, NR);
+        c11.intoArray(t, NR + L);
+        c20.intoArray(t, 2 * NR);
+        c21.intoArray(t, 2 * NR + L);
+        c30.intoArray(t, 3 * NR);
+        c31.intoArray(t, 3 * NR + L);
+        c40.intoArray(t, 4 * NR);
+        c41.intoArray(t, 4 * NR + L);
+        c50.intoArray(t, 5 * NR);
+        c51.intoArray(t, 5 * NR + L);
+        c60.intoArray(t, 6 * NR);
+        c61.intoArray(t, 6 * NR + L);
+        c70.intoArray(t, 7 * NR);
+        c71.intoArray(t, 7 * NR + L);
+        c80.intoArray(t, 8 * NR);
+        c81.intoArray(t, 8 * NR + L);
+        c90.intoArray(t, 9 * NR);
+        c91.intoArray(t, 9 * NR + L);
+        ca0.intoArray(t, 10 * NR);
+        ca1.intoArray(t, 10 * NR + L);
+        cb0.intoArray(t, 11 * NR);
+        cb1.intoArray(t, 11 * NR + L);
+    }
+
+    /**
+     * The 6-row microkernel reading B straight from an input array: row {@code p} of B is the {@code NR} floats
+     * at {@code b[bo + koff[k0 + p]]} (the implicit-GEMM convolution).
+     */
+    static void kernel6Indirect(float[] a, int ao, float[] b, int bo, int[] koff, int k0, int kc, float[] t) {
+        FloatVector c00 = FloatVector.zero(F);
+        FloatVector c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F);
+        FloatVector c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F);
+        FloatVector c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F);
+        FloatVector c31 = FloatVector.zero(F);
+        FloatVector c40 = FloatVector.zero(F);
+        FloatVector c41 = FloatVector.zero(F);
+        FloatVector c50 = FloatVector.zero(F);
+        FloatVector c51 = FloatVector.zero(F);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + koff[k0 + p];
             int ai = ao + p * 6;
             FloatVector b0 = FloatVector.fromArray(F, b, bi);
             FloatVector b1 = FloatVector.fromArray(F, b, bi + L);

@@ -54,6 +54,9 @@ final class SimdConv implements Conv {
         final BackwardJob backward = new BackwardJob();
         ConvGeometry adjointOf;
         ConvGeometry adjoint;
+        ConvGeometry flippedOf;
+        ConvGeometry flipped;
+        float[] wFlip = new float[0];
 
         float[] wPack(int n) {
             if (wPack.length < n) {
@@ -874,8 +877,78 @@ final class SimdConv implements Conv {
         }
     }
 
+    /**
+     * Stride 1 with padding at most {@code dilation*(k-1)}: the input gradient is itself a stride-1 convolution of
+     * {@code dy} with the spatially flipped, channel-transposed weights and padding {@code dilation*(k-1) - pad},
+     * so it runs on the implicit-GEMM forward (no col2im).
+     */
+    static boolean useFlippedBackward(ConvGeometry g) {
+        if (g.isPointwise()) {
+            return false;
+        }
+        for (int i = 0; i < 3; i++) {
+            int span = g.dilation(i) * (g.kernel(i) - 1);
+            if (g.stride(i) != 1 || g.padBefore(i) > span || g.padAfter(i) > span) {
+                return false;
+            }
+        }
+        return g.outChannelsPerGroup() > 1;
+    }
+
+    /** The forward geometry computing {@code g}'s input gradient (cached per thread for the last {@code g}). */
+    static ConvGeometry flippedGeometry(ConvWorkspace ws, ConvGeometry g) {
+        if (ws.flippedOf != g) {
+            int dims = g.dims();
+            int[] size = new int[dims];
+            int[] k = new int[dims];
+            int[] d = new int[dims];
+            int[] pb = new int[dims];
+            int[] pa = new int[dims];
+            for (int u = 0; u < dims; u++) {
+                int i = 3 - dims + u;
+                size[u] = g.out(i);
+                k[u] = g.kernel(i);
+                d[u] = g.dilation(i);
+                int span = g.dilation(i) * (g.kernel(i) - 1);
+                pb[u] = span - g.padBefore(i);
+                pa[u] = span - g.padAfter(i);
+            }
+            ws.flipped = ConvGeometry.conv(dims, g.batch(), g.outChannels(), size, g.inChannels(), k, new int[] {1},
+                    org.simdcnn.geometry.Padding.asymmetric(pb, pa), d, g.groups());
+            ws.flippedOf = g;
+        }
+        return ws.flipped;
+    }
+
     @Override
     public void backwardInput(ConvGeometry g, float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff) {
+        if (useFlippedBackward(g)) {
+            ConvWorkspace ws = WS.get();
+            ConvGeometry f = flippedGeometry(ws, g);
+            int size = g.weightSize();
+            if (ws.wFlip.length < size) {
+                ws.wFlip = new float[size];
+            }
+            float[] wf = ws.wFlip;
+            int coutG = g.outChannelsPerGroup();
+            int cinG = g.inChannelsPerGroup();
+            int kvol = g.kernelVolume();
+            for (int gr = 0; gr < g.groups(); gr++) {
+                for (int co = 0; co < coutG; co++) {
+                    for (int ci = 0; ci < cinG; ci++) {
+                        int src = wOff + ((gr * coutG + co) * cinG + ci) * kvol;
+                        int dst = ((gr * cinG + ci) * coutG + co) * kvol;
+                        for (int t = 0; t < kvol; t++) {
+                            wf[dst + kvol - 1 - t] = w[src + t];
+                        }
+                    }
+                }
+            }
+            float[] panels = ws.wPack(packedWeightSize(f));
+            packWeights(f, wf, 0, panels);
+            forwardImplicit(f, dy, dyOff, panels, null, dx, dxOff, Epilogue.NONE);
+            return;
+        }
         int tasks = g.batch() * g.groups();
         if (tasks < 4) {
             // Few images: run them in order, each GEMM splits itself over the pool.

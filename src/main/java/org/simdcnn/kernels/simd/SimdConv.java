@@ -52,6 +52,10 @@ final class SimdConv implements Conv {
         final ImplicitJob implicit = new ImplicitJob();
         final DepthwiseJob depthwise = new DepthwiseJob();
         final BackwardJob backward = new BackwardJob();
+        final WeightGradJob weightGrad = new WeightGradJob();
+        float[] dyPack = new float[0];
+        float[] partial = new float[0];
+        int[] sOff = new int[0];
         ConvGeometry adjointOf;
         ConvGeometry adjoint;
         ConvGeometry flippedOf;
@@ -996,31 +1000,296 @@ final class SimdConv implements Conv {
         col2imOne(g, cinG, col, 0, dx, dxo);
     }
 
+    /**
+     * {@code dW_g = sum over (image, position) of dY_g * col_g^T} as ONE GEMM whose K runs over every image and
+     * output position in order ({@code M = Cout/groups}, {@code N = Cin/groups * kernelVolume}): dY is packed as A;
+     * the B panels are gathered straight from a zero-padded copy of the input (no im2col buffer), any stride. The
+     * K order is fixed, so the sum over the batch is the same for any thread count.
+     */
     @Override
     public void backwardWeight(ConvGeometry g, float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff) {
-        int m = g.outChannelsPerGroup();
-        int cinG = g.inChannelsPerGroup();
-        int kk = cinG * g.kernelVolume();
+        ConvWorkspace ws = WS.get();
+        int pd = paddedSize(g, 0);
+        int ph = paddedSize(g, 1);
+        int pw = paddedSize(g, 2);
+        int vol = pd * ph * pw;
+        int planes = g.batch() * g.inChannels();
+        float[] xpad = ws.xpad(planes * vol);
+        int kvol = g.kernelVolume();
+        int kk = g.inChannelsPerGroup() * kvol;
+        int[] koff = ws.koff(SimdGemm.roundUp(kk, NR));
+        for (int p = 0; p < kk; p++) {
+            int c = p / kvol;
+            int r = p - c * kvol;
+            int kd = r / (g.kH() * g.kW());
+            int kh = (r / g.kW()) % g.kH();
+            int kw = r % g.kW();
+            koff[p] = c * vol + kd * g.dilation(0) * ph * pw + kh * g.dilation(1) * pw + kw * g.dilation(2);
+        }
+        // Columns past kk gather from offset 0: computed, never stored.
+        java.util.Arrays.fill(koff, kk, SimdGemm.roundUp(kk, NR), 0);
         int outSp = g.outSpatial();
-        boolean pointwise = g.isPointwise();
-        float[] col = pointwise ? null : WS.get().col(kk * outSp);
-        // dW_g = sum over images, in image order, of dY_{n,g} (m x outSp) times col_{n,g}^T (outSp x kk).
-        for (int img = 0; img < g.batch(); img++) {
-            for (int gr = 0; gr < g.groups(); gr++) {
-                int xo = xOff + (img * g.inChannels() + gr * cinG) * g.inSpatial();
-                int dyo = dyOff + (img * g.outChannels() + gr * m) * outSp;
-                float[] b;
-                int bo;
-                if (pointwise) {
-                    b = x;
-                    bo = xo;
-                } else {
-                    im2colOne(g, cinG, x, xo, col, 0);
-                    b = col;
-                    bo = 0;
+        if (ws.sOff.length < outSp) {
+            ws.sOff = new int[outSp];
+        }
+        int[] sOff = ws.sOff;
+        int i = 0;
+        for (int od = 0; od < g.outD(); od++) {
+            for (int oh = 0; oh < g.outH(); oh++) {
+                for (int ow = 0; ow < g.outW(); ow++) {
+                    sOff[i++] = od * g.stride(0) * ph * pw + oh * g.stride(1) * pw + ow * g.stride(2);
                 }
-                SimdGemm.INSTANCE.sgemm(false, true, m, kk, outSp, 1f, dy, dyo, outSp, b, bo, outSp,
-                        img == 0 ? 0f : 1f, dw, dwOff + gr * m * kk, kk, null, 0, BiasMode.NONE, Epilogue.NONE);
+            }
+        }
+        int m = g.outChannelsPerGroup();
+        int mPad = SimdGemm.roundUp(m, MR);
+        int ktot = g.batch() * outSp;
+        int aSize = g.groups() * mPad * ktot;
+        if (ws.dyPack.length < aSize) {
+            ws.dyPack = new float[aSize];
+        }
+        WeightGradJob job = ws.weightGrad;
+        int chunks = weightGradChunks(g);
+        int wsz = g.weightSize();
+        if (chunks > 1 && ws.partial.length < chunks * wsz) {
+            ws.partial = new float[chunks * wsz];
+        }
+        job.set(g, x, xOff, xpad, koff, sOff, dy, dyOff, ws.dyPack, chunks, ws.partial, dw, dwOff);
+        try {
+            long work = (long) g.weightSize() * ktot;
+            if (work < SimdGemm.SERIAL_WORK) {
+                for (int t = 0; t < job.prepTasks; t++) {
+                    job.run(t);
+                }
+                job.phase = 1;
+                for (int t = 0; t < job.tasks; t++) {
+                    job.run(t);
+                }
+            } else {
+                SimdCnn.pool().run(job.prepTasks, job);
+                job.phase = 1;
+                SimdCnn.pool().run(job.tasks, job);
+            }
+            if (chunks > 1) {
+                // Sum the chunks' partial gradients in chunk order (fixed, whatever the thread count).
+                float[] part = ws.partial;
+                int i0 = 0;
+                int end = wsz - wsz % L;
+                for (; i0 < end; i0 += L) {
+                    FloatVector acc = FloatVector.fromArray(F, part, i0);
+                    for (int q = 1; q < chunks; q++) {
+                        acc = acc.add(FloatVector.fromArray(F, part, q * wsz + i0));
+                    }
+                    acc.intoArray(dw, dwOff + i0);
+                }
+                for (; i0 < wsz; i0++) {
+                    float acc = part[i0];
+                    for (int q = 1; q < chunks; q++) {
+                        acc += part[q * wsz + i0];
+                    }
+                    dw[dwOff + i0] = acc;
+                }
+            }
+        } finally {
+            job.clear();
+        }
+    }
+
+    /**
+     * Number of K chunks (runs of image-major positions) of the weight gradient: each chunk's packed dY stays
+     * within about 512 KiB so it is reused from L2; chunks are summed in order at the end. Depends on the
+     * geometry only.
+     */
+    static int weightGradChunks(ConvGeometry g) {
+        long ktot = (long) g.batch() * g.outSpatial();
+        long mPad = SimdGemm.roundUp(g.outChannelsPerGroup(), MR) * (long) g.groups();
+        long perChunk = Math.max(512, (128 * 1024) / mPad);
+        return (int) Math.max(1, Math.min(64, (ktot + perChunk - 1) / perChunk));
+    }
+
+    /** Weight gradient: phase 0 pads x and packs dY; phase 1 computes blocks of (group, column panels). */
+    static final class WeightGradJob implements ThreadPool.Task {
+        int phase;
+        ConvGeometry g;
+        float[] x;
+        int xOff;
+        float[] xpad;
+        int[] koff;
+        int[] sOff;
+        float[] dy;
+        int dyOff;
+        float[] ap;
+        float[] dw;
+        int dwOff;
+        float[] partial;
+        int chunks;
+        int chunkLen;
+        int vol;
+        int kk;
+        int m;
+        int mPad;
+        int ktot;
+        int padTasks;
+        int prepTasks;
+        int nPanels;
+        int colBlock;
+        int colBlocks;
+        int tasks;
+
+        void set(ConvGeometry g, float[] x, int xOff, float[] xpad, int[] koff, int[] sOff, float[] dy, int dyOff,
+                float[] ap, int chunks, float[] partial, float[] dw, int dwOff) {
+            this.phase = 0;
+            this.chunks = chunks;
+            this.partial = partial;
+            this.g = g;
+            this.x = x;
+            this.xOff = xOff;
+            this.xpad = xpad;
+            this.koff = koff;
+            this.sOff = sOff;
+            this.dy = dy;
+            this.dyOff = dyOff;
+            this.ap = ap;
+            this.dw = dw;
+            this.dwOff = dwOff;
+            this.vol = paddedSize(g, 0) * paddedSize(g, 1) * paddedSize(g, 2);
+            this.kk = g.inChannelsPerGroup() * g.kernelVolume();
+            this.m = g.outChannelsPerGroup();
+            this.mPad = SimdGemm.roundUp(m, MR);
+            this.ktot = g.batch() * g.outSpatial();
+            this.chunkLen = SimdGemm.ceilDiv(ktot, chunks);
+            this.padTasks = SimdGemm.ceilDiv(g.batch() * g.inChannels(), 8);
+            this.prepTasks = padTasks + g.groups() * (mPad / MR);
+            this.nPanels = SimdGemm.ceilDiv(kk, NR);
+            int cp = Math.min(nPanels, 4);
+            while (cp > 1 && chunks * g.groups() * SimdGemm.ceilDiv(nPanels, cp) < 16) {
+                cp = (cp + 1) / 2;
+            }
+            this.colBlock = cp;
+            this.colBlocks = SimdGemm.ceilDiv(nPanels, cp);
+            this.tasks = chunks * g.groups() * colBlocks;
+        }
+
+        void clear() {
+            g = null;
+            x = null;
+            xpad = null;
+            koff = null;
+            sOff = null;
+            dy = null;
+            ap = null;
+            dw = null;
+            partial = null;
+        }
+
+        @Override
+        public void run(int t) {
+            if (phase == 0) {
+                if (t < padTasks) {
+                    int planes = g.batch() * g.inChannels();
+                    int p1 = Math.min(planes, t * 8 + 8);
+                    for (int p = t * 8; p < p1; p++) {
+                        padInto(g, x, xOff + p * g.inSpatial(), xpad, p * vol, paddedSize(g, 0), paddedSize(g, 1),
+                                paddedSize(g, 2));
+                    }
+                } else {
+                    int q = t - padTasks;
+                    packDy(q / (mPad / MR), q % (mPad / MR));
+                }
+                return;
+            }
+            int cb = t % colBlocks;
+            int gr = (t / colBlocks) % g.groups();
+            int chunk = t / colBlocks / g.groups();
+            int jp0 = cb * colBlock;
+            int jp1 = Math.min(nPanels, jp0 + colBlock);
+            int kStart = chunk * chunkLen;
+            int kEnd = Math.min(ktot, kStart + chunkLen);
+            int kcu = SimdGemm.kcu(chunkLen);
+            float[] bp = WS.get().bTile((jp1 - jp0) * NR * kcu);
+            float[] tile = SimdGemm.workspace().tile;
+            int aGroup = gr * mPad * ktot;
+            int xGroup = gr * g.inChannelsPerGroup() * vol;
+            int imgStride = g.inChannels() * vol;
+            int outSp = g.outSpatial();
+            float[] c = chunks > 1 ? partial : dw;
+            int cBase = (chunks > 1 ? chunk * g.weightSize() : dwOff) + gr * m * kk;
+            for (int k0 = kStart; k0 < kEnd; k0 += kcu) {
+                int kc = Math.min(kcu, kEnd - k0);
+                boolean first = k0 == kStart;
+                boolean last = k0 + kc >= kEnd;
+                // Gather the B rows: position p, columns j of the panel = xpad[image + koff[j] + sOff[p]].
+                int img = k0 / outSp;
+                int sp0 = k0 - img * outSp;
+                for (int jp = jp0; jp < jp1; jp++) {
+                    int d = (jp - jp0) * NR * kc;
+                    int sp = sp0;
+                    int xn = img * imgStride + xGroup;
+                    int j0 = jp * NR;
+                    for (int p = 0; p < kc; p++) {
+                        int off = xn + sOff[sp];
+                        FloatVector.fromArray(F, xpad, off, koff, j0).intoArray(bp, d);
+                        FloatVector.fromArray(F, xpad, off, koff, j0 + L).intoArray(bp, d + L);
+                        d += NR;
+                        if (++sp == outSp) {
+                            sp = 0;
+                            xn += imgStride;
+                        }
+                    }
+                }
+                for (int ip = 0; ip < mPad / MR; ip++) {
+                    int aBase = aGroup + k0 * mPad + ip * MR * kc;
+                    int i0 = ip * MR;
+                    int rows = Math.min(MR, m - i0);
+                    for (int jp = jp0; jp < jp1; jp++) {
+                        int j0 = jp * NR;
+                        if (MR == 12) {
+                            SimdGemm.kernel12(ap, aBase, bp, (jp - jp0) * NR * kc, kc, tile);
+                        } else {
+                            SimdGemm.kernel6(ap, aBase, bp, (jp - jp0) * NR * kc, kc, tile);
+                        }
+                        SimdGemm.store(tile, rows, Math.min(NR, kk - j0), c, cBase + i0 * kk + j0, kk,
+                                1f, first ? 0f : 1f, last, null, 0, 0, i0, j0, SimdGemm.EPI_NONE, 0f, 0f);
+                    }
+                }
+            }
+        }
+
+        /** Packs row panel {@code ip} of group {@code gr}'s dY (rows = output channels, K = image-major positions). */
+        private void packDy(int gr, int ip) {
+            int outSp = g.outSpatial();
+            int cout = g.outChannels();
+            int kcu = SimdGemm.kcu(chunkLen);
+            int aGroup = gr * mPad * ktot;
+            for (int k0 = 0, kEnd = Math.min(ktot, chunkLen); k0 < ktot; ) {
+                int kc = Math.min(kcu, kEnd - k0);
+                int base = aGroup + k0 * mPad + ip * MR * kc;
+                for (int r = 0; r < MR; r++) {
+                    int row = ip * MR + r;
+                    int d = base + r;
+                    if (row >= m) {
+                        for (int p = 0; p < kc; p++) {
+                            ap[d + p * MR] = 0f;
+                        }
+                        continue;
+                    }
+                    int img = k0 / outSp;
+                    int sp = k0 - img * outSp;
+                    int src = dyOff + (img * cout + gr * m + row) * outSp + sp;
+                    for (int p = 0; p < kc; p++) {
+                        ap[d] = dy[src];
+                        d += MR;
+                        src++;
+                        if (++sp == outSp) {
+                            sp = 0;
+                            src += (cout - 1) * outSp;
+                        }
+                    }
+                }
+                k0 += kc;
+                if (k0 == kEnd) {
+                    kEnd = Math.min(ktot, kEnd + chunkLen);
+                }
             }
         }
     }

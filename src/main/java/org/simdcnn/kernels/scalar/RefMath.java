@@ -6,10 +6,10 @@ package org.simdcnn.kernels.scalar;
  * range, and the numerically stable {@link #sigmoid}, {@link #log1pExp} and {@link #expNegSquare} they build on.
  *
  * <p>Method: for {@code |x| < 1.5}, {@code erf(x) = 2/sqrt(pi) * exp(-x^2) * sum_n (2x^2)^n x / (1*3*...*(2n+1))},
- * a series whose terms are all positive (no cancellation); for {@code |x| >= 0.5} when the small tail is
- * wanted, and for {@code |x| >= 1.5} always, {@code erfc(x) = exp(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x +
- * (3/2)/(x + ...))))}, Laplace's continued fraction evaluated backwards with a depth that depends on {@code x}
- * (measured against 40-digit values); {@code exp(-x^2)} is computed from the exact split of {@code x^2} so that
+ * a series whose terms are all positive (no cancellation), and {@code erfc = 1 - erf} below 1; {@code erfc(x) =
+ * exp(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...))))} for {@code x >= 1} (and {@code erf = 1 - erfc}
+ * from 1.5), Laplace's continued fraction evaluated backwards with a depth that depends on {@code x} (measured
+ * against 40-digit values); {@code exp(-x^2)} is computed from the exact split of {@code x^2} so that
  * its rounding does not grow with {@code x}. Public so tests and the fast kernels' scalar tails can use it.
  */
 public final class RefMath {
@@ -56,11 +56,8 @@ public final class RefMath {
     }
 
     private static double erfcPositive(double a) {
-        if (a < 0.5) {
-            return 1.0 - erfSeries(a);
-        }
-        if (a < 1.5) {
-            // 1 - erf loses at most a factor erfc(1.5)^-1 ~ 30 in relative terms here: about 3e-15.
+        if (a < 1.0) {
+            // 1 - erf loses at most a factor 1/erfc(1) ~ 6 in relative terms here: about 1e-15
             return 1.0 - erfSeries(a);
         }
         return erfcContinuedFraction(a);
@@ -84,12 +81,12 @@ public final class RefMath {
         return TWO_OVER_SQRT_PI * expNegSquare(a) * sum;
     }
 
-    /** Continued fraction for erfc, a >= 1.5. */
+    /** Continued fraction for erfc, a >= 1. */
     private static double erfcContinuedFraction(double a) {
         if (a > 27.3) {
             return 0.0; // erfc(27.3) < 1e-325: below the smallest double
         }
-        int depth = a < 2.5 ? 130 : a < 4 ? 70 : a < 8 ? 35 : 16;
+        int depth = a < 1.5 ? 240 : a < 2.5 ? 130 : a < 4 ? 70 : a < 8 ? 35 : 16;
         double f = a;
         for (int k = depth; k >= 1; k--) {
             f = a + (0.5 * k) / f;

@@ -16,9 +16,11 @@ import org.simdcnn.kernels.Activations;
  * <p>Backward, as PyTorch's autograd, reads the forward <b>output</b> {@code y} for SIGMOID
  * ({@code dy*y*(1-y)}) and TANH ({@code dy*(1-y^2)}) and the forward <b>input</b> {@code x} for every other kind:
  * ReLU {@code x > 0 ? dy : 0} (0 at 0, {@code dy} at NaN); LeakyReLU {@code x > 0 ? dy : alpha*dy}; ELU
- * {@code x <= 0 ? dy*alpha*exp(x) : dy}; GELU {@code dy*(Phi(x) + x*phi(x))}; GELU_TANH PyTorch's product-rule
- * formula; SiLU {@code dy*s*(1 + x*(1-s))}; Softplus {@code beta*x > threshold ? dy : dy*sigmoid(beta*x)};
- * Hardswish {@code x < -3 ? 0 : x <= 3 ? dy*(2x+3)/6 : dy}.
+ * {@code x <= 0 ? dy*alpha*exp(x) : dy} (NaN at NaN); GELU {@code dy*(Phi(x) + x*phi(x))}; GELU_TANH PyTorch's
+ * product-rule formula; SiLU {@code dy*s*(1 + x*(1-s))}; Softplus {@code beta*x > threshold ? dy :
+ * dy*sigmoid(beta*x)}; Hardswish {@code x < -3 ? 0 : x >= 3 ? dy : dy*(2x+3)/6} (NaN at NaN). Where PyTorch's
+ * vectorised and scalar CPU paths disagree (Hardswish at exactly 3 and at NaN, ELU at NaN), this follows the
+ * vectorised one, which is what tensors of more than a few elements get.
  */
 final class ScalarActivations implements Activations {
     private static final double SQRT_2_OVER_PI = 0.7978845608028654; // sqrt(2/pi)
@@ -105,6 +107,9 @@ final class ScalarActivations implements Activations {
             case LEAKY_RELU:
                 return vf > 0f ? gf : (float) (g * alpha);
             case ELU:
+                if (vf != vf) {
+                    return Float.NaN; // PyTorch's vectorised path (what bulk tensors take): NaN in, NaN out
+                }
                 return vf <= 0f ? (float) (g * alpha * Math.exp(v)) : gf;
             case SIGMOID:
                 return (float) (g * (1.0 - v) * v);
@@ -134,13 +139,15 @@ final class ScalarActivations implements Activations {
                 }
                 return (float) (g * RefMath.sigmoid(v * alpha));
             case HARDSWISH:
+                // PyTorch 1.13's vectorised kernel (what bulk tensors take): x < -3 -> 0, x >= 3 -> dy, else
+                // dy*(x/3 + 1/2), and NaN for NaN. (Its scalar tail differs at exactly 3 (1.5*dy) and at NaN (dy).)
                 if (vf < -3f) {
                     return 0f;
                 }
-                if (vf <= 3f) {
-                    return (float) (g * (2 * v + 3) / 6.0);
+                if (vf >= 3f) {
+                    return gf;
                 }
-                return gf;
+                return (float) (g * (2 * v + 3) / 6.0);
             default:
                 throw new IllegalStateException("unknown activation " + kind);
         }

@@ -683,35 +683,33 @@ class LossesTest {
         float[] x = ElemTestSupport.uniform(rnd, n, -3, 3);
         float[] t = ElemTestSupport.uniform(rnd, n, -3, 3);
         double[] g = gradsOf(r, n, rnd);
-        Objective f = xs -> {
-            double[] per = new double[n];
-            for (int i = 0; i < n; i++) {
-                per[i] = (xs[i] - t[i]) * (xs[i] - t[i]);
-            }
-            return reduce(r, per, n, g);
-        };
+        double[] ones = new double[n];
+        Arrays.fill(ones, 1);
         for (Losses l : backends()) {
             float[] dx = new float[n];
             l.mseBackward(r, n, x, 0, t, 0, toFloat(g), 0, dx, 0);
-            checkGradient(l + " mse " + r, x, dx, f, 1);
+            checkGradient(l + " mse " + r, x, dx, xs -> reduce(r, squaredErrors(xs, t), n, g), 1);
             float[] out = new float[n];
             float v = l.mse(r, n, x, 0, t, 0, out, 0);
-            if (r != Reduction.NONE) {
-                double[] one = {1};
-                double[] xd = new double[n];
-                for (int i = 0; i < n; i++) {
-                    xd[i] = x[i];
-                }
-                double ref = ((Objective) xs -> {
-                    double[] per = new double[n];
-                    for (int i = 0; i < n; i++) {
-                        per[i] = (xs[i] - t[i]) * (xs[i] - t[i]);
-                    }
-                    return reduce(r, per, n, one);
-                }).at(xd);
-                ElemTestSupport.assertClose(l + " mse value " + r, v, ref, 1e-6, 1e-7);
-            }
+            double expected = reduce(r == Reduction.NONE ? Reduction.SUM : r, squaredErrors(toDouble(x), t), n, ones);
+            ElemTestSupport.assertClose(l + " mse value " + r, v, expected, 1e-6, 1e-7);
         }
+    }
+
+    private static double[] squaredErrors(double[] x, float[] t) {
+        double[] per = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            per[i] = (x[i] - t[i]) * (x[i] - t[i]);
+        }
+        return per;
+    }
+
+    private static double[] toDouble(float[] f) {
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            d[i] = f[i];
+        }
+        return d;
     }
 
     @Property(tries = 100)

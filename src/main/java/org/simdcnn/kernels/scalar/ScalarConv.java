@@ -11,8 +11,10 @@ import org.simdcnn.kernels.Epilogue;
  * <p><b>Numerics.</b> Every output element is computed on its own ("gather" form, never scattered into the
  * output): the float products are formed in {@code double} (exact) and summed in {@code double} in a fixed order,
  * then rounded to float once. The order is the loop order written in each method: channels of the group
- * outermost, then kernel depth, height and width (or batch, then output depth, height, width for the weight
- * gradient). Forward adds the bias in double after the sum, rounds, then applies the epilogue to the float.
+ * outermost, then kernel depth, height and width (for the weight gradient: batch, then output depth, height,
+ * width; for the bias gradient: batch, then space; for col2im: kernel depth, height, width). Forward adds the bias
+ * in double after the sum, rounds, then applies the epilogue to the float. With small-integer data every result
+ * is therefore exact, whatever the order, which is what the tests and parity checks rely on.
  *
  * <p>Every method overwrites its output; nothing is allocated; arguments are trusted.
  *
@@ -203,7 +205,8 @@ final class ScalarConv implements Conv {
      * <p>Computed directly in gather form over the transposed geometry (input {@code g.in}, output {@code g.out}):
      * output {@code o} receives input {@code i} through tap {@code k} when {@code o = i*stride - padBefore +
      * k*dilation}. Sum order: input channels of the group, then kernel depth, height, width; bias added last in
-     * double, rounded once. Output padding only enlarges the output (the extra positions get the bias).
+     * double, rounded once. Output padding only enlarges the output at the end; a position no input reaches gets
+     * just the bias (or 0).
      */
     @Override
     public void transposedForward(ConvGeometry g, float[] x, int xOff, float[] w, int wOff, float[] bias, float[] y,

@@ -99,6 +99,31 @@ class ConvParityTest {
         }
     }
 
+    @Test
+    void transposedWithOutputPaddingAtLeastStride() {
+        // dilation > stride allows outputPadding >= stride: the adjoint convolution's output is truncated.
+        ConvGeometry[] shapes = {
+            ConvGeometry.transposed(1, 2, 6, new int[] {7}, 4, new int[] {3}, new int[] {1}, Padding.of(1),
+                    new int[] {1}, new int[] {2}, 1),
+            ConvGeometry.transposed(2, 1, 4, new int[] {5, 6}, 6, new int[] {3, 2}, new int[] {1, 2},
+                    Padding.asymmetric(new int[] {0, 1}, new int[] {2, 0}), new int[] {2, 2}, new int[] {3},
+                    2),
+        };
+        for (ConvGeometry g : shapes) {
+            float[] x = RefKernels.ints(31, g.inputSize(), 3);
+            float[] w = RefKernels.ints(32, g.weightSize(), 3);
+            float[] bias = RefKernels.ints(33, g.outChannels(), 5);
+            float[] expected = new float[g.outputSize()];
+            RefKernels.transposedForward(g, x, w, bias, expected);
+            for (Backend be : backends()) {
+                float[] y = filled(g.outputSize());
+                if (run(() -> be.conv().transposedForward(g, x, 0, w, 0, bias, y, 0))) {
+                    assertNull(RefKernels.firstDiff(expected, y, y.length), be.name() + " transposed " + g);
+                }
+            }
+        }
+    }
+
     static int[] outs(ConvGeometry g) {
         return new int[] {g.outD(), g.outH(), g.outW()};
     }

@@ -895,6 +895,11 @@ final class SimdConv implements Conv {
             if (g.stride(i) != 1 || g.padBefore(i) > span || g.padAfter(i) > span) {
                 return false;
             }
+            // The adjoint of a transposed conv may have a truncated output (outputPadding >= stride); then the
+            // flipped convolution would not produce the stored input size.
+            if (g.out(i) + span - g.padBefore(i) - g.padAfter(i) != g.in(i)) {
+                return false;
+            }
         }
         return g.outChannelsPerGroup() > 1;
     }

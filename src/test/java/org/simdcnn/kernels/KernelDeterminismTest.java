@@ -140,17 +140,24 @@ class KernelDeterminismTest {
                 Conv conv = SimdCnn.backend().conv();
                 PackedConvWeights packed = conv.pack(g, w, 0);
                 Gemm gemm = SimdCnn.backend().gemm();
+                String[] names = {"sgemm", "forward", "packed forward", "pointwise", "depthwise", "backwardInput",
+                    "backwardWeight", "backwardBias", "repack"};
+                Runnable[] each = {
+                    () -> gemm.sgemm(false, true, 100, 200, 300, 1f, a, 0, 300, b, 0, 300, 0f, c, 0, 200, bias, 0,
+                            BiasMode.PER_ROW, Epilogue.RELU),
+                    () -> conv.forward(g, x, 0, w, 0, bias, y, 0, Epilogue.RELU),
+                    () -> conv.forward(g, x, 0, packed, bias, y, 0, Epilogue.NONE),
+                    () -> conv.forward(pw, x, 0, w, 0, bias, y, 0, Epilogue.NONE),
+                    () -> conv.forward(dw, x, 0, wdw, 0, bias, y, 0, Epilogue.NONE),
+                    () -> conv.backwardInput(g, y, 0, w, 0, dx, 0),
+                    () -> conv.backwardWeight(g, x, 0, y, 0, dwt, 0),
+                    () -> conv.backwardBias(g, y, 0, bias),
+                    () -> conv.repack(packed, w, 0),
+                };
                 Runnable calls = () -> {
-                    gemm.sgemm(false, true, 100, 200, 300, 1f, a, 0, 300, b, 0, 300, 0f, c, 0, 200, bias, 0,
-                            BiasMode.PER_ROW, Epilogue.RELU);
-                    conv.forward(g, x, 0, w, 0, bias, y, 0, Epilogue.RELU);
-                    conv.forward(g, x, 0, packed, bias, y, 0, Epilogue.NONE);
-                    conv.forward(pw, x, 0, w, 0, bias, y, 0, Epilogue.NONE);
-                    conv.forward(dw, x, 0, wdw, 0, bias, y, 0, Epilogue.NONE);
-                    conv.backwardInput(g, y, 0, w, 0, dx, 0);
-                    conv.backwardWeight(g, x, 0, y, 0, dwt, 0);
-                    conv.backwardBias(g, y, 0, bias);
-                    conv.repack(packed, w, 0);
+                    for (Runnable r : each) {
+                        r.run();
+                    }
                 };
                 // Warm up until the JIT has compiled the kernels (the interpreter and C1 box vectors); on a busy
                 // machine C2 can take many seconds. Then the steady state must allocate nothing, three rounds running.
@@ -166,8 +173,16 @@ class KernelDeterminismTest {
                     last = mx.getThreadAllocatedBytes(tid) - before;
                     quiet = last < 256 ? quiet + 1 : 0;
                 }
-                assertTrue(quiet >= 3, "steady state still allocated " + last + " bytes per 5 rounds with " + threads
-                        + " threads after 40 s of warm-up");
+                if (quiet < 3) {
+                    StringBuilder who = new StringBuilder();
+                    for (int i = 0; i < each.length; i++) {
+                        long before = mx.getThreadAllocatedBytes(tid);
+                        each[i].run();
+                        who.append(' ').append(names[i]).append('=').append(mx.getThreadAllocatedBytes(tid) - before);
+                    }
+                    throw new AssertionError("steady state still allocated " + last + " bytes per 5 rounds with "
+                            + threads + " threads after 40 s of warm-up; per call:" + who);
+                }
             }
         } finally {
             SimdCnn.setThreads(saved);

@@ -784,7 +784,7 @@ final class SimdConv implements Conv {
             int pd = g.inD() + g.padBefore(0) + g.padAfter(0);
             int ph = g.inH() + g.padBefore(1) + g.padAfter(1);
             int pwd = g.inW() + g.padBefore(2) + g.padAfter(2);
-            float[] pad = WS.get().plane(pd * ph * pwd);
+            float[] pad = WS.get().plane(pd * ph * pwd + L);
             padPlane(g, x, xOff + (img * cin + c) * g.inSpatial(), pad, pd, ph, pwd);
             int mult = g.outChannelsPerGroup();
             int kvol = g.kernelVolume();
@@ -826,27 +826,40 @@ final class SimdConv implements Conv {
         int dd = g.dilation(0);
         int dh = g.dilation(1);
         int dw = g.dilation(2);
-        int vecEnd = sw == 1 ? outW - outW % L : 0;
+        if (sw == 1) {
+            // Four output rows at a time, one vector of columns each (four independent accumulator chains over the
+            // taps in (kd, kh, kw) order), the row's tail masked; then bias and epilogue in a separate pass. The
+            // blocks are small methods taking arrays only, so no vector or mask crosses a call (nothing is boxed
+            // even when the JIT does not inline them). The padded plane has L floats of slack for tail loads.
+            int rs = sh * pw;
+            int stepD = dd * ph * pw;
+            int stepH = dh * pw;
+            for (int od = 0; od < outD; od++) {
+                int oh = 0;
+                for (; oh + 4 <= outH; oh += 4) {
+                    int base = (od * sd * ph + oh * sh) * pw;
+                    int yr = yo + (od * outH + oh) * outW;
+                    for (int ow = 0; ow < outW; ow += L) {
+                        dwBlock4(pad, base + ow, rs, w, wk, kD, kH, kW, stepD, stepH, dw, y, yr + ow, outW,
+                                Math.min(L, outW - ow));
+                    }
+                }
+                for (; oh < outH; oh++) {
+                    int base = (od * sd * ph + oh * sh) * pw;
+                    int yr = yo + (od * outH + oh) * outW;
+                    for (int ow = 0; ow < outW; ow += L) {
+                        dwBlock1(pad, base + ow, w, wk, kD, kH, kW, stepD, stepH, dw, y, yr + ow,
+                                Math.min(L, outW - ow));
+                    }
+                }
+            }
+            biasEpilogue(y, yo, outD * outH * outW, bias, ek, ea, eb);
+            return;
+        }
         for (int od = 0; od < outD; od++) {
             for (int oh = 0; oh < outH; oh++) {
                 int yr = yo + (od * outH + oh) * outW;
-                int ow = 0;
-                for (; ow < vecEnd; ow += L) {
-                    FloatVector acc = FloatVector.zero(F);
-                    for (int kd = 0; kd < kD; kd++) {
-                        for (int kh = 0; kh < kH; kh++) {
-                            int row = ((od * sd + kd * dd) * ph + oh * sh + kh * dh) * pw + ow;
-                            int wi = wk + (kd * kH + kh) * kW;
-                            for (int kw = 0; kw < kW; kw++) {
-                                acc = FloatVector.fromArray(F, pad, row + kw * dw).fma(FloatVector.broadcast(F, w[wi + kw]), acc);
-                            }
-                        }
-                    }
-                    acc = acc.add(bias);
-                    acc = SimdGemm.epilogue(acc, ek, ea, eb);
-                    acc.intoArray(y, yr + ow);
-                }
-                for (; ow < outW; ow++) {
+                for (int ow = 0; ow < outW; ow++) {
                     float acc = 0f;
                     for (int kd = 0; kd < kD; kd++) {
                         for (int kh = 0; kh < kH; kh++) {
@@ -860,6 +873,108 @@ final class SimdConv implements Conv {
                     y[yr + ow] = SimdGemm.epilogueScalar(acc + bias, ek, ea, eb);
                 }
             }
+        }
+    }
+
+    /** Four output rows ({@code rs} apart in the padded plane, {@code ys} apart in y) of {@code n <= L} columns. */
+    static void dwBlock4(float[] pad, int base, int rs, float[] w, int wk, int kD, int kH, int kW, int stepD,
+            int stepH, int dw, float[] y, int yr, int ys, int n) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        FloatVector a2 = FloatVector.zero(F);
+        FloatVector a3 = FloatVector.zero(F);
+        if (n == L) {
+            for (int kd = 0; kd < kD; kd++) {
+                for (int kh = 0; kh < kH; kh++) {
+                    int row = base + kd * stepD + kh * stepH;
+                    int wi = wk + (kd * kH + kh) * kW;
+                    for (int kw = 0; kw < kW; kw++) {
+                        FloatVector wv = FloatVector.broadcast(F, w[wi + kw]);
+                        int src = row + kw * dw;
+                        a0 = FloatVector.fromArray(F, pad, src).fma(wv, a0);
+                        a1 = FloatVector.fromArray(F, pad, src + rs).fma(wv, a1);
+                        a2 = FloatVector.fromArray(F, pad, src + 2 * rs).fma(wv, a2);
+                        a3 = FloatVector.fromArray(F, pad, src + 3 * rs).fma(wv, a3);
+                    }
+                }
+            }
+            a0.intoArray(y, yr);
+            a1.intoArray(y, yr + ys);
+            a2.intoArray(y, yr + 2 * ys);
+            a3.intoArray(y, yr + 3 * ys);
+        } else {
+            VectorMask<Float> mk = F.indexInRange(0, n);
+            for (int kd = 0; kd < kD; kd++) {
+                for (int kh = 0; kh < kH; kh++) {
+                    int row = base + kd * stepD + kh * stepH;
+                    int wi = wk + (kd * kH + kh) * kW;
+                    for (int kw = 0; kw < kW; kw++) {
+                        FloatVector wv = FloatVector.broadcast(F, w[wi + kw]);
+                        int src = row + kw * dw;
+                        a0 = FloatVector.fromArray(F, pad, src, mk).fma(wv, a0);
+                        a1 = FloatVector.fromArray(F, pad, src + rs, mk).fma(wv, a1);
+                        a2 = FloatVector.fromArray(F, pad, src + 2 * rs, mk).fma(wv, a2);
+                        a3 = FloatVector.fromArray(F, pad, src + 3 * rs, mk).fma(wv, a3);
+                    }
+                }
+            }
+            a0.intoArray(y, yr, mk);
+            a1.intoArray(y, yr + ys, mk);
+            a2.intoArray(y, yr + 2 * ys, mk);
+            a3.intoArray(y, yr + 3 * ys, mk);
+        }
+    }
+
+    /** One output row of {@code n <= L} columns. */
+    static void dwBlock1(float[] pad, int base, float[] w, int wk, int kD, int kH, int kW, int stepD, int stepH,
+            int dw, float[] y, int yr, int n) {
+        FloatVector a0 = FloatVector.zero(F);
+        VectorMask<Float> mk = F.indexInRange(0, n);
+        for (int kd = 0; kd < kD; kd++) {
+            for (int kh = 0; kh < kH; kh++) {
+                int row = base + kd * stepD + kh * stepH;
+                int wi = wk + (kd * kH + kh) * kW;
+                for (int kw = 0; kw < kW; kw++) {
+                    a0 = FloatVector.fromArray(F, pad, row + kw * dw, mk).fma(FloatVector.broadcast(F, w[wi + kw]), a0);
+                }
+            }
+        }
+        a0.intoArray(y, yr, mk);
+    }
+
+    /** {@code y = epilogue(y + bias)} over {@code n} floats; one loop per epilogue kind. */
+    static void biasEpilogue(float[] y, int off, int n, float bias, int ek, float ea, float eb) {
+        int end = n - n % L;
+        int i = 0;
+        switch (ek) {
+            case SimdGemm.EPI_RELU -> {
+                for (; i < end; i += L) {
+                    FloatVector.fromArray(F, y, off + i).add(bias).max(0f).intoArray(y, off + i);
+                }
+            }
+            case SimdGemm.EPI_LEAKY -> {
+                for (; i < end; i += L) {
+                    FloatVector v = FloatVector.fromArray(F, y, off + i).add(bias);
+                    v.mul(ea).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, off + i);
+                }
+            }
+            case SimdGemm.EPI_CLAMP -> {
+                for (; i < end; i += L) {
+                    FloatVector.fromArray(F, y, off + i).add(bias).max(ea).min(eb).intoArray(y, off + i);
+                }
+            }
+            default -> {
+                if (bias != 0f) {
+                    for (; i < end; i += L) {
+                        FloatVector.fromArray(F, y, off + i).add(bias).intoArray(y, off + i);
+                    }
+                } else {
+                    i = end;
+                }
+            }
+        }
+        for (; i < n; i++) {
+            y[off + i] = SimdGemm.epilogueScalar(y[off + i] + bias, ek, ea, eb);
         }
     }
 

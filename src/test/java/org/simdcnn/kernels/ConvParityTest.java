@@ -80,8 +80,8 @@ class ConvParityTest {
             pb[i] = fwd.padBefore(j);
             pa[i] = fwd.padAfter(j);
             // output padding restores the forward input size lost to the floor of the stride
-            op[i] = fwd.in(j) - ((fwd.out(j) - 1) * fwd.stride(j) - pb[i] - pa[i] + fwd.dilation(j) * (fwd.kernel(j) - 1)
-                    + 1);
+            op[i] = fwd.in(j) - ((fwd.out(j) - 1) * fwd.stride(j) - pb[i] - pa[i]
+                    + fwd.dilation(j) * (fwd.kernel(j) - 1) + 1);
         }
         g = ConvGeometry.transposed(dims, fwd.batch(), fwd.outChannels(), fwd.userSpatial(outs(fwd)),
                 fwd.inChannels(), fwd.userSpatial(ks(fwd)), fwd.userSpatial(strides(fwd)),

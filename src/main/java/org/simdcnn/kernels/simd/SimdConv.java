@@ -385,7 +385,7 @@ final class SimdConv implements Conv {
         }
     }
 
-    /** Implicit-GEMM forward: phase 0 pads the input planes, phase 1 computes (image, group, row block, column block). */
+    /** Implicit-GEMM forward: phase 0 pads the input planes; phase 1 computes (image, group, row block, col block). */
     static final class ImplicitJob implements ThreadPool.Task {
         int phase;
         ConvGeometry g;

@@ -17,25 +17,35 @@ import org.simdcnn.kernels.PackedConvWeights;
 import org.simdcnn.parallel.ThreadPool;
 
 /**
- * Convolution on the packed GEMM of {@link SimdGemm}; the algorithm is chosen per call from the geometry:
+ * Convolution on the packed GEMM of {@link SimdGemm} ({@code W (Cout/g x Cin/g*kvol)} is the A operand, packed
+ * once per call or once per {@link #pack}); the algorithm is chosen per call from the geometry only:
  * <ul>
- *   <li><b>pointwise</b> (kernel 1, stride 1, no padding): per image and group, {@code W (Cout x Cin)} times the
- *       NCHW planes {@code X (Cin x HW)} packed straight into B panels, no im2col;</li>
+ *   <li><b>pointwise</b> (kernel 1, stride 1, no padding): B is the NCHW planes {@code X (Cin x HW)} themselves,
+ *       packed in tiles of output positions; no im2col;</li>
  *   <li><b>depthwise</b> ({@code groups == Cin}): a direct vectorized kernel over a zero-padded copy of each input
- *       plane;</li>
- *   <li><b>general</b> (1d/2d/3d, stride, padding, dilation, groups): im2col written directly in the packed-B
- *       layout, one tile of output positions at a time (the tile stays in L2), times the packed weights.</li>
+ *       plane, four output rows per register block;</li>
+ *   <li><b>implicit GEMM</b> (every stride 1, at most 20% extra positions): output positions are counted in the
+ *       padded input's row width, so every row of B is a contiguous slice of the zero-padded input; panels are
+ *       copied with plain vector loads and the store drops the positions outside the output;</li>
+ *   <li><b>gathered GEMM</b> (everything else: strides, 3d, dilation, groups): B panels are gathered with vector
+ *       gathers from the zero-padded input ({@code xpad[koff[tap] + sOff[position]]}); no im2col buffer.</li>
  * </ul>
- * Bias and epilogue are fused into the GEMM store. Work is split over (image, group, spatial tile) in a partition
- * that depends only on the geometry, so results are bitwise identical for any thread count. Backward: grad input
- * is {@code W^T dY} (a transposed-A GEMM) followed by col2im; grad weight is {@code dY col^T} accumulated over the
- * batch in image order; grad bias is a vectorized sum. The transposed convolution runs the grad-input path of its
- * adjoint convolution.
+ * Bias and epilogue are fused into the GEMM store. Work is split over (image, group, row block, column block) in a
+ * partition that depends only on the geometry, so results are bitwise identical for any thread count.
+ *
+ * <p>Backward: grad input of a stride-1 convolution is the implicit-GEMM forward of {@code dy} with the flipped,
+ * channel-transposed weights; otherwise {@code W^T dY} (a transposed-A GEMM) and col2im. Grad weight is one GEMM
+ * whose K runs over every image and position in a fixed order (in fixed chunks whose partial sums are added in
+ * chunk order), with B gathered from the padded input. Grad bias is a vectorized sum. The transposed convolution
+ * is the grad-input path of its adjoint convolution plus the bias.
+ *
+ * <p>Workspaces (padded input, packed panels, offset tables, task objects) are per thread and grow on demand; the
+ * steady state allocates nothing.
  */
 final class SimdConv implements Conv {
     static final SimdConv INSTANCE = new SimdConv();
 
-    /** Target size of one packed im2col tile in floats (512 KiB, well inside L2). */
+    /** Target size of one packed B tile (K x positions) in floats (512 KiB, well inside L2). */
     private static final int TILE_FLOATS = 128 * 1024;
 
     private static final ThreadLocal<ConvWorkspace> WS = ThreadLocal.withInitial(ConvWorkspace::new);
@@ -262,7 +272,7 @@ final class SimdConv implements Conv {
         }
     }
 
-    /** One forward call: tasks over (image, group, spatial tile). */
+    /** Pointwise / gathered forward: phase 0 pads the input (gathered only), phase 1 runs (image, group, tile). */
     static final class ForwardJob implements ThreadPool.Task {
         int phase;
         float[] xpad;
@@ -1367,14 +1377,16 @@ final class SimdConv implements Conv {
                     int img = k0 / outSp;
                     int sp = k0 - img * outSp;
                     int src = dyOff + (img * cout + gr * m + row) * outSp + sp;
-                    for (int p = 0; p < kc; p++) {
-                        ap[d] = dy[src];
-                        d += MR;
-                        src++;
-                        if (++sp == outSp) {
-                            sp = 0;
-                            src += (cout - 1) * outSp;
+                    for (int p = 0; p < kc; ) {
+                        int run = Math.min(kc - p, outSp - sp);
+                        for (int q = 0; q < run; q++) {
+                            ap[d + q * MR] = dy[src + q];
                         }
+                        d += run * MR;
+                        p += run;
+                        img++;
+                        sp = 0;
+                        src = dyOff + (img * cout + gr * m + row) * outSp;
                     }
                 }
                 k0 += kc;

@@ -111,10 +111,23 @@ public final class F {
 
     /** Runs a validated convolution. */
     public static Tensor convForward(ConvGeometry g, Tensor x, Tensor weight, Tensor bias, Epilogue epilogue) {
-        Tensor y = Tensor.zeros(g.outputShape());
-        be().conv().forward(g, x.data(), x.offset(), weight.data(), weight.offset(), biasArray(bias), y.data(), 0,
-                epilogue == null ? Epilogue.NONE : epilogue);
-        return y;
+        return convForward(g, x, weight, bias, epilogue, Tensor.zeros(g.outputShape()));
+    }
+
+    /** Runs a validated convolution into {@code out} (of the output shape, overwritten); returns {@code out}. */
+    public static Tensor convForward(ConvGeometry g, Tensor x, Tensor weight, Tensor bias, Epilogue epilogue,
+            Tensor out) {
+        checkOut("conv" + g.dims() + "d", out, g.outputShape());
+        be().conv().forward(g, x.data(), x.offset(), weight.data(), weight.offset(), biasArray(bias), out.data(),
+                out.offset(), epilogue == null ? Epilogue.NONE : epilogue);
+        return out;
+    }
+
+    private static void checkOut(String op, Tensor out, int[] shape) {
+        if (out == null || !Arrays.equals(out.shape(), shape)) {
+            throw new IllegalArgumentException(op + ": out must have shape " + Arrays.toString(shape) + ", got "
+                    + (out == null ? "null" : Arrays.toString(out.shape())));
+        }
     }
 
     /** {@code conv_transpose2d(x, weight, bias, stride=1, padding=0, output_padding=0, groups=1, dilation=1)}. */
@@ -182,15 +195,23 @@ public final class F {
 
     /** Linear with a fused epilogue ({@code relu(x W^T + b)} in one pass for {@link Epilogue#RELU}). */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias, Epilogue epilogue) {
+        linearBatch(x, weight, bias);
+        int[] ys = x.shape();
+        ys[ys.length - 1] = weight.dim(0);
+        return linear(x, weight, bias, epilogue, Tensor.zeros(ys));
+    }
+
+    /** Linear into {@code out} of shape {@code (*, out_features)} (overwritten); returns {@code out}. */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias, Epilogue epilogue, Tensor out) {
         int batch = linearBatch(x, weight, bias);
         int in = weight.dim(1);
-        int out = weight.dim(0);
+        int outF = weight.dim(0);
         int[] ys = x.shape();
-        ys[ys.length - 1] = out;
-        Tensor y = Tensor.zeros(ys);
-        be().linear().forward(batch, in, out, x.data(), x.offset(), weight.data(), weight.offset(),
-                biasArray(bias), y.data(), 0, epilogue == null ? Epilogue.NONE : epilogue);
-        return y;
+        ys[ys.length - 1] = outF;
+        checkOut("linear", out, ys);
+        be().linear().forward(batch, in, outF, x.data(), x.offset(), weight.data(), weight.offset(),
+                biasArray(bias), out.data(), out.offset(), epilogue == null ? Epilogue.NONE : epilogue);
+        return out;
     }
 
     /** Validates a linear call; returns the batch (product of the leading dimensions of {@code x}). */
@@ -219,9 +240,18 @@ public final class F {
             throw new IllegalArgumentException("activation: function must not be null");
         }
         notNull("activation", "input", x);
-        Tensor y = Tensor.zeros(x.shape());
-        be().activations().forward(f, x.data(), x.offset(), y.data(), 0, x.size());
-        return y;
+        return activation(f, x, Tensor.zeros(x.shape()));
+    }
+
+    /** Applies an elementwise activation into {@code out} (same shape; may be {@code x} itself). */
+    public static Tensor activation(ActivationFn f, Tensor x, Tensor out) {
+        if (f == null) {
+            throw new IllegalArgumentException("activation: function must not be null");
+        }
+        notNull("activation", "input", x);
+        checkOut("activation", out, x.shape());
+        be().activations().forward(f, x.data(), x.offset(), out.data(), out.offset(), x.size());
+        return out;
     }
 
     public static Tensor relu(Tensor x) {

@@ -22,7 +22,16 @@ public abstract class Activation extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor y = F.activation(fn, x);
+        return forward(x, Allocator.HEAP);
+    }
+
+    @Override
+    Tensor forward(Tensor x, Allocator alloc) {
+        if (x == null) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": input must not be null");
+        }
+        Tensor y = alloc.allocate(x.shape());
+        F.activation(fn, x, y);
         if (isTraining()) {
             lastX = x;
             lastY = y;

@@ -34,8 +34,13 @@ public abstract class AvgPoolNd extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        return forward(x, Allocator.HEAP);
+    }
+
+    @Override
+    Tensor forward(Tensor x, Allocator alloc) {
         PoolGeometry g = F.poolGeometry("avg_pool", dims, x, kernel, stride, padding, null, ceilMode);
-        Tensor y = Tensor.zeros(g.outputShape());
+        Tensor y = alloc.allocate(g.outputShape());
         SimdCnn.backend().pooling().avgForward(g, countIncludePad, x.data(), x.offset(), y.data(), 0);
         if (isTraining()) {
             lastGeometry = g;

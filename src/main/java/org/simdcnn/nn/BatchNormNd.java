@@ -88,6 +88,11 @@ public abstract class BatchNormNd extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        return forward(x, Allocator.HEAP);
+    }
+
+    @Override
+    Tensor forward(Tensor x, Allocator alloc) {
         if (x == null) {
             throw new IllegalArgumentException(op + ": input must not be null");
         }
@@ -102,7 +107,7 @@ public abstract class BatchNormNd extends Module {
                     + Arrays.toString(x.shape()));
         }
         BatchNorm k = SimdCnn.backend().batchNorm();
-        Tensor y = Tensor.zeros(x.shape());
+        Tensor y = alloc.allocate(x.shape());
         float[] g = weight == null ? null : weight.data().data();
         float[] b = bias == null ? null : bias.data().data();
         boolean useBatchStats = isTraining() || runningMean == null;

@@ -115,14 +115,20 @@ public abstract class ConvNd extends Module implements FusedForward {
 
     @Override
     public Tensor forward(Tensor x) {
-        return forwardFused(x, Epilogue.NONE);
+        return forwardFused(x, Epilogue.NONE, Allocator.HEAP);
     }
 
     @Override
-    public Tensor forwardFused(Tensor x, Epilogue epilogue) {
+    Tensor forward(Tensor x, Allocator alloc) {
+        return forwardFused(x, Epilogue.NONE, alloc);
+    }
+
+    @Override
+    public Tensor forwardFused(Tensor x, Epilogue epilogue, Allocator alloc) {
         ConvGeometry g = F.convGeometry(dims, x, weight.data(), bias == null ? null : bias.data(), stride, padding,
                 dilation, groups);
-        Tensor y = F.convForward(g, x, weight.data(), bias == null ? null : bias.data(), epilogue);
+        Tensor y = alloc.allocate(g.outputShape());
+        F.convForward(g, x, weight.data(), bias == null ? null : bias.data(), epilogue, y);
         if (isTraining()) {
             lastInput = x;
             lastGeometry = g;

@@ -11,5 +11,5 @@ import org.simdcnn.tensor.Tensor;
  */
 interface FusedForward {
     /** {@code epilogue(forward(x))} computed in one pass; keeps the same backward state as {@code forward}. */
-    Tensor forwardFused(Tensor x, Epilogue epilogue);
+    Tensor forwardFused(Tensor x, Epilogue epilogue, Allocator alloc);
 }

@@ -60,12 +60,22 @@ public final class Linear extends Module implements FusedForward {
 
     @Override
     public Tensor forward(Tensor x) {
-        return forwardFused(x, Epilogue.NONE);
+        return forwardFused(x, Epilogue.NONE, Allocator.HEAP);
     }
 
     @Override
-    public Tensor forwardFused(Tensor x, Epilogue epilogue) {
-        Tensor y = F.linear(x, weight.data(), bias == null ? null : bias.data(), epilogue);
+    Tensor forward(Tensor x, Allocator alloc) {
+        return forwardFused(x, Epilogue.NONE, alloc);
+    }
+
+    @Override
+    public Tensor forwardFused(Tensor x, Epilogue epilogue, Allocator alloc) {
+        int[] ys = x.shape();
+        if (ys.length > 0) {
+            ys[ys.length - 1] = out;
+        }
+        Tensor y = alloc.allocate(ys);
+        F.linear(x, weight.data(), bias == null ? null : bias.data(), epilogue, y);
         if (isTraining()) {
             lastInput = x;
             lastOutShape = y.shape();

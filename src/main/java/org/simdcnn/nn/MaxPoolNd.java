@@ -35,8 +35,13 @@ public abstract class MaxPoolNd extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        return forward(x, Allocator.HEAP);
+    }
+
+    @Override
+    Tensor forward(Tensor x, Allocator alloc) {
         PoolGeometry g = F.poolGeometry("max_pool", dims, x, kernel, stride, padding, dilation, ceilMode);
-        Tensor y = Tensor.zeros(g.outputShape());
+        Tensor y = alloc.allocate(g.outputShape());
         int[] argmax = isTraining() ? new int[y.size()] : null;
         SimdCnn.backend().pooling().maxForward(g, x.data(), x.offset(), y.data(), 0, argmax, 0);
         if (argmax != null) {

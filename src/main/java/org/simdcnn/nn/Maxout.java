@@ -24,8 +24,13 @@ public final class Maxout extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        return forward(x, Allocator.HEAP);
+    }
+
+    @Override
+    Tensor forward(Tensor x, Allocator alloc) {
         int[] ys = F.maxoutShape(x, pieces);
-        Tensor y = Tensor.zeros(ys);
+        Tensor y = alloc.allocate(ys);
         int spatial = x.size() / (x.dim(0) * x.dim(1));
         int[] argmax = isTraining() ? new int[y.size()] : null;
         SimdCnn.backend().activations().maxoutForward(x.dim(0), ys[1], pieces, spatial, x.data(), x.offset(),

@@ -32,6 +32,14 @@ public abstract class Module {
     public abstract Tensor forward(Tensor x);
 
     /**
+     * Forward whose output comes from {@code alloc} (layers of this package override it; the default allocates
+     * through {@link #forward(Tensor)}).
+     */
+    Tensor forward(Tensor x, Allocator alloc) {
+        return forward(x);
+    }
+
+    /**
      * Gradient of the loss with respect to the input of the last training-mode {@link #forward}, given the
      * gradient with respect to its output; accumulates the parameter gradients.
      *

@@ -59,20 +59,68 @@ public final class Sequential extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        return forward(x, Allocator.HEAP);
+    }
+
+    /**
+     * In eval mode the intermediate outputs go to buffers owned by the calling thread and reused by its next
+     * call (no per-call state in fields, no allocation of intermediates in steady state); only the final output
+     * is allocated for the caller. In training mode every output is a fresh tensor (backward keeps them).
+     */
+    @Override
+    Tensor forward(Tensor x, Allocator alloc) {
         Tensor h = x;
         int n = modules.size();
+        float[][] arena = isTraining() ? null : arenas.get();
+        if (arena != null && arena.length < n) {
+            arena = new float[n][];
+            arenas.set(arena);
+        }
         for (int i = 0; i < n; i++) {
             Module m = modules.get(i);
-            if (fuse && i + 1 < n && m instanceof FusedForward f && modules.get(i + 1) instanceof Activation a
-                    && a.fusable()) {
-                h = f.forwardFused(h, a.epilogue());
+            boolean fused = fuse && i + 1 < n && m instanceof FusedForward && modules.get(i + 1) instanceof Activation a
+                    && a.fusable();
+            int last = fused ? i + 1 : i;
+            Allocator out = arena == null || last == n - 1 ? alloc : slot(arena, last);
+            if (fused) {
+                Activation a = (Activation) modules.get(i + 1);
+                h = ((FusedForward) m).forwardFused(h, a.epilogue(), out);
                 a.recordFused(h);
                 i++;
             } else {
-                h = m.forward(h);
+                h = m.forward(h, out);
             }
         }
+        if (arena != null && n > 0 && isArenaBuffer(arena, h.data())) {
+            h = h.copy(); // a view (e.g. a trailing Flatten) of a reused buffer must not escape
+        }
         return h;
+    }
+
+    private final ThreadLocal<float[][]> arenas = ThreadLocal.withInitial(() -> new float[modules.size()][]);
+
+    private static Allocator slot(float[][] arena, int i) {
+        return shape -> {
+            long n = 1;
+            for (int d : shape) {
+                n *= d;
+            }
+            float[] b = arena[i];
+            if (b == null || b.length < n) {
+                b = new float[(int) n];
+                arena[i] = b;
+            }
+            return Tensor.view(b, 0, shape);
+        };
+    }
+
+    private static boolean isArenaBuffer(float[][] arena, float[] data) {
+        for (float[] b : arena) {
+            if (b == data) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

@@ -222,4 +222,23 @@ class ModuleTest {
         assertEquals(1f / 3f, s.getFlat(4), 1e-6f);
         assertIae(() -> F.softmax(s, 2), "dim 2");
     }
+
+    @Test
+    void evalOutputsBelongToTheCallerAndMatchTrainingModeOutputs() {
+        Init.manualSeed(8);
+        Sequential net = new Sequential(new Conv2d(1, 2, 3), new ReLU(),
+                new Sequential(new MaxPool2d(2), new Flatten()));
+        Tensor x1 = Tensor.uniform(1, -1f, 1f, 2, 1, 6, 6);
+        Tensor x2 = Tensor.uniform(2, -1f, 1f, 2, 1, 6, 6);
+        float[] heap1 = net.forward(x1).toArray();
+        net.eval();
+        Tensor y1 = net.forward(x1);
+        float[] copy1 = y1.toArray();
+        assertArrayEquals(heap1, copy1, 0f, "eval (arena) output equals training-mode (heap) output");
+        Tensor y2 = net.forward(x2);
+        assertArrayEquals(copy1, y1.toArray(), 0f, "a later call must not overwrite an earlier result");
+        assertTrue(y1.data() != y2.data());
+        Tensor y3 = net.forward(Tensor.uniform(3, -1f, 1f, 5, 1, 8, 8)); // larger batch grows the buffers
+        assertArrayEquals(new int[] {5, 18}, y3.shape());
+    }
 }

@@ -59,13 +59,18 @@ public abstract class Activation extends Module {
 
     @Override
     public Tensor backward(Tensor gradOutput) {
+        return backward(gradOutput, Allocator.HEAP);
+    }
+
+    @Override
+    Tensor backward(Tensor gradOutput, Allocator alloc) {
         Tensor x = lastX;
         Tensor y = lastY;
         if (x == null || !isTraining()) {
             throw noForward();
         }
         checkGradShape(getClass().getSimpleName(), gradOutput, y.shape());
-        Tensor dx = Tensor.zeros(y.shape());
+        Tensor dx = alloc.allocate(y.shape());
         SimdCnn.backend().activations().backward(fn, x.data(), x.offset(), y.data(), y.offset(), gradOutput.data(),
                 gradOutput.offset(), dx.data(), 0, y.size());
         return dx;

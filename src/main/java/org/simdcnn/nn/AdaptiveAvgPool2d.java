@@ -34,12 +34,17 @@ public final class AdaptiveAvgPool2d extends Module {
 
     @Override
     public Tensor backward(Tensor gradOutput) {
+        return backward(gradOutput, Allocator.HEAP);
+    }
+
+    @Override
+    Tensor backward(Tensor gradOutput, Allocator alloc) {
         int[] s = lastInShape;
         if (s == null || !isTraining()) {
             throw noForward();
         }
         checkGradShape("AdaptiveAvgPool2d", gradOutput, new int[] {s[0], s[1], outH, outW});
-        Tensor dx = Tensor.zeros(s);
+        Tensor dx = alloc.allocate(s);
         SimdCnn.backend().pooling().adaptiveAvgBackward(s[0], s[1], new int[] {s[2], s[3]}, new int[] {outH, outW},
                 gradOutput.data(), gradOutput.offset(), dx.data(), 0);
         return dx;

@@ -50,12 +50,17 @@ public abstract class AvgPoolNd extends Module {
 
     @Override
     public Tensor backward(Tensor gradOutput) {
+        return backward(gradOutput, Allocator.HEAP);
+    }
+
+    @Override
+    Tensor backward(Tensor gradOutput, Allocator alloc) {
         PoolGeometry g = lastGeometry;
         if (g == null || !isTraining()) {
             throw noForward();
         }
         checkGradShape(getClass().getSimpleName(), gradOutput, g.outputShape());
-        Tensor dx = Tensor.zeros(g.inputShape());
+        Tensor dx = alloc.allocate(g.inputShape());
         SimdCnn.backend().pooling().avgBackward(g, countIncludePad, gradOutput.data(), gradOutput.offset(),
                 dx.data(), 0);
         return dx;

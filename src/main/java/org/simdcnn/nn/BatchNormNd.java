@@ -138,6 +138,11 @@ public abstract class BatchNormNd extends Module {
 
     @Override
     public Tensor backward(Tensor gradOutput) {
+        return backward(gradOutput, Allocator.HEAP);
+    }
+
+    @Override
+    Tensor backward(Tensor gradOutput, Allocator alloc) {
         Tensor x = lastInput;
         if (x == null || !isTraining()) {
             throw noForward();
@@ -149,7 +154,7 @@ public abstract class BatchNormNd extends Module {
             dgScratch = new float[features];
             dbScratch = new float[features];
         }
-        Tensor dx = Tensor.zeros(x.shape());
+        Tensor dx = alloc.allocate(x.shape());
         SimdCnn.backend().batchNorm().backward(n, features, spatial, x.data(), x.offset(), gradOutput.data(),
                 gradOutput.offset(), weight == null ? null : weight.data().data(), saveMean, saveInvStd, dx.data(),
                 0, dgScratch, dbScratch);

@@ -138,6 +138,11 @@ public abstract class ConvNd extends Module implements FusedForward {
 
     @Override
     public Tensor backward(Tensor gradOutput) {
+        return backward(gradOutput, Allocator.HEAP);
+    }
+
+    @Override
+    Tensor backward(Tensor gradOutput, Allocator alloc) {
         ConvGeometry g = lastGeometry;
         Tensor x = lastInput;
         if (g == null || !isTraining()) {
@@ -145,7 +150,7 @@ public abstract class ConvNd extends Module implements FusedForward {
         }
         checkGradShape(getClass().getSimpleName(), gradOutput, g.outputShape());
         Conv k = SimdCnn.backend().conv();
-        Tensor dx = Tensor.zeros(x.shape());
+        Tensor dx = alloc.allocate(x.shape());
         Tensor w = weight.data();
         k.backwardInput(g, gradOutput.data(), gradOutput.offset(), w.data(), 0, dx.data(), 0);
         if (dwScratch == null) {

@@ -85,6 +85,11 @@ public final class Linear extends Module implements FusedForward {
 
     @Override
     public Tensor backward(Tensor gradOutput) {
+        return backward(gradOutput, Allocator.HEAP);
+    }
+
+    @Override
+    Tensor backward(Tensor gradOutput, Allocator alloc) {
         Tensor x = lastInput;
         if (x == null || !isTraining()) {
             throw noForward();
@@ -92,7 +97,7 @@ public final class Linear extends Module implements FusedForward {
         checkGradShape("Linear", gradOutput, lastOutShape);
         int batch = x.size() / in;
         org.simdcnn.kernels.Linear k = SimdCnn.backend().linear();
-        Tensor dx = Tensor.zeros(x.shape());
+        Tensor dx = alloc.allocate(x.shape());
         k.backwardInput(batch, in, out, gradOutput.data(), gradOutput.offset(), weight.data().data(), 0, dx.data(),
                 0);
         if (dwScratch == null) {

@@ -53,12 +53,17 @@ public abstract class MaxPoolNd extends Module {
 
     @Override
     public Tensor backward(Tensor gradOutput) {
+        return backward(gradOutput, Allocator.HEAP);
+    }
+
+    @Override
+    Tensor backward(Tensor gradOutput, Allocator alloc) {
         PoolGeometry g = lastGeometry;
         if (g == null || !isTraining()) {
             throw noForward();
         }
         checkGradShape(getClass().getSimpleName(), gradOutput, g.outputShape());
-        Tensor dx = Tensor.zeros(g.inputShape());
+        Tensor dx = alloc.allocate(g.inputShape());
         SimdCnn.backend().pooling().maxBackward(g, gradOutput.data(), gradOutput.offset(), lastArgmax, 0, dx.data(),
                 0);
         return dx;

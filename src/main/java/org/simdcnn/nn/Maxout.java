@@ -45,11 +45,16 @@ public final class Maxout extends Module {
 
     @Override
     public Tensor backward(Tensor gradOutput) {
+        return backward(gradOutput, Allocator.HEAP);
+    }
+
+    @Override
+    Tensor backward(Tensor gradOutput, Allocator alloc) {
         if (lastArgmax == null || !isTraining()) {
             throw noForward();
         }
         checkGradShape("Maxout", gradOutput, lastOutShape);
-        Tensor dx = Tensor.zeros(lastInShape);
+        Tensor dx = alloc.allocate(lastInShape);
         int spatial = dx.size() / (lastInShape[0] * lastInShape[1]);
         SimdCnn.backend().activations().maxoutBackward(lastInShape[0], lastOutShape[1], pieces, spatial,
                 gradOutput.data(), gradOutput.offset(), lastArgmax, 0, dx.data(), 0);

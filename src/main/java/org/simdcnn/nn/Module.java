@@ -40,6 +40,14 @@ public abstract class Module {
     }
 
     /**
+     * Backward whose input gradient comes from {@code alloc} (layers of this package override it; the default
+     * allocates through {@link #backward(Tensor)}).
+     */
+    Tensor backward(Tensor gradOutput, Allocator alloc) {
+        return backward(gradOutput);
+    }
+
+    /**
      * Gradient of the loss with respect to the input of the last training-mode {@link #forward}, given the
      * gradient with respect to its output; accumulates the parameter gradients.
      *

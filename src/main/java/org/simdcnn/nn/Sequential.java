@@ -63,16 +63,17 @@ public final class Sequential extends Module {
     }
 
     /**
-     * In eval mode the intermediate outputs go to buffers owned by the calling thread and reused by its next
-     * call (no per-call state in fields, no allocation of intermediates in steady state); only the final output
-     * is allocated for the caller. In training mode every output is a fresh tensor (backward keeps them).
+     * Intermediate outputs (those that never leave this Sequential) go to reused buffers: in eval mode buffers
+     * owned by the calling thread (so concurrent calls are safe and nothing per call is kept in fields), in
+     * training mode buffers of this Sequential that the next forward overwrites (the layers keep them for
+     * backward; training is single-threaded). Only the final output is allocated for the caller.
      */
     @Override
     Tensor forward(Tensor x, Allocator alloc) {
         Tensor h = x;
         int n = modules.size();
-        float[][] arena = isTraining() ? null : arenas.get();
-        if (arena != null && arena.length < n) {
+        float[][] arena = isTraining() ? trainForward(n) : arenas.get();
+        if (arena.length < n) {
             arena = new float[n][];
             arenas.set(arena);
         }
@@ -81,7 +82,7 @@ public final class Sequential extends Module {
             boolean fused = fuse && i + 1 < n && m instanceof FusedForward && modules.get(i + 1) instanceof Activation a
                     && a.fusable();
             int last = fused ? i + 1 : i;
-            Allocator out = arena == null || last == n - 1 ? alloc : slot(arena, last);
+            Allocator out = last == n - 1 ? alloc : slot(arena, last);
             if (fused) {
                 Activation a = (Activation) modules.get(i + 1);
                 h = ((FusedForward) m).forwardFused(h, a.epilogue(), out);
@@ -91,10 +92,28 @@ public final class Sequential extends Module {
                 h = m.forward(h, out);
             }
         }
-        if (arena != null && n > 0 && isArenaBuffer(arena, h.data())) {
+        if (n > 0 && isArenaBuffer(arena, h.data())) {
             h = h.copy(); // a view (e.g. a trailing Flatten) of a reused buffer must not escape
         }
         return h;
+    }
+
+    private float[][] trainFwd;
+    private float[][] trainBwd;
+
+    private float[][] trainForward(int n) {
+        if (trainFwd == null || trainFwd.length < n) {
+            trainFwd = new float[n][];
+        }
+        return trainFwd;
+    }
+
+    @Override
+    protected void onModeChange(boolean training) {
+        if (!training) {
+            trainFwd = null;
+            trainBwd = null;
+        }
     }
 
     private final ThreadLocal<float[][]> arenas = ThreadLocal.withInitial(() -> new float[modules.size()][]);
@@ -125,12 +144,25 @@ public final class Sequential extends Module {
 
     @Override
     public Tensor backward(Tensor gradOutput) {
+        return backward(gradOutput, Allocator.HEAP);
+    }
+
+    /** Intermediate gradients go to reused buffers of this Sequential; the input gradient comes from alloc. */
+    @Override
+    Tensor backward(Tensor gradOutput, Allocator alloc) {
         if (!isTraining()) {
             throw noForward();
         }
+        int n = modules.size();
+        if (trainBwd == null || trainBwd.length < n) {
+            trainBwd = new float[n][];
+        }
         Tensor g = gradOutput;
-        for (int i = modules.size() - 1; i >= 0; i--) {
-            g = modules.get(i).backward(g);
+        for (int i = n - 1; i >= 0; i--) {
+            g = modules.get(i).backward(g, i == 0 ? alloc : slot(trainBwd, i));
+        }
+        if (n > 0 && isArenaBuffer(trainBwd, g.data())) {
+            g = g.copy();
         }
         return g;
     }

@@ -136,6 +136,43 @@ class GradCheckTest {
         assertEquals(0f, net.parameters().get(0).grad().getFlat(0));
     }
 
+    @Test
+    void repeatedStepsReuseBuffersWithoutChangingResults() {
+        Init.manualSeed(31);
+        Sequential net = new Sequential(
+                new Conv2d(2, 4, 3, 1, 1), new ReLU(), new BatchNorm2d(4), new MaxPool2d(2),
+                new Conv2d(4, 4, 3, 1, 1), new Tanh(), new AvgPool2d(2), new Maxout(2),
+                new Sequential(new AdaptiveAvgPool2d(1), new Flatten()), new Linear(2, 3), new LeakyReLU(0.1f),
+                new Linear(3, 2));
+        Tensor x = Tensor.uniform(1, -1f, 1f, 2, 2, 8, 8);
+        Tensor g = Tensor.uniform(2, -1f, 1f, 2, 2);
+        float[][] first = null;
+        for (int round = 0; round < 3; round++) {
+            net.zeroGrad();
+            // a forward on another batch size in between dirties every reused buffer
+            net.forward(Tensor.uniform(3 + round, -1f, 1f, 3, 2, 8, 8));
+            net.backward(Tensor.uniform(4, -1f, 1f, 3, 2));
+            net.zeroGrad();
+            Tensor y = net.forward(x);
+            Tensor dx = net.backward(g);
+            java.util.List<Parameter> ps = net.parameters();
+            float[][] now = new float[ps.size() + 2][];
+            for (int i = 0; i < ps.size(); i++) {
+                now[i] = ps.get(i).grad().toArray();
+            }
+            now[ps.size()] = y.toArray();
+            now[ps.size() + 1] = dx.toArray();
+            if (first == null) {
+                first = now;
+            } else {
+                for (int i = 0; i < now.length; i++) {
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(first[i], now[i], 0f, "tensor " + i
+                            + " in round " + round);
+                }
+            }
+        }
+    }
+
     // ---- losses against finite differences of the loss value -------------------------------------------------
 
     interface LossFn {

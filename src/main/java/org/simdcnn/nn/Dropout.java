@@ -44,7 +44,7 @@ public final class Dropout extends Module {
             return x.copy();
         }
         int n = x.size();
-        float[] scale = new float[n];
+        float[] scale = lastScale != null && lastScale.length == n ? lastScale : new float[n];
         float keep = p == 1f ? 0f : 1f / (1f - p);
         for (int i = 0; i < n; i++) {
             scale[i] = rng.nextDouble() < p ? 0f : keep;

@@ -70,10 +70,9 @@ public final class Linear extends Module implements FusedForward {
 
     @Override
     public Tensor forwardFused(Tensor x, Epilogue epilogue, Allocator alloc) {
+        F.linearBatch(x, weight.data(), bias == null ? null : bias.data()); // validates before allocating
         int[] ys = x.shape();
-        if (ys.length > 0) {
-            ys[ys.length - 1] = out;
-        }
+        ys[ys.length - 1] = out;
         Tensor y = alloc.allocate(ys);
         F.linear(x, weight.data(), bias == null ? null : bias.data(), epilogue, y);
         if (isTraining()) {

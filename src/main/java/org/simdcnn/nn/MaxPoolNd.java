@@ -42,7 +42,11 @@ public abstract class MaxPoolNd extends Module {
     Tensor forward(Tensor x, Allocator alloc) {
         PoolGeometry g = F.poolGeometry("max_pool", dims, x, kernel, stride, padding, dilation, ceilMode);
         Tensor y = alloc.allocate(g.outputShape());
-        int[] argmax = isTraining() ? new int[y.size()] : null;
+        int[] argmax = null;
+        if (isTraining()) {
+            // reused across training steps: the indices of the last forward are all backward needs
+            argmax = lastArgmax != null && lastArgmax.length >= y.size() ? lastArgmax : new int[y.size()];
+        }
         SimdCnn.backend().pooling().maxForward(g, x.data(), x.offset(), y.data(), 0, argmax, 0);
         if (argmax != null) {
             lastGeometry = g;

@@ -32,7 +32,10 @@ public final class Maxout extends Module {
         int[] ys = F.maxoutShape(x, pieces);
         Tensor y = alloc.allocate(ys);
         int spatial = x.size() / (x.dim(0) * x.dim(1));
-        int[] argmax = isTraining() ? new int[y.size()] : null;
+        int[] argmax = null;
+        if (isTraining()) {
+            argmax = lastArgmax != null && lastArgmax.length >= y.size() ? lastArgmax : new int[y.size()];
+        }
         SimdCnn.backend().activations().maxoutForward(x.dim(0), ys[1], pieces, spatial, x.data(), x.offset(),
                 y.data(), 0, argmax, 0);
         if (argmax != null) {

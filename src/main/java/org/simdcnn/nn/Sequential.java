@@ -10,6 +10,12 @@ import org.simdcnn.tensor.Tensor;
  * backward in reverse. A conv or linear layer directly followed by ReLU or LeakyReLU (non-negative slope) runs as
  * one fused kernel call (the activation in the kernel's epilogue); results and gradients are those of the
  * unfused pair. {@link #fuseActivations(boolean)} switches this off (for comparison).
+ *
+ * <p>Memory: outputs that stay inside the Sequential live in reused buffers — in eval mode one set per calling
+ * thread (held by a {@link ThreadLocal} of this instance as long as the thread and the model live), in training
+ * mode one set for the model. The tensor returned by {@code forward}/{@code backward} is always the caller's own.
+ * A module instance should appear only once in a model (its backward state is per instance, as without autograd
+ * it cannot be otherwise).
  */
 public final class Sequential extends Module {
     private final List<Module> modules = new ArrayList<>();

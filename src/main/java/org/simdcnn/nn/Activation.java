@@ -70,7 +70,7 @@ public abstract class Activation extends Module {
             throw noForward();
         }
         checkGradShape(getClass().getSimpleName(), gradOutput, y.shape());
-        Tensor dx = alloc.allocate(y.shape());
+        Tensor dx = orHeap(alloc).allocate(y.shape());
         SimdCnn.backend().activations().backward(fn, x.data(), x.offset(), y.data(), y.offset(), gradOutput.data(),
                 gradOutput.offset(), dx.data(), 0, y.size());
         return dx;

@@ -44,7 +44,7 @@ public final class AdaptiveAvgPool2d extends Module {
             throw noForward();
         }
         checkGradShape("AdaptiveAvgPool2d", gradOutput, new int[] {s[0], s[1], outH, outW});
-        Tensor dx = alloc.allocate(s);
+        Tensor dx = orHeap(alloc).allocate(s);
         SimdCnn.backend().pooling().adaptiveAvgBackward(s[0], s[1], new int[] {s[2], s[3]}, new int[] {outH, outW},
                 gradOutput.data(), gradOutput.offset(), dx.data(), 0);
         return dx;

@@ -60,7 +60,7 @@ public abstract class AvgPoolNd extends Module {
             throw noForward();
         }
         checkGradShape(getClass().getSimpleName(), gradOutput, g.outputShape());
-        Tensor dx = alloc.allocate(g.inputShape());
+        Tensor dx = orHeap(alloc).allocate(g.inputShape());
         SimdCnn.backend().pooling().avgBackward(g, countIncludePad, gradOutput.data(), gradOutput.offset(),
                 dx.data(), 0);
         return dx;

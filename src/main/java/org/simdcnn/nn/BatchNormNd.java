@@ -154,7 +154,7 @@ public abstract class BatchNormNd extends Module {
             dgScratch = new float[features];
             dbScratch = new float[features];
         }
-        Tensor dx = alloc.allocate(x.shape());
+        Tensor dx = orHeap(alloc).allocate(x.shape());
         SimdCnn.backend().batchNorm().backward(n, features, spatial, x.data(), x.offset(), gradOutput.data(),
                 gradOutput.offset(), weight == null ? null : weight.data().data(), saveMean, saveInvStd, dx.data(),
                 0, dgScratch, dbScratch);

@@ -150,9 +150,12 @@ public abstract class ConvNd extends Module implements FusedForward {
         }
         checkGradShape(getClass().getSimpleName(), gradOutput, g.outputShape());
         Conv k = SimdCnn.backend().conv();
-        Tensor dx = alloc.allocate(x.shape());
         Tensor w = weight.data();
-        k.backwardInput(g, gradOutput.data(), gradOutput.offset(), w.data(), 0, dx.data(), 0);
+        Tensor dx = null;
+        if (alloc != null) { // null: the caller does not need the input gradient
+            dx = alloc.allocate(x.shape());
+            k.backwardInput(g, gradOutput.data(), gradOutput.offset(), w.data(), 0, dx.data(), 0);
+        }
         if (dwScratch == null) {
             dwScratch = new float[w.size()];
         }

@@ -96,9 +96,12 @@ public final class Linear extends Module implements FusedForward {
         checkGradShape("Linear", gradOutput, lastOutShape);
         int batch = x.size() / in;
         org.simdcnn.kernels.Linear k = SimdCnn.backend().linear();
-        Tensor dx = alloc.allocate(x.shape());
-        k.backwardInput(batch, in, out, gradOutput.data(), gradOutput.offset(), weight.data().data(), 0, dx.data(),
-                0);
+        Tensor dx = null;
+        if (alloc != null) { // null: the caller does not need the input gradient
+            dx = alloc.allocate(x.shape());
+            k.backwardInput(batch, in, out, gradOutput.data(), gradOutput.offset(), weight.data().data(), 0,
+                    dx.data(), 0);
+        }
         if (dwScratch == null) {
             dwScratch = new float[in * out];
         }

@@ -67,7 +67,7 @@ public abstract class MaxPoolNd extends Module {
             throw noForward();
         }
         checkGradShape(getClass().getSimpleName(), gradOutput, g.outputShape());
-        Tensor dx = alloc.allocate(g.inputShape());
+        Tensor dx = orHeap(alloc).allocate(g.inputShape());
         SimdCnn.backend().pooling().maxBackward(g, gradOutput.data(), gradOutput.offset(), lastArgmax, 0, dx.data(),
                 0);
         return dx;

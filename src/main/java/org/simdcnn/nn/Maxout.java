@@ -57,7 +57,7 @@ public final class Maxout extends Module {
             throw noForward();
         }
         checkGradShape("Maxout", gradOutput, lastOutShape);
-        Tensor dx = alloc.allocate(lastInShape);
+        Tensor dx = orHeap(alloc).allocate(lastInShape);
         int spatial = dx.size() / (lastInShape[0] * lastInShape[1]);
         SimdCnn.backend().activations().maxoutBackward(lastInShape[0], lastOutShape[1], pieces, spatial,
                 gradOutput.data(), gradOutput.offset(), lastArgmax, 0, dx.data(), 0);

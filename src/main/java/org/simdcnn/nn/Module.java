@@ -41,10 +41,27 @@ public abstract class Module {
 
     /**
      * Backward whose input gradient comes from {@code alloc} (layers of this package override it; the default
-     * allocates through {@link #backward(Tensor)}).
+     * allocates through {@link #backward(Tensor)}). {@code alloc == null} means the caller does not need the input
+     * gradient: layers that can skip it (conv, linear) return null.
      */
     Tensor backward(Tensor gradOutput, Allocator alloc) {
         return backward(gradOutput);
+    }
+
+    static Allocator orHeap(Allocator alloc) {
+        return alloc == null ? Allocator.HEAP : alloc;
+    }
+
+    /**
+     * Backward for training when the input gradient is not needed (as PyTorch's {@code loss.backward()} with an
+     * input that does not require grad): accumulates the parameter gradients like {@link #backward(Tensor)} but
+     * lets the first layer skip computing the gradient with respect to the model's input (for a first conv
+     * layer this is a sizeable part of the step).
+     *
+     * @throws IllegalStateException when there was no training-mode forward call to go back through
+     */
+    public void backwardParameters(Tensor gradOutput) {
+        backward(gradOutput, null);
     }
 
     /**

@@ -167,7 +167,7 @@ public final class Sequential extends Module {
         for (int i = n - 1; i >= 0; i--) {
             g = modules.get(i).backward(g, i == 0 ? alloc : slot(trainBwd, i));
         }
-        if (n > 0 && isArenaBuffer(trainBwd, g.data())) {
+        if (g != null && n > 0 && isArenaBuffer(trainBwd, g.data())) {
             g = g.copy();
         }
         return g;

@@ -173,6 +173,31 @@ class GradCheckTest {
         }
     }
 
+    @Test
+    void backwardParametersAccumulatesTheSameGradientsWithoutTheInputGradient() {
+        Init.manualSeed(41);
+        Sequential a = new Sequential(new Conv2d(2, 3, 3, 1, 1), new ReLU(), new MaxPool2d(2), new Flatten(),
+                new Linear(12, 2));
+        Init.manualSeed(41);
+        Sequential b = new Sequential(new Conv2d(2, 3, 3, 1, 1), new ReLU(), new MaxPool2d(2), new Flatten(),
+                new Linear(12, 2));
+        Tensor x = Tensor.uniform(1, -1f, 1f, 2, 2, 4, 4);
+        Tensor g = Tensor.uniform(2, -1f, 1f, 2, 2);
+        a.forward(x);
+        a.backward(g);
+        b.forward(x);
+        b.backwardParameters(g);
+        for (String k : a.namedParameters().keySet()) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(a.namedParameters().get(k).grad().toArray(),
+                    b.namedParameters().get(k).grad().toArray(), 0f, k);
+        }
+        Sequential c = new Sequential(new Tanh(), new Linear(2, 2)); // a first layer that cannot skip
+        c.forward(Tensor.uniform(3, -1f, 1f, 3, 2));
+        c.backwardParameters(Tensor.uniform(4, -1f, 1f, 3, 2));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> new Linear(2, 2).backwardParameters(Tensor.zeros(1, 2)));
+    }
+
     // ---- losses against finite differences of the loss value -------------------------------------------------
 
     interface LossFn {

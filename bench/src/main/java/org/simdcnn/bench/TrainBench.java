@@ -64,14 +64,17 @@ public class TrainBench {
         System.out.println("\n" + SimdCnn.info());
     }
 
-    /** Forward + cross-entropy + backward + Adam step on 64 images. */
+    /**
+     * Forward + cross-entropy + backward (parameter gradients only, as PyTorch computes none for the input images)
+     * + Adam step on 64 images.
+     */
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public float trainStep() {
         adam.zeroGrad();
         Tensor logits = trainNet.forward(x);
         float l = loss.forward(logits, labels);
-        trainNet.backward(loss.backward());
+        trainNet.backwardParameters(loss.backward()); // no gradient for the input images, as in PyTorch
         adam.step();
         return l;
     }

@@ -25,6 +25,10 @@ public final class SimdBackend implements Backend, VectorMath {
 
     private final Backend ref = ScalarBackend.INSTANCE;
     private final Activations activations = new SimdActivations();
+    private final Pooling pooling = new SimdPooling();
+    private final Softmax softmax = new SimdSoftmax();
+    private final Losses losses = new SimdLosses();
+    private final BatchNorm batchNorm = new SimdBatchNorm();
 
     /**
      * Creates the backend.
@@ -76,22 +80,22 @@ public final class SimdBackend implements Backend, VectorMath {
 
     @Override
     public Pooling pooling() {
-        return ref.pooling();
+        return pooling;
     }
 
     @Override
     public Softmax softmax() {
-        return ref.softmax();
+        return softmax;
     }
 
     @Override
     public Losses losses() {
-        return ref.losses();
+        return losses;
     }
 
     @Override
     public BatchNorm batchNorm() {
-        return ref.batchNorm();
+        return batchNorm;
     }
 
     @Override

@@ -173,6 +173,14 @@ final class SimdMath {
         return log(u).add(c);
     }
 
+    /** log(1 + x) for x &gt;= -1 (or NaN); -Inf at -1. */
+    static FloatVector log1p(FloatVector x) {
+        FloatVector u = x.add(1f);
+        FloatVector c = x.sub(u.sub(1f)).div(u);
+        c = c.blend(0f, u.compare(VectorOperators.EQ, 0f));
+        return log(u).add(c);
+    }
+
     // tanh: |x| <= 0.625: x + x^3 * P(x^2); above: 1 - 2/(e^{2|x|} + 1) with the sign of x.
     private static final float T3 = -0.3333328664302826f;
     private static final float T5 = 0.13331513106822968f;

@@ -202,7 +202,8 @@ final class SimdMath {
         FloatVector e = expSmall(axc.add(axc));
         FloatVector t = FloatVector.broadcast(F, 1f).sub(FloatVector.broadcast(F, 2f).div(e.add(1f)));
         FloatVector signed = t.reinterpretAsInts().or(x.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats();
-        return small.blend(signed, large);
+        // below 1e-4 tanh(x) rounds to x; the blend also keeps the sign of -0
+        return small.blend(signed, large).blend(x, ax.compare(VectorOperators.LT, 1e-4f));
     }
 
     /**

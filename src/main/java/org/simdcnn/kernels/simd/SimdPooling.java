@@ -196,15 +196,43 @@ final class SimdPooling implements Pooling {
     public void maxBackward(PoolGeometry g, float[] dy, int dyOff, int[] argmax, int amOff, float[] dx, int dxOff) {
         int in = g.inSpatial();
         int out = g.outSpatial();
+        boolean overlap = false;
+        for (int i = 0; i < 3; i++) {
+            overlap |= g.out(i) > 1 && g.stride(i) < (g.kernel(i) - 1) * g.dilation(i) + 1;
+        }
+        boolean overlapping = overlap;
         planes(g.batch() * g.channels(), (long) g.inputSize(), p -> {
             int xo = dxOff + p * in;
-            fill(dx, xo, in, 0f);
             int go = dyOff + p * out;
             int ao = amOff + p * out;
+            if (!overlapping) {
+                fill(dx, xo, in, 0f);
+                for (int k = 0; k < out; k++) {
+                    dx[xo + argmax[ao + k]] = dy[go + k];
+                }
+                return;
+            }
+            // overlapping windows: accumulate in double and round once, as the reference does
+            double[] acc = plane(in);
             for (int k = 0; k < out; k++) {
-                dx[xo + argmax[ao + k]] += dy[go + k];
+                acc[argmax[ao + k]] += dy[go + k];
+            }
+            for (int i = 0; i < in; i++) {
+                dx[xo + i] = (float) acc[i];
             }
         });
+    }
+
+    private static final ThreadLocal<double[][]> PLANE = ThreadLocal.withInitial(() -> new double[1][64]);
+
+    /** A zeroed per-thread double plane of at least n entries (grows on demand). */
+    static double[] plane(int n) {
+        double[][] h = PLANE.get();
+        if (h[0].length < n) {
+            h[0] = new double[Math.max(n, 2 * h[0].length)];
+        }
+        java.util.Arrays.fill(h[0], 0, n, 0.0);
+        return h[0];
     }
 
     static void fill(float[] a, int off, int n, float v) {
@@ -253,7 +281,7 @@ final class SimdPooling implements Pooling {
                             y[yo + k] = 0f;
                             continue;
                         }
-                        float sum = 0f;
+                        double sum = 0;
                         for (int d = b[0]; d < b[1]; d++) {
                             for (int h = b[2]; h < b[3]; h++) {
                                 int row = xo + (d * g.in(1) + h) * g.in(2);
@@ -262,7 +290,7 @@ final class SimdPooling implements Pooling {
                                 }
                             }
                         }
-                        y[yo + k] = sum / div;
+                        y[yo + k] = (float) (sum / div);
                     }
                 }
             }
@@ -276,24 +304,27 @@ final class SimdPooling implements Pooling {
         planes(g.batch() * g.channels(), (long) g.inputSize(), p -> {
             int xo = dxOff + p * in;
             int go = dyOff + p * out;
-            fill(dx, xo, in, 0f);
+            double[] acc = plane(in);
             int[] b = new int[6];
             int k = 0;
             for (int od = 0; od < g.out(0); od++) {
                 for (int oh = 0; oh < g.out(1); oh++) {
                     for (int ow = 0; ow < g.out(2); ow++, k++) {
                         int div = avgDivisor(g, countIncludePad, od, oh, ow, b);
-                        float v = dy[go + k] / div;
+                        double v = (double) dy[go + k] / div;
                         for (int d = b[0]; d < b[1]; d++) {
                             for (int h = b[2]; h < b[3]; h++) {
-                                int row = xo + (d * g.in(1) + h) * g.in(2);
+                                int row = (d * g.in(1) + h) * g.in(2);
                                 for (int w = b[4]; w < b[5]; w++) {
-                                    dx[row + w] += v;
+                                    acc[row + w] += v;
                                 }
                             }
                         }
                     }
                 }
+            }
+            for (int i = 0; i < in; i++) {
+                dx[xo + i] = (float) acc[i];
             }
         });
     }

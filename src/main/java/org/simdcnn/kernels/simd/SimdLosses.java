@@ -193,14 +193,15 @@ final class SimdLosses implements Losses {
             VectorMask<Float> m = i + L <= n ? null : F.indexInRange(i, n);
             FloatVector xv = load(x, xOff + i, m);
             FloatVector tv = load(t, tOff + i, m);
-            FloatVector s = SimdMath.sigmoid(xv);
-            FloatVector d;
-            if (posWeight != null) {
-                FloatVector pt = posWeight(posWeight, posInner, i).mul(tv);
-                d = pt.add(1f).sub(tv).mul(s).sub(pt);
-            } else {
-                d = s.sub(tv);
-            }
+            // (p*t + 1 - t)*s - p*t = (1-t)*s - p*t*(1-s), with s and 1-s both free of cancellation
+            FloatVector e = SimdMath.exp(xv.abs().neg());
+            FloatVector dd = FloatVector.broadcast(F, 1f).div(e.add(1f));
+            FloatVector ed = e.mul(dd);
+            VectorMask<Float> neg = xv.compare(VectorOperators.LT, 0f);
+            FloatVector s = dd.blend(ed, neg);
+            FloatVector oneMinus = ed.blend(dd, neg);
+            FloatVector pt = posWeight != null ? posWeight(posWeight, posInner, i).mul(tv) : tv;
+            FloatVector d = tv.neg().add(1f).mul(s).sub(pt.mul(oneMinus));
             d = d.mul(upstream(r, g, dOut, dOutOff + i, m));
             if (weight != null) {
                 d = d.mul(load(weight, i, m));

@@ -72,9 +72,9 @@ final class SimdSoftmax implements Softmax {
                 }
             }
             if (log) {
-                FloatVector shift = max.add(SimdMath.log(sum));
+                FloatVector logSum = SimdMath.log(sum);
                 for (int d = 0; d < dim; d++) {
-                    store(load(x, xo + d * inner + i, m).sub(shift), y, yo + d * inner + i, m);
+                    store(load(x, xo + d * inner + i, m).sub(max).sub(logSum), y, yo + d * inner + i, m);
                 }
             } else {
                 FloatVector inv = FloatVector.broadcast(F, 1f).div(sum);
@@ -117,13 +117,13 @@ final class SimdSoftmax implements Softmax {
         }
         float sum = vsum.reduceLanes(VectorOperators.ADD);
         if (log) {
-            FloatVector shift = FloatVector.broadcast(F, max + (float) Math.log(sum));
+            FloatVector logSum = FloatVector.broadcast(F, (float) Math.log(sum));
             for (i = 0; i < ub; i += L) {
-                FloatVector.fromArray(F, x, xo + i).sub(shift).intoArray(y, yo + i);
+                FloatVector.fromArray(F, x, xo + i).sub(mv).sub(logSum).intoArray(y, yo + i);
             }
             if (i < n) {
                 VectorMask<Float> m = F.indexInRange(i, n);
-                FloatVector.fromArray(F, x, xo + i, m).sub(shift).intoArray(y, yo + i, m);
+                FloatVector.fromArray(F, x, xo + i, m).sub(mv).sub(logSum).intoArray(y, yo + i, m);
             }
         } else {
             FloatVector inv = FloatVector.broadcast(F, 1f / sum);

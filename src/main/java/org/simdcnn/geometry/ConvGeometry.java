@@ -83,6 +83,11 @@ public final class ConvGeometry {
                     if (k3[i] < 1 || d3[i] < 1) {
                         break; // reported with the right message below
                     }
+                    if ((long) d3[i] * (k3[i] - 1) > Integer.MAX_VALUE) {
+                        throw new IllegalArgumentException(op + ": padding='same' needs dilation*(kernel-1) = "
+                                + (long) d3[i] * (k3[i] - 1) + " padding in dimension " + names[i - 3 + dims]
+                                + " (kernel " + k3[i] + ", dilation " + d3[i] + "), more than an int can hold");
+                    }
                     int[] sp = Geometry.samePadding(k3[i], d3[i]);
                     pb[i] = sp[0];
                     pa[i] = sp[1];
@@ -162,6 +167,11 @@ public final class ConvGeometry {
      * The geometry of the forward convolution whose input gradient this transposed convolution computes:
      * same channels swapped, same kernel, stride, padding and dilation, and the transposed output as its input.
      * Only for a transposed geometry.
+     *
+     * <p>Its output size is the transposed input size. That can be smaller than the convolution formula gives for
+     * its input when {@code outputPadding >= stride} (allowed when {@code dilation > stride}): the last output
+     * positions are simply not computed. Kernels must therefore take the sizes from the geometry and never
+     * recompute them from the formula; every window still lies inside the padded input.
      */
     public ConvGeometry adjointConv() {
         if (!transposed) {
@@ -432,9 +442,10 @@ public final class ConvGeometry {
     }
 
     private void appendParam(StringBuilder sb, String prefix, int[] v, String[] n) {
-        sb.append(prefix.charAt(0));
+        String letter = prefix.substring(1);
+        sb.append('_');
         for (int i = 0; i < dims; i++) {
-            sb.append(i == 0 ? prefix.substring(1) : "").append(n[i].toLowerCase()).append(v[3 - dims + i]);
+            sb.append(letter).append(n[i].toLowerCase()).append(v[3 - dims + i]);
         }
     }
 

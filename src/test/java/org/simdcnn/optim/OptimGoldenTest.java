@@ -117,8 +117,9 @@ class OptimGoldenTest {
                         long ulps = Math.abs((long) Float.floatToIntBits(a[k]) - Float.floatToIntBits(e[k]));
                         worst = Math.max(worst, ulps);
                         worstAbs = Math.max(worstAbs, Math.abs((double) a[k] - e[k]));
-                        assertTrue(ulps <= MAX_ULPS || Math.abs((double) a[k] - e[k]) <= ATOL, name + " step " + (s + 1) + " param " + i + "[" + k + "]: "
-                                + a[k] + " vs PyTorch " + e[k] + " (" + ulps + " ulps)");
+                        assertTrue(ulps <= MAX_ULPS || Math.abs((double) a[k] - e[k]) <= ATOL, name + " step "
+                                + (s + 1) + " param " + i + "[" + k + "]: " + a[k] + " vs PyTorch " + e[k] + " ("
+                                + ulps + " ulps)");
                     }
                 }
             }

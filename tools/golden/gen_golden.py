@@ -534,6 +534,53 @@ def act_inputs(name, params):
     return torch.tensor(EXTREMES + extra, dtype=torch.float32)
 
 
+def _sig(z):
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def _dsig(z):
+    return _sig(z) * _sig(-z)
+
+
+def _tanh_d(x):
+    return 4.0 * math.exp(-2.0 * abs(x)) if abs(x) > 20 else 1.0 / math.cosh(x) ** 2
+
+
+def _gelu_tanh(x):
+    c = math.sqrt(2.0 / math.pi)
+    u = c * (x + 0.044715 * x ** 3)
+    return x * _sig(2 * u), _sig(2 * u) + x * 2 * _dsig(2 * u) * c * (1 + 3 * 0.044715 * x * x)
+
+
+def _softplus(x, p):
+    b, t = p['beta'], p['threshold']
+    with np.errstate(over='ignore'):
+        above = np.float32(x) * np.float32(b) > np.float32(t)  # PyTorch decides on the float32 product
+    if above:
+        return x, 1.0
+    z = b * x
+    return math.log1p(math.exp(z)) / b if z < 700 else x, _sig(z)
+
+
+EXACT = {  # f(x), f'(x) in float64; conventions at the kinks as PyTorch's scalar path
+    'relu': lambda x, p: (x if x > 0 else 0.0, 1.0 if x > 0 else 0.0),
+    'leaky_relu': lambda x, p: (x if x > 0 else p['slope'] * x, 1.0 if x > 0 else p['slope']),
+    'elu': lambda x, p: (x if x > 0 else p['alpha'] * math.expm1(x), 1.0 if x > 0 else p['alpha'] * math.exp(x)),
+    'sigmoid': lambda x, p: (_sig(x), _dsig(x)),
+    'tanh': lambda x, p: (math.tanh(x), _tanh_d(x)),
+    'gelu': lambda x, p: (0.5 * x * math.erfc(-x / math.sqrt(2.0)),
+                          0.5 * math.erfc(-x / math.sqrt(2.0)) + x * math.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)),
+    'gelu_tanh': lambda x, p: _gelu_tanh(x),
+    'silu': lambda x, p: (x * _sig(x), _sig(x) * (1 + x * _sig(-x))),
+    'softplus': _softplus,
+    'hardswish': lambda x, p: (x * min(max(x + 3, 0.0), 6.0) / 6,
+                               0.0 if x < -3 else (x / 3 + 0.5 if x <= 3 else 1.0)),
+}
+
+
 def gen_activations():
     w = Writer('activations')
     cases = [
@@ -564,13 +611,31 @@ def gen_activations():
         dy = normal([x.numel()])
         dy[:4] = 1.0
         y.backward(dy)
-        # the same in float64, rounded to float32: the exact math, as a second accepted reference where float32
-        # PyTorch overflows or cancels (e.g. hardswish(3.4e38) = inf in float32, finite in float64)
-        x64 = x.detach().double().requires_grad_()
-        y64 = fn(x64, params)
-        y64.backward(dy.double())
-        w.case(name, dict(fn=kind, **params), dict(x=x, y=y, dy=dy, dx=x.grad, y64=y64.float(),
-                                                   dx64=x64.grad.float()))
+        # PyTorch's scalar (non-vectorised) path, element by element on one-element tensors: it differs from the
+        # vectorised path at a few points (hardswish backward at x = 3 and at NaN)
+        ys, dxs = [], []
+        for i in range(x.numel()):
+            xi = x.detach()[i:i + 1].clone().requires_grad_()
+            yi = fn(xi, params)
+            yi.backward(dy[i:i + 1])
+            ys.append(yi.item())
+            dxs.append(xi.grad.item())
+        # the exact math in float64 (stable formulas: expm1, erfc, sigmoid of -|z|), rounded to float32; for
+        # non-finite inputs PyTorch's float32 values stand
+        ye, dxe = [], []
+        for i in range(x.numel()):
+            xv = float(x[i])
+            if math.isfinite(xv):
+                fv, dv = EXACT[kind](xv, params)
+                ye.append(fv)
+                dxe.append(float(dy[i]) * dv)
+            else:
+                ye.append(float(y[i]))
+                dxe.append(float(x.grad[i]))
+        w.case(name, dict(fn=kind, **params),
+               dict(x=x, y=y, dy=dy, dx=x.grad, y_scalar=np.array(ys, dtype=np.float32),
+                    dx_scalar=np.array(dxs, dtype=np.float32), y_exact=np.array(ye, dtype=np.float64),
+                    dx_exact=np.array(dxe, dtype=np.float64)))
     return w.save()
 
 

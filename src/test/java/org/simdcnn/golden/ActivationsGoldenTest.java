@@ -14,16 +14,22 @@ import org.simdcnn.tensor.Tensor;
  * +-1e-30, +-1e-38, +-1e-45, +-FLT_MAX, +-inf, NaN, the hardswish and softplus edges) plus random values; Maxout
  * (first maximum wins); softmax and log-softmax along each dimension of a 3-d tensor, forward and backward.
  *
- * <p>Activations: each element must be close to PyTorch's float32 result <em>or</em> to the float64 result
- * rounded to float32 (the exact math; it differs where float32 PyTorch overflows or cancels, e.g.
- * {@code hardswish(3.4e38)} is inf in float32). Close means {@code |a - e| <= RTOL*|e| + ATOL} with
- * {@link #RTOL} (about 16 float ulps) and {@link #ATOL} (below the smallest normal float, so only
- * underflow-to-subnormal differences pass); NaN and infinities must match one reference exactly.
- * Maxout: exact. Softmax: {@code rtol = 1e-5}, {@code atol = 1e-7} forward, {@code 1e-6} backward.
+ * <p>Activations: each element must be close to one of three references: PyTorch's float32 result (its
+ * vectorised CPU path), PyTorch's scalar path (the same function applied to one-element tensors; it differs at a
+ * few points, e.g. hardswish backward at x = 3 and at NaN), or the exact math evaluated in float64 with stable
+ * formulas and rounded to float32 (it differs where float32 PyTorch overflows or cancels, e.g. hardswish(3.4e38)
+ * is inf in float32 PyTorch, and gelu(-7) is 0 there instead of -1e-13). Close means
+ * {@code |a - e| <= RTOL*|e| + ATOL} for the forward output with {@link #RTOL} (about 16 float ulps) and
+ * {@link #ATOL} (tiny: only differences around the subnormal range pass), and for the gradient additionally
+ * {@code + DY_ULPS * 2^-23 * |dy|}: a backward computed from the float32 forward output (sigmoid's
+ * {@code y*(1-y)}, tanh's {@code 1-y*y}) is only determined to a few ulps of the upstream gradient. NaN and
+ * infinities must match one reference exactly. Maxout: exact. Softmax: {@code rtol = 1e-5}, {@code atol = 1e-7}
+ * forward, {@code 1e-6} backward.
  */
 class ActivationsGoldenTest {
     static final double RTOL = 2e-6;
-    static final double ATOL = 1e-37;
+    static final double ATOL = 1e-35;
+    static final double DY_ULPS = 4;
 
     static ActivationFn fn(GoldenData.Case c) {
         return switch (c.str("fn")) {
@@ -41,33 +47,32 @@ class ActivationsGoldenTest {
         };
     }
 
-    /** Per element: close to {@code e32} or to {@code e64}; the diff is reported against the nearer one. */
-    static void closeToEither(GoldenData.Case c, Backend b, String what, Tensor actual, Tensor e32, Tensor e64) {
-        Tensor chosen = e32.copy();
+    /**
+     * Per element: close to one of {@code refs} (tolerance {@code rtol*|e| + atol[i]}); a failure is reported with
+     * {@link Tensor#diff} against the first reference, with the inputs and all three references of the first
+     * mismatches.
+     */
+    static void closeToAny(GoldenData.Case c, Backend b, String what, Tensor actual, double[] atol, Tensor... refs) {
+        Tensor x = c.t("x");
+        int bad = 0;
+        StringBuilder sb = new StringBuilder();
         for (int i = 0; i < actual.size(); i++) {
             float a = actual.getFlat(i);
-            if (!Tensor.close(a, e32.getFlat(i), RTOL, ATOL) && Tensor.close(a, e64.getFlat(i), RTOL, ATOL)) {
-                chosen.setFlat(i, e64.getFlat(i));
+            boolean ok = false;
+            for (Tensor r : refs) {
+                ok |= Tensor.close(a, r.getFlat(i), RTOL, atol[i]);
+            }
+            if (!ok && bad++ < 8) {
+                sb.append("\n  x=").append(x.getFlat(i)).append(" -> ").append(a).append(", expected ")
+                        .append(refs[0].getFlat(i)).append(" (torch vectorised) or ").append(refs[1].getFlat(i))
+                        .append(" (torch scalar) or ").append(refs[2].getFlat(i)).append(" (exact), atol ")
+                        .append((float) atol[i]);
             }
         }
-        String d = actual.diff(chosen, RTOL, ATOL);
-        if (d != null) {
-            fail(Golden.where(c, b, what) + " (expected: PyTorch float32; float64 values also accepted): " + d
-                    + "\n  inputs x of the first mismatches: " + firstBadInputs(c, actual, chosen));
+        if (bad > 0) {
+            fail(Golden.where(c, b, what) + ": " + bad + " elements are close to none of the references:" + sb
+                    + "\n  diff against torch vectorised: " + actual.diff(refs[0], RTOL, 0));
         }
-    }
-
-    private static String firstBadInputs(GoldenData.Case c, Tensor actual, Tensor expected) {
-        Tensor x = c.t("x");
-        StringBuilder sb = new StringBuilder();
-        int shown = 0;
-        for (int i = 0; i < actual.size() && shown < 8; i++) {
-            if (!Tensor.close(actual.getFlat(i), expected.getFlat(i), RTOL, ATOL)) {
-                sb.append(shown++ > 0 ? ", " : "").append("x=").append(x.getFlat(i)).append(" -> ")
-                        .append(actual.getFlat(i)).append(" (expected ").append(expected.getFlat(i)).append(')');
-            }
-        }
-        return sb.toString();
     }
 
     @TestFactory
@@ -81,17 +86,24 @@ class ActivationsGoldenTest {
             float[] y = Golden.out(n);
             b.activations().forward(f, xa, Golden.OFF, y, Golden.OFF, n);
             Tensor yt = Golden.view(c, b, "y", y, shape);
-            closeToEither(c, b, "forward y", yt, c.t("y"), c.t("y64"));
+            double[] atolY = new double[n];
+            java.util.Arrays.fill(atolY, ATOL);
+            closeToAny(c, b, "forward y", yt, atolY, c.t("y"), c.t("y_scalar"), c.t("y_exact"));
 
             float[] inPlace = Golden.at(x); // forward may run in place and must give the same bits
             b.activations().forward(f, inPlace, Golden.OFF, inPlace, Golden.OFF, n);
             Golden.exact(c, b, "in-place forward vs out-of-place", Golden.view(c, b, "y", inPlace, shape), yt);
 
+            Tensor dyT = c.t("dy");
             float[] dx = Golden.out(n);
-            float[] dy = Golden.at(c.t("dy"));
+            float[] dy = Golden.at(dyT);
             b.activations().backward(f, xa, Golden.OFF, y, Golden.OFF, dy, Golden.OFF, dx, Golden.OFF, n);
             Tensor dxt = Golden.view(c, b, "dx", dx, shape);
-            closeToEither(c, b, "backward dx", dxt, c.t("dx"), c.t("dx64"));
+            double[] atolDx = new double[n];
+            for (int i = 0; i < n; i++) {
+                atolDx[i] = ATOL + DY_ULPS * Math.ulp(1f) * Math.abs(dyT.getFlat(i));
+            }
+            closeToAny(c, b, "backward dx", dxt, atolDx, c.t("dx"), c.t("dx_scalar"), c.t("dx_exact"));
 
             float[] alias = Golden.at(c.t("dy")); // dx may alias dy
             b.activations().backward(f, xa, Golden.OFF, y, Golden.OFF, alias, Golden.OFF, alias, Golden.OFF, n);

@@ -777,6 +777,8 @@ def gen_losses():
         ('nchw_weight_ignore_smooth', [2, 3, 2, 2], True, 1, 0.3),
         ('nc_smooth1', [3, 4], False, -100, 1.0),
         ('nc_extreme_logits', [3, 4], False, -100, 0.0),
+        ('nc_all_ignored', [3, 4], False, 1, 0.0),  # mean over no targets: 0/0 = NaN in PyTorch
+        ('nc_weight_all_ignored_smooth', [3, 4], True, 2, 0.1),
     ]
     for kind in ('cross_entropy', 'nll'):
         for (suffix, shape, weighted, ign, ls) in ce_cases:
@@ -795,6 +797,8 @@ def gen_losses():
                 if ign >= 0:  # make sure the ignored class occurs, and some others too
                     t.view(-1)[0] = ign
                     t.view(-1)[2] = ign
+                if 'all_ignored' in suffix:
+                    t.fill_(ign)
                 wt = torch.rand(c) * 2 + 0.1 if weighted else None
                 if kind == 'cross_entropy':
                     loss = F.cross_entropy(x, t, weight=wt, ignore_index=ign, reduction=red, label_smoothing=ls)

@@ -174,6 +174,16 @@ def gen_conv():
         ('c3_same_even_k2', 3, 1, 2, 3, [3, 4, 5], [2, 2, 2], [1, 1, 1], 'same', [1, 1, 1], 1, True, 'int'),
         ('c3_input1_k1', 3, 2, 3, 4, [1, 1, 1], [1, 1, 1], [1, 1, 1], [0, 0, 0], [1, 1, 1], 1, True, 'int'),
         ('c3_out1', 3, 1, 2, 2, [2, 3, 3], [2, 3, 3], [1, 1, 1], [0, 0, 0], [1, 1, 1], 1, True, 'normal'),
+        # wider planes and more channels, so vectorised kernels run their main loops and not only their tails
+        ('w1_k5_s2_p2', 1, 2, 5, 7, [50], [5], [2], [2], [1], 1, True, 'normal'),
+        ('w2_3x3_p1_37w', 2, 1, 6, 20, [7, 37], [3, 3], [1, 1], [1, 1], [1, 1], 1, True, 'int'),
+        ('w2_3x3_p1_normal', 2, 1, 8, 17, [7, 21], [3, 3], [1, 1], [1, 1], [1, 1], 1, True, 'normal'),
+        ('w2_depthwise_37w', 2, 2, 4, 4, [9, 37], [3, 3], [1, 1], [1, 1], [1, 1], 4, True, 'int'),
+        ('w2_depthwise_s2_normal', 2, 1, 4, 4, [9, 35], [3, 3], [2, 2], [1, 1], [1, 1], 4, True, 'normal'),
+        ('w2_depthwise_k5_same', 2, 1, 5, 5, [10, 33], [5, 5], [1, 1], 'same', [1, 1], 5, False, 'int'),
+        ('w2_pointwise_19w', 2, 1, 16, 20, [5, 19], [1, 1], [1, 1], [0, 0], [1, 1], 1, True, 'normal'),
+        ('w2_groups4_s2', 2, 1, 8, 12, [8, 34], [3, 3], [2, 2], [1, 1], [1, 1], 4, True, 'int'),
+        ('w3_3x3x3', 3, 1, 2, 4, [3, 4, 21], [3, 3, 3], [1, 1, 2], [1, 1, 1], [1, 1, 1], 1, True, 'int'),
     ]
     for (name, dims, n, cin, cout, insz, k, stride, padding, dil, groups, bias, values) in cases:
         seed(name)
@@ -209,6 +219,8 @@ def gen_conv_transpose():
         ('t1_stride3', 1, 2, 2, 3, [5], [4], [3], [1], [2], [1], 1, True, 'int'),
         ('t3_stride2', 3, 1, 2, 2, [2, 3, 3], [3, 2, 3], [2, 1, 2], [1, 0, 1], [1, 0, 0], [1, 1, 1], 1, True,
          'int'),
+        ('t2_wide', 2, 2, 6, 5, [9, 17], [3, 3], [2, 2], [1, 1], [1, 1], [1, 1], 1, True, 'normal'),
+        ('t2_wide_k4_groups2', 2, 1, 8, 6, [6, 19], [4, 4], [2, 2], [1, 1], [0, 0], [1, 1], 2, True, 'int'),
     ]
     for (name, dims, n, cin, cout, insz, k, stride, padding, opad, dil, groups, bias, values) in cases:
         seed(name)
@@ -267,6 +279,8 @@ def gen_unfold():
         ('u1_dilation', 1, 1, 2, [10], [3], [1], [2], [3]),
         ('u3_basic', 3, 1, 2, [3, 4, 5], [2, 3, 2], [1, 2, 1], [1, 1, 0], [1, 1, 2]),
         ('u3_k1', 3, 2, 2, [2, 2, 3], [1, 1, 1], [1, 1, 1], [0, 0, 0], [1, 1, 1]),
+        ('u2_wide', 2, 1, 2, [5, 37], [3, 3], [1, 1], [1, 1], [1, 1]),
+        ('u2_wide_s2', 2, 1, 2, [7, 40], [3, 3], [2, 2], [1, 1], [1, 1]),
     ]
     for (name, dims, n, c, insz, k, stride, pad, dil) in cases:
         seed(name)
@@ -434,6 +448,11 @@ def gen_maxpool():
         ('m3_basic', 3, 1, 2, [4, 4, 4], [2, 2, 2], [2, 2, 2], [0, 0, 0], [1, 1, 1], False, 'normal'),
         ('m3_k3_s2_p1_ceil', 3, 1, 2, [5, 6, 7], [3, 3, 3], [2, 2, 2], [1, 1, 1], [1, 1, 1], True, 'normal'),
         ('m3_nonsquare_dil', 3, 2, 1, [5, 6, 6], [2, 3, 2], [1, 2, 2], [1, 1, 0], [2, 1, 2], False, 'normal'),
+        ('m1_wide', 1, 2, 3, [70], [3], [2], [1], [1], True, 'normal'),
+        ('m2_wide_2x2', 2, 1, 2, [8, 40], [2, 2], [2, 2], [0, 0], [1, 1], False, 'normal'),
+        ('m2_wide_k3_s2_p1_ceil', 2, 1, 2, [9, 37], [3, 3], [2, 2], [1, 1], [1, 1], True, 'normal'),
+        ('m2_wide_k3_s1_p1', 2, 1, 2, [6, 35], [3, 3], [1, 1], [1, 1], [1, 1], False, 'normal'),
+        ('m3_wide', 3, 1, 1, [4, 4, 34], [2, 2, 2], [2, 2, 2], [0, 0, 0], [1, 1, 1], False, 'normal'),
     ]
     for (name, dims, n, c, insz, k, stride, pad, dil, ceil, values) in cases:
         seed(name)
@@ -475,6 +494,11 @@ def gen_avgpool():
         ('a3_basic', 3, 1, 2, [4, 4, 4], [2, 2, 2], [2, 2, 2], [0, 0, 0], False),
         ('a3_k3_s2_p1_ceil', 3, 1, 2, [5, 6, 7], [3, 3, 3], [2, 2, 2], [1, 1, 1], True),
         ('a3_nonsquare', 3, 2, 1, [4, 5, 6], [2, 3, 2], [1, 2, 3], [1, 1, 0], True),
+        ('a1_wide', 1, 2, 3, [70], [3], [2], [1], True),
+        ('a2_wide_2x2', 2, 1, 2, [8, 40], [2, 2], [2, 2], [0, 0], False),
+        ('a2_wide_k3_s2_p1_ceil', 2, 1, 2, [9, 37], [3, 3], [2, 2], [1, 1], True),
+        ('a2_wide_k3_s1_p1', 2, 1, 2, [6, 35], [3, 3], [1, 1], [1, 1], False),
+        ('a3_wide', 3, 1, 1, [4, 4, 34], [2, 3, 3], [2, 1, 2], [1, 1, 1], True),
     ]
     for (name, dims, n, c, insz, k, stride, pad, ceil) in cases:
         for cip in (True, False):
@@ -504,6 +528,9 @@ def gen_adaptive():
         ('ad2_1x1_to_2x3', 2, 1, 2, [1, 1], [2, 3]),
         ('ad3_5x6x7_to_2x3x4', 3, 1, 2, [5, 6, 7], [2, 3, 4]),
         ('ad3_global', 3, 2, 2, [3, 4, 5], [1, 1, 1]),
+        ('ad2_wide_17x40_to_5x7', 2, 1, 2, [11, 40], [5, 7]),
+        ('ad2_wide_global', 2, 2, 20, [7, 9], [1, 1]),
+        ('ad2_wide_same_size', 2, 1, 1, [6, 35], [6, 35]),
     ]
     for (name, dims, n, c, insz, outsz) in cases:
         seed(name)
@@ -670,7 +697,8 @@ def gen_maxout():
 
 def gen_softmax():
     w = Writer('softmax')
-    shapes = [('s345', [3, 4, 5], 1.0), ('s1x7x1', [1, 7, 1], 1.0), ('s2x3x33_large', [2, 3, 33], 30.0)]
+    shapes = [('s345', [3, 4, 5], 1.0), ('s1x7x1', [1, 7, 1], 1.0), ('s2x3x33_large', [2, 3, 33], 30.0),
+              ('s2x19x17', [2, 19, 17], 3.0)]
     for (sname, shape, scale) in shapes:
         for dim in (0, 1, -1):
             for log in (False, True):
@@ -718,11 +746,12 @@ def gen_losses():
         w.case(name, params, tensors)
 
     for red in REDUCTIONS:
-        name = 'mse_%s' % red
-        seed(name)
-        x = normal([3, 5]).requires_grad_()
-        t = normal([3, 5])
-        emit(name, dict(loss='mse', reduction=red), dict(x=x, t=t), x, F.mse_loss(x, t, reduction=red))
+        for suffix, shape in (('', [3, 5]), ('_wide', [7, 37])):
+            name = 'mse_%s%s' % (red, suffix)
+            seed(name)
+            x = normal(shape).requires_grad_()
+            t = normal(shape)
+            emit(name, dict(loss='mse', reduction=red), dict(x=x, t=t), x, F.mse_loss(x, t, reduction=red))
 
     for red in REDUCTIONS:
         for weighted in (False, True):
@@ -740,10 +769,10 @@ def gen_losses():
                  dict(x=x, t=t, weight=wt.expand(4, 6).contiguous() if weighted else None), x, loss)
 
     for red in REDUCTIONS:
-        for variant in ('plain', 'weight', 'pos_weight', 'weight_pos_weight', 'pos_weight_nchw'):
+        for variant in ('plain', 'weight', 'pos_weight', 'weight_pos_weight', 'pos_weight_nchw', 'pos_weight_wide'):
             name = 'bcel_%s_%s' % (red, variant)
             seed(name)
-            shape = [2, 3, 2, 4] if variant == 'pos_weight_nchw' else [4, 5]
+            shape = {'pos_weight_nchw': [2, 3, 2, 4], 'pos_weight_wide': [8, 37]}.get(variant, [4, 5])
             c = shape[1]
             x = normal(shape, 4.0)
             x.view(-1)[:6] = torch.tensor([100.0, -100.0, 30.0, -30.0, 0.0, -0.0])
@@ -777,6 +806,8 @@ def gen_losses():
         ('nchw_weight_ignore_smooth', [2, 3, 2, 2], True, 1, 0.3),
         ('nc_smooth1', [3, 4], False, -100, 1.0),
         ('nc_extreme_logits', [3, 4], False, -100, 0.0),
+        ('nc_wide_weight_ignore_smooth', [37, 10], True, 3, 0.1),
+        ('nchw_wide_weight', [2, 5, 6, 7], True, -100, 0.05),
         ('nc_all_ignored', [3, 4], False, 1, 0.0),  # mean over no targets: 0/0 = NaN in PyTorch
         ('nc_weight_all_ignored_smooth', [3, 4], True, 2, 0.1),
     ]
@@ -825,6 +856,8 @@ def gen_batchnorm():
         ('bn2d_large_mean', [3, 2, 4, 4], True, 1e-5, 0.5, 1000.0),
         ('bn2d_batch1', [1, 3, 3, 4], True, 1e-5, 0.1, 0.0),
         ('bn2d_momentum1', [2, 2, 3, 3], True, 1e-2, 1.0, 0.0),
+        ('bn2d_wide', [2, 3, 7, 19], True, 1e-5, 0.1, 0.0),
+        ('bn1d_nc_wide', [37, 20], True, 1e-5, 0.1, 0.0),
     ]
     for (name, shape, affine, eps, mom, offset) in cases:
         seed(name)

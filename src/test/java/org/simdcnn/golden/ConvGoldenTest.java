@@ -62,7 +62,7 @@ class ConvGoldenTest {
             check(c, b, "forward y", Golden.view(c, b, "forward y", ya, g.outputShape()), y, fwdLen);
 
             // the fused epilogue is defined by Epilogue.apply on the convolution's result
-            for (Epilogue e : new Epilogue[] {Epilogue.RELU, Epilogue.clamp(-2f, 3f)}) {
+            for (Epilogue e : new Epilogue[] {Epilogue.RELU, Epilogue.leakyRelu(0.125f), Epilogue.clamp(-2f, 3f)}) {
                 Tensor ye = y.copy();
                 for (int i = 0; i < ye.size(); i++) {
                     ye.setFlat(i, e.apply(ye.getFlat(i)));

@@ -12,8 +12,9 @@ import org.simdcnn.tensor.Tensor;
  * PyTorch.
  *
  * <p>Tolerances: max pooling forward values and indices exactly (NaN and infinities included); its backward
- * {@code rtol = 1e-6, atol = 1e-7} (overlapping windows sum gradients, possibly in another order). Average and adaptive
- * pooling, forward and backward: {@code rtol = 1e-5}, {@code atol = 1e-7}.
+ * {@code rtol = 1e-6}, {@code atol = 1e-6}. Average and adaptive pooling: forward {@code rtol = 1e-5},
+ * {@code atol = 2e-7}; backward {@code rtol = 1e-5}, {@code atol = 1e-6}. Backward atol is larger because
+ * overlapping windows sum gradients, in an order the contract leaves open, and such sums may cancel.
  */
 class PoolingGoldenTest {
 
@@ -42,7 +43,7 @@ class PoolingGoldenTest {
             b.pooling().maxBackward(g, Golden.at(c.t("dy")), Golden.OFF, Golden.atInt(c.it("indices").data()),
                     Golden.OFF, dx, Golden.OFF);
             Golden.close(c, b, "max pool backward dx", Golden.view(c, b, "dx", dx, g.inputShape()), c.t("dx"), 1e-6,
-                    1e-7);
+                    1e-6);
         });
     }
 
@@ -53,12 +54,12 @@ class PoolingGoldenTest {
             boolean cip = c.bool("count_include_pad");
             float[] y = Golden.out(g.outputSize());
             b.pooling().avgForward(g, cip, Golden.at(c.t("x")), Golden.OFF, y, Golden.OFF);
-            Golden.close(c, b, "avg pool y", Golden.view(c, b, "y", y, g.outputShape()), c.t("y"), 1e-5, 1e-7);
+            Golden.close(c, b, "avg pool y", Golden.view(c, b, "y", y, g.outputShape()), c.t("y"), 1e-5, 2e-7);
 
             float[] dx = Golden.out(g.inputSize());
             b.pooling().avgBackward(g, cip, Golden.at(c.t("dy")), Golden.OFF, dx, Golden.OFF);
             Golden.close(c, b, "avg pool backward dx", Golden.view(c, b, "dx", dx, g.inputShape()), c.t("dx"), 1e-5,
-                    1e-7);
+                    1e-6);
         });
     }
 
@@ -73,12 +74,12 @@ class PoolingGoldenTest {
             Tensor xExp = c.t("x");
             float[] y = Golden.out(yExp.size());
             b.pooling().adaptiveAvgForward(n, ch, in, out, Golden.at(xExp), Golden.OFF, y, Golden.OFF);
-            Golden.close(c, b, "adaptive avg y", Golden.view(c, b, "y", y, yExp.shape()), yExp, 1e-5, 1e-7);
+            Golden.close(c, b, "adaptive avg y", Golden.view(c, b, "y", y, yExp.shape()), yExp, 1e-5, 2e-7);
 
             float[] dx = Golden.out(xExp.size());
             b.pooling().adaptiveAvgBackward(n, ch, in, out, Golden.at(c.t("dy")), Golden.OFF, dx, Golden.OFF);
             Golden.close(c, b, "adaptive avg backward dx", Golden.view(c, b, "dx", dx, xExp.shape()), c.t("dx"),
-                    1e-5, 1e-7);
+                    1e-5, 1e-6);
         });
     }
 }

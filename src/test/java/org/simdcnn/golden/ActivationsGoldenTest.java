@@ -23,8 +23,8 @@ import org.simdcnn.tensor.Tensor;
  * {@link #ATOL} (tiny: only differences around the subnormal range pass), and for the gradient additionally
  * {@code + DY_ULPS * 2^-23 * |dy|}: a backward computed from the float32 forward output (sigmoid's
  * {@code y*(1-y)}, tanh's {@code 1-y*y}) is only determined to a few ulps of the upstream gradient. NaN and
- * infinities must match one reference exactly. Maxout: exact. Softmax: {@code rtol = 1e-5}, {@code atol = 1e-7}
- * forward, {@code 1e-6} backward
+ * infinities must match one reference exactly. Maxout: exact. Softmax: {@code rtol = 1e-5}, {@code atol = 3e-7}
+ * forward (log-softmax near 0 is {@code -log(sum)} with the sum near 1 known to an ulp), {@code 1e-6} backward
  * ({@code y*(dy - sum(dy*y))} cancels: a few ulps of the O(1) terms).
  */
 class ActivationsGoldenTest {
@@ -159,7 +159,7 @@ class ActivationsGoldenTest {
             float[] y = Golden.out(yExp.size());
             b.softmax().forward(log, outer, shape[d], inner, Golden.at(c.t("x")), Golden.OFF, y, Golden.OFF);
             Tensor yt = Golden.view(c, b, "y", y, shape);
-            Golden.close(c, b, (log ? "log_softmax" : "softmax") + " y", yt, yExp, 1e-5, 1e-7);
+            Golden.close(c, b, (log ? "log_softmax" : "softmax") + " y", yt, yExp, 1e-5, 3e-7);
 
             float[] dx = Golden.out(yExp.size());
             b.softmax().backward(log, outer, shape[d], inner, Golden.at(yt), Golden.OFF, Golden.at(c.t("dy")),

@@ -57,6 +57,7 @@ final class SimdConv implements Conv {
         float[] col = new float[0];
         float[] plane = new float[0];
         float[] xpad = new float[0];
+        final float[] lanes = new float[L];
         int[] koff = new int[0];
         final ForwardJob forward = new ForwardJob();
         final ImplicitJob implicit = new ImplicitJob();
@@ -1410,7 +1411,11 @@ final class SimdConv implements Conv {
         }
     }
 
-    /** Sum of {@code n} floats: lane-wise partial sums, then the lanes, then the scalar tail (a fixed order). */
+    /**
+     * Sum of {@code n} floats: lane-wise partial sums, then the lanes in lane order, then the scalar tail. Never
+     * {@code reduceLanes(ADD)}: its order is unspecified and differs between interpreted and compiled code, which
+     * would make results depend on the JIT state.
+     */
     static float sum(float[] a, int off, int n) {
         int i = 0;
         int end = n - n % L;
@@ -1420,7 +1425,11 @@ final class SimdConv implements Conv {
             for (; i < end; i += L) {
                 acc = acc.add(FloatVector.fromArray(F, a, off + i));
             }
-            s = acc.reduceLanes(VectorOperators.ADD);
+            float[] lanes = WS.get().lanes;
+            acc.intoArray(lanes, 0);
+            for (int l = 0; l < L; l++) {
+                s += lanes[l];
+            }
         }
         for (; i < n; i++) {
             s += a[off + i];

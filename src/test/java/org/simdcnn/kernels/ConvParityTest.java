@@ -150,6 +150,14 @@ class ConvParityTest {
         checkAll(ConvGeometry.conv2d(1, 5, 19, 17, 10, 3, 3, 2, 2, 2, 5), Epilogue.clamp(-2f, 3f), true, 4);
         checkAll(ConvGeometry.conv(3, 1, 4, new int[] {5, 6, 7}, 4, new int[] {3}, new int[] {1}, Padding.of(1),
                 new int[] {2}, 4), Epilogue.NONE, true, 5);
+        // depthwise stride 1, direct backward kernels: rows wider than two vectors with a tail, asymmetric padding
+        // ("same", even kernel), dilation, a multiplier, 1d
+        checkAll(ConvGeometry.conv2d(3, 4, 7, 45, 4, 3, 3, 1, 1, 1, 4), Epilogue.NONE, true, 11);
+        checkAll(ConvGeometry.conv(2, 2, 3, new int[] {6, 33}, 3, new int[] {2, 4}, new int[] {1}, Padding.same(),
+                new int[] {2, 1}, 3), Epilogue.NONE, true, 12);
+        checkAll(ConvGeometry.conv2d(2, 3, 9, 17, 6, 3, 5, 1, 2, 1, 3), Epilogue.NONE, true, 13);
+        checkAll(ConvGeometry.conv(1, 2, 5, new int[] {70}, 5, new int[] {7}, new int[] {1}, Padding.of(0),
+                new int[] {1}, 5), Epilogue.NONE, true, 14);
         // padding "same" with an even kernel (asymmetric split) and dilation
         checkAll(ConvGeometry.conv(2, 2, 3, new int[] {10, 9}, 5, new int[] {4, 2}, new int[] {1}, Padding.same(),
                 new int[] {2, 1}, 1), Epilogue.NONE, true, 6);

@@ -78,6 +78,9 @@ class KernelDeterminismTest {
         shapes.add(ConvGeometry.conv2d(1, 64, 23, 21, 37, 3, 3, 1, 1, 1, 1));
         shapes.add(ConvGeometry.conv2d(2, 15, 13, 11, 21, 1, 1, 1, 0, 1, 3));
         shapes.add(ConvGeometry.conv2d(3, 9, 15, 17, 9, 3, 3, 2, 1, 1, 9));
+        // depthwise, stride 1: the direct backward kernels (one and two output channels per group)
+        shapes.add(ConvGeometry.conv2d(3, 11, 9, 45, 11, 3, 3, 1, 1, 1, 11));
+        shapes.add(ConvGeometry.conv2d(2, 6, 13, 37, 12, 5, 3, 1, 2, 1, 6));
         shapes.add(ConvGeometry.conv(3, 2, 5, new int[] {7, 6, 9}, 7, new int[] {3}, new int[] {1}, Padding.of(1),
                 new int[] {1}, 1));
         shapes.add(ConvGeometry.conv(1, 5, 7, new int[] {101}, 11, new int[] {5}, new int[] {1}, Padding.same(),
@@ -141,7 +144,7 @@ class KernelDeterminismTest {
                 PackedConvWeights packed = conv.pack(g, w, 0);
                 Gemm gemm = SimdCnn.backend().gemm();
                 String[] names = {"sgemm", "forward", "packed forward", "pointwise", "depthwise", "backwardInput",
-                    "backwardWeight", "backwardBias", "repack"};
+                    "backwardWeight", "backwardBias", "repack", "depthwise backwardInput", "depthwise backwardWeight"};
                 Runnable[] each = {
                     () -> gemm.sgemm(false, true, 100, 200, 300, 1f, a, 0, 300, b, 0, 300, 0f, c, 0, 200, bias, 0,
                             BiasMode.PER_ROW, Epilogue.RELU),
@@ -153,6 +156,8 @@ class KernelDeterminismTest {
                     () -> conv.backwardWeight(g, x, 0, y, 0, dwt, 0),
                     () -> conv.backwardBias(g, y, 0, bias),
                     () -> conv.repack(packed, w, 0),
+                    () -> conv.backwardInput(dw, y, 0, wdw, 0, dx, 0),
+                    () -> conv.backwardWeight(dw, x, 0, y, 0, dwt, 0),
                 };
                 Runnable calls = () -> {
                     for (Runnable r : each) {

@@ -62,6 +62,8 @@ final class SimdConv implements Conv {
         final ForwardJob forward = new ForwardJob();
         final ImplicitJob implicit = new ImplicitJob();
         final DepthwiseJob depthwise = new DepthwiseJob();
+        final DepthwiseGradJob depthwiseGrad = new DepthwiseGradJob();
+        float[] tapAcc = new float[0];
         final BackwardJob backward = new BackwardJob();
         final WeightGradJob weightGrad = new WeightGradJob();
         float[] dyPack = new float[0];
@@ -71,6 +73,8 @@ final class SimdConv implements Conv {
         ConvGeometry adjoint;
         ConvGeometry flippedOf;
         ConvGeometry flipped;
+        ConvGeometry dwFlippedOf;
+        ConvGeometry dwFlipped;
         float[] wFlip = new float[0];
 
         float[] wPack(int n) {
@@ -1003,31 +1007,80 @@ final class SimdConv implements Conv {
 
     /** The forward geometry computing {@code g}'s input gradient (cached per thread for the last {@code g}). */
     static ConvGeometry flippedGeometry(ConvWorkspace ws, ConvGeometry g) {
-        if (ws.flippedOf != g) {
-            int dims = g.dims();
-            int[] size = new int[dims];
-            int[] k = new int[dims];
-            int[] d = new int[dims];
-            int[] pb = new int[dims];
-            int[] pa = new int[dims];
-            for (int u = 0; u < dims; u++) {
-                int i = 3 - dims + u;
-                size[u] = g.out(i);
-                k[u] = g.kernel(i);
-                d[u] = g.dilation(i);
-                int span = g.dilation(i) * (g.kernel(i) - 1);
-                pb[u] = span - g.padBefore(i);
-                pa[u] = span - g.padAfter(i);
+        if (g.isDepthwise()) {
+            // A second one-entry cache, so a network alternating depthwise and dense layers allocates nothing.
+            if (ws.dwFlippedOf != g) {
+                ws.dwFlipped = buildFlipped(g);
+                ws.dwFlippedOf = g;
             }
-            ws.flipped = ConvGeometry.conv(dims, g.batch(), g.outChannels(), size, g.inChannels(), k, new int[] {1},
-                    org.simdcnn.geometry.Padding.asymmetric(pb, pa), d, g.groups());
+            return ws.dwFlipped;
+        }
+        if (ws.flippedOf != g) {
+            ws.flipped = buildFlipped(g);
             ws.flippedOf = g;
         }
         return ws.flipped;
     }
 
+    private static ConvGeometry buildFlipped(ConvGeometry g) {
+        int dims = g.dims();
+        int[] size = new int[dims];
+        int[] k = new int[dims];
+        int[] d = new int[dims];
+        int[] pb = new int[dims];
+        int[] pa = new int[dims];
+        for (int u = 0; u < dims; u++) {
+            int i = 3 - dims + u;
+            size[u] = g.out(i);
+            k[u] = g.kernel(i);
+            d[u] = g.dilation(i);
+            int span = g.dilation(i) * (g.kernel(i) - 1);
+            pb[u] = span - g.padBefore(i);
+            pa[u] = span - g.padAfter(i);
+        }
+        return ConvGeometry.conv(dims, g.batch(), g.outChannels(), size, g.inChannels(), k, new int[] {1},
+                org.simdcnn.geometry.Padding.asymmetric(pb, pa), d, g.groups());
+    }
+
+    /**
+     * Depthwise with one output channel per group, stride 1 and padding at most {@code dilation*(k-1)}: the input
+     * gradient is the depthwise forward of {@code dy} with each channel's kernel flipped (direct, no GEMM).
+     */
+    static boolean useDepthwiseBackward(ConvGeometry g) {
+        if (!g.isDepthwise() || g.outChannelsPerGroup() != 1 || g.isPointwise()) {
+            return false;
+        }
+        for (int i = 0; i < 3; i++) {
+            int span = g.dilation(i) * (g.kernel(i) - 1);
+            if (g.stride(i) != 1 || g.padBefore(i) > span || g.padAfter(i) > span
+                    || g.out(i) + span - g.padBefore(i) - g.padAfter(i) != g.in(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     @Override
     public void backwardInput(ConvGeometry g, float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff) {
+        if (useDepthwiseBackward(g)) {
+            ConvWorkspace ws = WS.get();
+            ConvGeometry f = flippedGeometry(ws, g);
+            int size = g.weightSize();
+            if (ws.wFlip.length < size) {
+                ws.wFlip = new float[size];
+            }
+            float[] wf = ws.wFlip;
+            int kvol = g.kernelVolume();
+            for (int c = 0; c < g.outChannels(); c++) {
+                int src = wOff + c * kvol;
+                int dst = c * kvol;
+                for (int t = 0; t < kvol; t++) {
+                    wf[dst + kvol - 1 - t] = w[src + t];
+                }
+            }
+            depthwise(f, dy, dyOff, wf, 0, null, dx, dxOff, Epilogue.NONE);
+            return;
+        }
         if (useFlippedBackward(g)) {
             ConvWorkspace ws = WS.get();
             ConvGeometry f = flippedGeometry(ws, g);
@@ -1111,6 +1164,10 @@ final class SimdConv implements Conv {
     @Override
     public void backwardWeight(ConvGeometry g, float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff) {
         ConvWorkspace ws = WS.get();
+        if (g.isDepthwise() && g.stride(2) == 1) {
+            depthwiseWeightGrad(ws, g, x, xOff, dy, dyOff, dw, dwOff);
+            return;
+        }
         int pd = paddedSize(g, 0);
         int ph = paddedSize(g, 1);
         int pw = paddedSize(g, 2);
@@ -1195,6 +1252,128 @@ final class SimdConv implements Conv {
         } finally {
             job.clear();
         }
+    }
+
+    /**
+     * Depthwise weight gradient (width stride 1), direct: one task per input channel; for each image in order, each
+     * of the channel's output channels and each tap, a vectorized dot product of the dY plane with the shifted
+     * padded input plane, accumulated lane-wise in a per-tap vector kept in memory; at the end the lanes are summed
+     * in lane order. The summation order depends on the geometry only.
+     */
+    private static void depthwiseWeightGrad(ConvWorkspace ws, ConvGeometry g, float[] x, int xOff, float[] dy,
+            int dyOff, float[] dw, int dwOff) {
+        DepthwiseGradJob job = ws.depthwiseGrad;
+        job.g = g;
+        job.x = x;
+        job.xOff = xOff;
+        job.dy = dy;
+        job.dyOff = dyOff;
+        job.dw = dw;
+        job.dwOff = dwOff;
+        int tasks = g.inChannels();
+        long work = (long) g.outputSize() * g.kernelVolume();
+        try {
+            if (work < SimdGemm.SERIAL_WORK || tasks == 1) {
+                for (int t = 0; t < tasks; t++) {
+                    job.run(t);
+                }
+            } else {
+                SimdCnn.pool().run(tasks, job);
+            }
+        } finally {
+            job.g = null;
+            job.x = null;
+            job.dy = null;
+            job.dw = null;
+        }
+    }
+
+    /** Depthwise weight gradient: one task per input channel (all images, the group's output channels). */
+    static final class DepthwiseGradJob implements ThreadPool.Task {
+        ConvGeometry g;
+        float[] x;
+        int xOff;
+        float[] dy;
+        int dyOff;
+        float[] dw;
+        int dwOff;
+
+        @Override
+        public void run(int c) {
+            ConvWorkspace ws = WS.get();
+            int cin = g.inChannels();
+            int pd = g.inD() + g.padBefore(0) + g.padAfter(0);
+            int ph = g.inH() + g.padBefore(1) + g.padAfter(1);
+            int pwd = g.inW() + g.padBefore(2) + g.padAfter(2);
+            float[] pad = ws.plane(pd * ph * pwd + L);
+            int mult = g.outChannelsPerGroup();
+            int kvol = g.kernelVolume();
+            int n = mult * kvol * L;
+            if (ws.tapAcc.length < n) {
+                ws.tapAcc = new float[n];
+            }
+            float[] acc = ws.tapAcc;
+            java.util.Arrays.fill(acc, 0, n, 0f);
+            int kH = g.kH();
+            int kW = g.kW();
+            int outSp = g.outSpatial();
+            for (int img = 0; img < g.batch(); img++) {
+                padPlane(g, x, xOff + (img * cin + c) * g.inSpatial(), pad, pd, ph, pwd);
+                for (int q = 0; q < mult; q++) {
+                    int dyo = dyOff + (img * g.outChannels() + c * mult + q) * outSp;
+                    for (int t = 0; t < kvol; t++) {
+                        int kd = t / (kH * kW);
+                        int kh = (t / kW) % kH;
+                        int kw = t % kW;
+                        int base = (kd * g.dilation(0) * ph + kh * g.dilation(1)) * pwd + kw * g.dilation(2);
+                        dwGradTap(pad, base, g.stride(0) * ph * pwd, g.stride(1) * pwd, g.outD(), g.outH(), g.outW(),
+                                dy, dyo, acc, (q * kvol + t) * L);
+                    }
+                }
+            }
+            for (int i = 0; i < mult * kvol; i++) {
+                float s = 0f;
+                for (int l = 0; l < L; l++) {
+                    s += acc[i * L + l];
+                }
+                dw[dwOff + c * mult * kvol + i] = s;
+            }
+        }
+    }
+
+    /**
+     * {@code acc[ai..ai+L) += } the lane-wise products of one dY plane ({@code outD x outH x outW} at {@code dyo})
+     * with the padded input at {@code base + od*ds + oh*rs + ow}; four accumulator chains in a fixed assignment.
+     */
+    static void dwGradTap(float[] pad, int base, int ds, int rs, int outD, int outH, int outW, float[] dy, int dyo,
+            float[] acc, int ai) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        FloatVector a2 = FloatVector.zero(F);
+        FloatVector a3 = FloatVector.zero(F);
+        int tail = outW % L;
+        VectorMask<Float> mk = F.indexInRange(0, tail);
+        for (int od = 0; od < outD; od++) {
+            for (int oh = 0; oh < outH; oh++) {
+                int xr = base + od * ds + oh * rs;
+                int yr = dyo + (od * outH + oh) * outW;
+                int ow = 0;
+                for (; ow + 2 * L <= outW; ow += 2 * L) {
+                    a0 = FloatVector.fromArray(F, pad, xr + ow).fma(FloatVector.fromArray(F, dy, yr + ow), a0);
+                    a1 = FloatVector.fromArray(F, pad, xr + ow + L).fma(FloatVector.fromArray(F, dy, yr + ow + L),
+                            a1);
+                }
+                if (ow + L <= outW) {
+                    a2 = FloatVector.fromArray(F, pad, xr + ow).fma(FloatVector.fromArray(F, dy, yr + ow), a2);
+                    ow += L;
+                }
+                if (tail != 0) {
+                    a3 = FloatVector.fromArray(F, pad, xr + ow, mk).fma(FloatVector.fromArray(F, dy, yr + ow, mk),
+                            a3);
+                }
+            }
+        }
+        a0.add(a1).add(a2.add(a3)).add(FloatVector.fromArray(F, acc, ai)).intoArray(acc, ai);
     }
 
     /**

@@ -158,6 +158,10 @@ class ConvParityTest {
         checkAll(ConvGeometry.conv2d(2, 3, 9, 17, 6, 3, 5, 1, 2, 1, 3), Epilogue.NONE, true, 13);
         checkAll(ConvGeometry.conv(1, 2, 5, new int[] {70}, 5, new int[] {7}, new int[] {1}, Padding.of(0),
                 new int[] {1}, 5), Epilogue.NONE, true, 14);
+        // depthwise, width stride 2 and 3 (gathered weight gradient), rows of one vector plus a tail
+        checkAll(ConvGeometry.conv2d(2, 3, 9, 40, 3, 3, 3, 2, 1, 1, 3), Epilogue.NONE, true, 15);
+        checkAll(ConvGeometry.conv(2, 1, 4, new int[] {5, 61}, 8, new int[] {2, 3}, new int[] {1, 3}, Padding.of(1),
+                new int[] {1}, 4), Epilogue.NONE, false, 16);
         // padding "same" with an even kernel (asymmetric split) and dilation
         checkAll(ConvGeometry.conv(2, 2, 3, new int[] {10, 9}, 5, new int[] {4, 2}, new int[] {1}, Padding.same(),
                 new int[] {2, 1}, 1), Epilogue.NONE, true, 6);

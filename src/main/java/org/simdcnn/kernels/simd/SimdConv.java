@@ -64,6 +64,9 @@ final class SimdConv implements Conv {
         final DepthwiseJob depthwise = new DepthwiseJob();
         final DepthwiseGradJob depthwiseGrad = new DepthwiseGradJob();
         float[] tapAcc = new float[0];
+        /** Gather offsets {@code 0, s, 2s, ...} of the strided depthwise weight gradient (for stride {@code s}). */
+        final int[] strideIdx = new int[L];
+        int strideIdxOf;
         final BackwardJob backward = new BackwardJob();
         final WeightGradJob weightGrad = new WeightGradJob();
         float[] dyPack = new float[0];
@@ -1164,7 +1167,7 @@ final class SimdConv implements Conv {
     @Override
     public void backwardWeight(ConvGeometry g, float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff) {
         ConvWorkspace ws = WS.get();
-        if (g.isDepthwise() && g.stride(2) == 1) {
+        if (g.isDepthwise()) {
             depthwiseWeightGrad(ws, g, x, xOff, dy, dyOff, dw, dwOff);
             return;
         }
@@ -1255,7 +1258,7 @@ final class SimdConv implements Conv {
     }
 
     /**
-     * Depthwise weight gradient (width stride 1), direct: one task per input channel; for each image in order, each
+     * Depthwise weight gradient, direct: one task per input channel; for each image in order, each
      * of the channel's output channels and each tap, a vectorized dot product of the dY plane with the shifted
      * padded input plane, accumulated lane-wise in a per-tap vector kept in memory; at the end the lanes are summed
      * in lane order. The summation order depends on the geometry only.
@@ -1305,7 +1308,8 @@ final class SimdConv implements Conv {
             int pd = g.inD() + g.padBefore(0) + g.padAfter(0);
             int ph = g.inH() + g.padBefore(1) + g.padAfter(1);
             int pwd = g.inW() + g.padBefore(2) + g.padAfter(2);
-            float[] pad = ws.plane(pd * ph * pwd + L);
+            // Slack after the plane: the masked tail gather of the strided kernel range-checks every lane.
+            float[] pad = ws.plane(pd * ph * pwd + L * g.stride(2));
             int mult = g.outChannelsPerGroup();
             int kvol = g.kernelVolume();
             int n = mult * kvol * L;
@@ -1317,6 +1321,14 @@ final class SimdConv implements Conv {
             int kH = g.kH();
             int kW = g.kW();
             int outSp = g.outSpatial();
+            int sw = g.stride(2);
+            int[] idx = ws.strideIdx;
+            if (ws.strideIdxOf != sw) {
+                for (int l = 0; l < L; l++) {
+                    idx[l] = l * sw;
+                }
+                ws.strideIdxOf = sw;
+            }
             for (int img = 0; img < g.batch(); img++) {
                 padPlane(g, x, xOff + (img * cin + c) * g.inSpatial(), pad, pd, ph, pwd);
                 for (int q = 0; q < mult; q++) {
@@ -1326,8 +1338,13 @@ final class SimdConv implements Conv {
                         int kh = (t / kW) % kH;
                         int kw = t % kW;
                         int base = (kd * g.dilation(0) * ph + kh * g.dilation(1)) * pwd + kw * g.dilation(2);
-                        dwGradTap(pad, base, g.stride(0) * ph * pwd, g.stride(1) * pwd, g.outD(), g.outH(), g.outW(),
-                                dy, dyo, acc, (q * kvol + t) * L);
+                        if (sw == 1) {
+                            dwGradTap(pad, base, g.stride(0) * ph * pwd, g.stride(1) * pwd, g.outD(), g.outH(),
+                                    g.outW(), dy, dyo, acc, (q * kvol + t) * L);
+                        } else {
+                            dwGradTapStrided(pad, base, g.stride(0) * ph * pwd, g.stride(1) * pwd, sw, idx, g.outD(),
+                                    g.outH(), g.outW(), dy, dyo, acc, (q * kvol + t) * L);
+                        }
                     }
                 }
             }
@@ -1374,6 +1391,35 @@ final class SimdConv implements Conv {
             }
         }
         a0.add(a1).add(a2.add(a3)).add(FloatVector.fromArray(F, acc, ai)).intoArray(acc, ai);
+    }
+
+    /**
+     * {@link #dwGradTap} for a width stride {@code sw > 1}: the input columns are gathered at {@code idx = l * sw}.
+     * The masked tail gather range-checks all lanes (even unset ones), so {@code pad} needs {@code L * sw} floats of
+     * slack after the plane; the unset lanes read as zero.
+     */
+    static void dwGradTapStrided(float[] pad, int base, int ds, int rs, int sw, int[] idx, int outD, int outH,
+            int outW, float[] dy, int dyo, float[] acc, int ai) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        int tail = outW % L;
+        VectorMask<Float> mk = F.indexInRange(0, tail);
+        for (int od = 0; od < outD; od++) {
+            for (int oh = 0; oh < outH; oh++) {
+                int xr = base + od * ds + oh * rs;
+                int yr = dyo + (od * outH + oh) * outW;
+                int ow = 0;
+                for (; ow + L <= outW; ow += L) {
+                    a0 = FloatVector.fromArray(F, pad, xr + ow * sw, idx, 0)
+                            .fma(FloatVector.fromArray(F, dy, yr + ow), a0);
+                }
+                if (tail != 0) {
+                    a1 = FloatVector.fromArray(F, pad, xr + ow * sw, idx, 0, mk)
+                            .fma(FloatVector.fromArray(F, dy, yr + ow, mk), a1);
+                }
+            }
+        }
+        a0.add(a1).add(FloatVector.fromArray(F, acc, ai)).intoArray(acc, ai);
     }
 
     /**

@@ -59,6 +59,7 @@ public class ConvTuneBench {
             case "resnet_1x1_56" -> ConvGeometry.conv2d(1, 64, 56, 56, 256, 1, 1, 1, 0, 1, 1);
             case "resnet_stem" -> ConvGeometry.conv2d(1, 3, 224, 224, 64, 7, 7, 2, 3, 1, 1);
             case "depthwise_3x3_56" -> ConvGeometry.conv2d(1, 128, 56, 56, 128, 3, 3, 1, 1, 1, 128);
+            case "depthwise_3x3_56_s2" -> ConvGeometry.conv2d(1, 128, 56, 56, 128, 3, 3, 2, 1, 1, 128);
             case "conv1d_text" -> ConvGeometry.conv(1, 32, 128, new int[] {256}, 128, new int[] {3}, new int[] {1},
                     Padding.of(1), new int[] {1}, 1);
             case "conv3d_small" -> ConvGeometry.conv(3, 2, 16, new int[] {16, 16, 16}, 32, new int[] {3},

@@ -773,14 +773,24 @@ final class SimdConv implements Conv {
             int pd = g.inD() + g.padBefore(0) + g.padAfter(0);
             int ph = g.inH() + g.padBefore(1) + g.padAfter(1);
             int pwd = g.inW() + g.padBefore(2) + g.padAfter(2);
-            float[] pad = WS.get().plane(pd * ph * pwd + L);
+            ConvWorkspace ws = WS.get();
+            int sw = g.stride(2);
+            // Slack: L floats for the unit-stride tail loads, L * sw for the strided gathers (range-checked in full).
+            float[] pad = ws.plane(pd * ph * pwd + L * sw);
             padPlane(g, x, xOff + (img * cin + c) * g.inSpatial(), pad, pd, ph, pwd);
+            int[] idx = ws.strideIdx;
+            if (ws.strideIdxOf != sw) {
+                for (int l = 0; l < L; l++) {
+                    idx[l] = l * sw;
+                }
+                ws.strideIdxOf = sw;
+            }
             int mult = g.outChannelsPerGroup();
             int kvol = g.kernelVolume();
             for (int q = 0; q < mult; q++) {
                 int oc = c * mult + q;
                 float b = bias == null ? 0f : bias[oc];
-                depthwisePlane(g, pad, ph, pwd, w, wOff + oc * kvol, b, y, yOff + (img * g.outChannels() + oc)
+                depthwisePlane(g, pad, ph, pwd, idx, w, wOff + oc * kvol, b, y, yOff + (img * g.outChannels() + oc)
                         * g.outSpatial(), ek, ea, eb);
             }
         }
@@ -801,8 +811,8 @@ final class SimdConv implements Conv {
     }
 
     /** One output plane of a depthwise convolution from a padded input plane; taps summed in (kd, kh, kw) order. */
-    static void depthwisePlane(ConvGeometry g, float[] pad, int ph, int pw, float[] w, int wk, float bias, float[] y,
-            int yo, int ek, float ea, float eb) {
+    static void depthwisePlane(ConvGeometry g, float[] pad, int ph, int pw, int[] idx, float[] w, int wk, float bias,
+            float[] y, int yo, int ek, float ea, float eb) {
         int outD = g.outD();
         int outH = g.outH();
         int outW = g.outW();
@@ -845,23 +855,51 @@ final class SimdConv implements Conv {
             biasEpilogue(y, yo, outD * outH * outW, bias, ek, ea, eb);
             return;
         }
+        // Width stride > 1: one vector of output columns gathered at idx = l * sw, taps in (kd, kh, kw) order.
+        int stepD = dd * ph * pw;
+        int stepH = dh * pw;
         for (int od = 0; od < outD; od++) {
             for (int oh = 0; oh < outH; oh++) {
+                int base = (od * sd * ph + oh * sh) * pw;
                 int yr = yo + (od * outH + oh) * outW;
-                for (int ow = 0; ow < outW; ow++) {
-                    float acc = 0f;
-                    for (int kd = 0; kd < kD; kd++) {
-                        for (int kh = 0; kh < kH; kh++) {
-                            int row = ((od * sd + kd * dd) * ph + oh * sh + kh * dh) * pw + ow * sw;
-                            int wi = wk + (kd * kH + kh) * kW;
-                            for (int kw = 0; kw < kW; kw++) {
-                                acc = Math.fma(pad[row + kw * dw], w[wi + kw], acc);
-                            }
-                        }
-                    }
-                    y[yr + ow] = SimdGemm.epilogueScalar(acc + bias, ek, ea, eb);
+                for (int ow = 0; ow < outW; ow += L) {
+                    dwBlockStrided(pad, base + ow * sw, idx, w, wk, kD, kH, kW, stepD, stepH, dw, y, yr + ow,
+                            Math.min(L, outW - ow));
                 }
             }
+        }
+        biasEpilogue(y, yo, outD * outH * outW, bias, ek, ea, eb);
+    }
+
+    /** One output row of {@code n <= L} columns at width stride {@code idx[1]}: gathered input columns. */
+    static void dwBlockStrided(float[] pad, int base, int[] idx, float[] w, int wk, int kD, int kH, int kW, int stepD,
+            int stepH, int dw, float[] y, int yr, int n) {
+        FloatVector a0 = FloatVector.zero(F);
+        if (n == L) {
+            for (int kd = 0; kd < kD; kd++) {
+                for (int kh = 0; kh < kH; kh++) {
+                    int row = base + kd * stepD + kh * stepH;
+                    int wi = wk + (kd * kH + kh) * kW;
+                    for (int kw = 0; kw < kW; kw++) {
+                        a0 = FloatVector.fromArray(F, pad, row + kw * dw, idx, 0)
+                                .fma(FloatVector.broadcast(F, w[wi + kw]), a0);
+                    }
+                }
+            }
+            a0.intoArray(y, yr);
+        } else {
+            VectorMask<Float> mk = F.indexInRange(0, n);
+            for (int kd = 0; kd < kD; kd++) {
+                for (int kh = 0; kh < kH; kh++) {
+                    int row = base + kd * stepD + kh * stepH;
+                    int wi = wk + (kd * kH + kh) * kW;
+                    for (int kw = 0; kw < kW; kw++) {
+                        a0 = FloatVector.fromArray(F, pad, row + kw * dw, idx, 0, mk)
+                                .fma(FloatVector.broadcast(F, w[wi + kw]), a0);
+                    }
+                }
+            }
+            a0.intoArray(y, yr, mk);
         }
     }
 

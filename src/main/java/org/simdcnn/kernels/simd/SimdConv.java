@@ -63,6 +63,7 @@ final class SimdConv implements Conv {
         final ImplicitJob implicit = new ImplicitJob();
         final DepthwiseJob depthwise = new DepthwiseJob();
         final DepthwiseGradJob depthwiseGrad = new DepthwiseGradJob();
+        final DepthwiseScatterJob depthwiseScatter = new DepthwiseScatterJob();
         float[] tapAcc = new float[0];
         /** Gather offsets {@code 0, s, 2s, ...} of the strided depthwise weight gradient (for stride {@code s}). */
         final int[] strideIdx = new int[L];
@@ -1122,6 +1123,33 @@ final class SimdConv implements Conv {
             depthwise(f, dy, dyOff, wf, 0, null, dx, dxOff, Epilogue.NONE);
             return;
         }
+        if (g.isDepthwise() && g.stride(2) > 1 && scatterFits(g)) {
+            DepthwiseScatterJob job = WS.get().depthwiseScatter;
+            job.g = g;
+            job.dy = dy;
+            job.dyOff = dyOff;
+            job.w = w;
+            job.wOff = wOff;
+            job.dx = dx;
+            job.dxOff = dxOff;
+            int planes = g.batch() * g.inChannels();
+            long work = (long) g.outputSize() * g.kernelVolume();
+            try {
+                if (work < SimdGemm.SERIAL_WORK || planes == 1) {
+                    for (int t = 0; t < planes; t++) {
+                        job.run(t);
+                    }
+                } else {
+                    SimdCnn.pool().run(planes, job);
+                }
+            } finally {
+                job.g = null;
+                job.dy = null;
+                job.w = null;
+                job.dx = null;
+            }
+            return;
+        }
         if (useFlippedBackward(g)) {
             ConvWorkspace ws = WS.get();
             ConvGeometry f = flippedGeometry(ws, g);
@@ -1172,6 +1200,108 @@ final class SimdConv implements Conv {
             job.dy = null;
             job.w = null;
             job.dx = null;
+        }
+    }
+
+    /** Every tap of every output position lands inside the padded input (true unless an adjoint is truncated). */
+    static boolean scatterFits(ConvGeometry g) {
+        for (int i = 0; i < 3; i++) {
+            if ((g.out(i) - 1) * g.stride(i) + g.dilation(i) * (g.kernel(i) - 1) >= paddedSize(g, i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Depthwise grad input for width stride > 1, direct: one task per (image, input channel); {@code dy * w} is
+     * scattered into a zeroed padded plane (output rows in order, taps in (kd, kh, kw) order, a vector of output
+     * columns gathered/scattered at {@code l * sw}), then the interior is copied to dx. The order is fixed.
+     */
+    static final class DepthwiseScatterJob implements ThreadPool.Task {
+        ConvGeometry g;
+        float[] dy;
+        int dyOff;
+        float[] w;
+        int wOff;
+        float[] dx;
+        int dxOff;
+
+        @Override
+        public void run(int t) {
+            ConvWorkspace ws = WS.get();
+            int cin = g.inChannels();
+            int img = t / cin;
+            int c = t % cin;
+            int pd = paddedSize(g, 0);
+            int ph = paddedSize(g, 1);
+            int pwd = paddedSize(g, 2);
+            int sw = g.stride(2);
+            // Slack: the masked tail gather/scatter range-checks every lane.
+            float[] pad = ws.plane(pd * ph * pwd + L * sw);
+            java.util.Arrays.fill(pad, 0, pd * ph * pwd, 0f);
+            int[] idx = ws.strideIdx;
+            if (ws.strideIdxOf != sw) {
+                for (int l = 0; l < L; l++) {
+                    idx[l] = l * sw;
+                }
+                ws.strideIdxOf = sw;
+            }
+            int mult = g.outChannelsPerGroup();
+            int kD = g.kD();
+            int kH = g.kH();
+            int kW = g.kW();
+            int kvol = g.kernelVolume();
+            int outD = g.outD();
+            int outH = g.outH();
+            int outW = g.outW();
+            for (int q = 0; q < mult; q++) {
+                int oc = c * mult + q;
+                int dyo = dyOff + (img * g.outChannels() + oc) * g.outSpatial();
+                int wk = wOff + oc * kvol;
+                for (int od = 0; od < outD; od++) {
+                    for (int oh = 0; oh < outH; oh++) {
+                        int dyr = dyo + (od * outH + oh) * outW;
+                        for (int kd = 0; kd < kD; kd++) {
+                            for (int kh = 0; kh < kH; kh++) {
+                                int row = ((od * g.stride(0) + kd * g.dilation(0)) * ph + oh * g.stride(1)
+                                        + kh * g.dilation(1)) * pwd;
+                                for (int kw = 0; kw < kW; kw++) {
+                                    dwScatterRow(pad, row + kw * g.dilation(2), idx, sw, dy, dyr, outW,
+                                            w[wk + (kd * kH + kh) * kW + kw]);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            int inD = g.inD();
+            int inH = g.inH();
+            int inW = g.inW();
+            int dxo = dxOff + (img * cin + c) * g.inSpatial();
+            for (int d = 0; d < inD; d++) {
+                for (int h = 0; h < inH; h++) {
+                    System.arraycopy(pad, ((d + g.padBefore(0)) * ph + h + g.padBefore(1)) * pwd + g.padBefore(2), dx,
+                            dxo + (d * inH + h) * inW, inW);
+                }
+            }
+        }
+    }
+
+    /** {@code pad[dst + ow*sw] += dy[dyr + ow] * wv} for {@code ow < n}, a vector of columns at a time. */
+    static void dwScatterRow(float[] pad, int dst, int[] idx, int sw, float[] dy, int dyr, int n, float wv) {
+        FloatVector wb = FloatVector.broadcast(F, wv);
+        int ow = 0;
+        for (; ow + L <= n; ow += L) {
+            int o = dst + ow * sw;
+            FloatVector.fromArray(F, dy, dyr + ow).fma(wb, FloatVector.fromArray(F, pad, o, idx, 0))
+                    .intoArray(pad, o, idx, 0);
+        }
+        if (ow < n) {
+            VectorMask<Float> mk = F.indexInRange(0, n - ow);
+            int o = dst + ow * sw;
+            FloatVector.fromArray(F, dy, dyr + ow, mk).fma(wb, FloatVector.fromArray(F, pad, o, idx, 0, mk))
+                    .intoArray(pad, o, idx, 0, mk);
         }
     }
 

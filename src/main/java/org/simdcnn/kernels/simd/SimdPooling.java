@@ -25,13 +25,11 @@ final class SimdPooling implements Pooling {
     private static final int PAR_MIN = 1 << 15;
     private static final float[] EVEN_IDX = new float[L];
     private static final float[] ODD_IDX = new float[L];
-    private static final int[] IOTA2 = new int[L];
 
     static {
         for (int i = 0; i < L; i++) {
             EVEN_IDX[i] = 2 * i;
             ODD_IDX[i] = 2 * i + 1;
-            IOTA2[i] = 2 * i;
         }
     }
 
@@ -75,73 +73,92 @@ final class SimdPooling implements Pooling {
         });
     }
 
-    /** The fused 2x2 stride-2 max pool of one plane (depth planes of a 3d input included). */
+    private static final ThreadLocal<float[][]> FSCRATCH = ThreadLocal.withInitial(() -> new float[2][64]);
+    private static final ThreadLocal<int[][]> ISCRATCH = ThreadLocal.withInitial(() -> new int[1][64]);
+
+    private static float[] floatScratch(int which, int n) {
+        float[][] h = FSCRATCH.get();
+        if (h[which].length < n) {
+            h[which] = new float[Math.max(n, 2 * h[which].length)];
+        }
+        return h[which];
+    }
+
+    private static int[] intScratch(int n) {
+        int[][] h = ISCRATCH.get();
+        if (h[0].length < n) {
+            h[0] = new int[Math.max(n, 2 * h[0].length)];
+        }
+        return h[0];
+    }
+
+    /**
+     * The fused 2x2 stride-2 max pool of one plane (depth planes of a 3d input included). No masks: every load is
+     * a full vector (reading past the end of a row is harmless; rows at the very end of {@code x} are first copied
+     * to a padded scratch row), results go with full-vector stores to a per-thread scratch plane whose spill-over
+     * lanes are overwritten by the next row or land in padding, and the plane is copied out at the end.
+     */
     static void max2x2Plane(PoolGeometry g, float[] x, int xo, float[] y, int yo, int[] am, int amo) {
         int inH = g.in(1);
         int inW = g.in(2);
         int outH = g.out(1);
         int outW = g.out(2);
+        int outPlane = g.outSpatial();
+        float[] ys = floatScratch(0, outPlane + 2 * L);
+        int[] as = am == null ? null : intScratch(outPlane + 2 * L);
         FloatVector even = FloatVector.fromArray(F, EVEN_IDX, 0);
         FloatVector odd = FloatVector.fromArray(F, ODD_IDX, 0);
-        IntVector iota2 = IntVector.fromArray(I, IOTA2, 0);
+        FloatVector iota2 = FloatVector.fromArray(F, EVEN_IDX, 0);
         int span = 2 * outW; // input columns used per row
+        boolean two = span > L; // a second input vector per step is needed
+        int readLen = two ? (span + 2 * L - 1) / (2 * L) * (2 * L) : L;
         for (int d = 0; d < g.out(0); d++) {
             int xd = xo + d * inH * inW;
-            int yd = yo + d * outH * outW;
             for (int oh = 0; oh < outH; oh++) {
+                float[] src = x;
                 int r0 = xd + 2 * oh * inW;
                 int r1 = r0 + inW;
-                int yr = yd + oh * outW;
-                int base = (d * inH + 2 * oh) * inW; // flat index of the window's top-left within the input plane
+                if (r1 + readLen > x.length) {
+                    float[] buf = floatScratch(1, 2 * readLen);
+                    java.util.Arrays.fill(buf, 0, 2 * readLen, 0f);
+                    System.arraycopy(x, r0, buf, 0, span);
+                    System.arraycopy(x, r1, buf, readLen, span);
+                    src = buf;
+                    r0 = 0;
+                    r1 = readLen;
+                }
+                int yr = (d * outH + oh) * outW;
+                float base = (d * inH + 2 * oh) * inW; // flat index of the row's first window within the plane
                 for (int j = 0; j < span; j += 2 * L) {
-                    FloatVector a0;
-                    FloatVector a1;
-                    FloatVector b0;
-                    FloatVector b1;
-                    if (j + 2 * L <= span) {
-                        a0 = FloatVector.fromArray(F, x, r0 + j);
-                        a1 = FloatVector.fromArray(F, x, r0 + j + L);
-                        b0 = FloatVector.fromArray(F, x, r1 + j);
-                        b1 = FloatVector.fromArray(F, x, r1 + j + L);
-                    } else {
-                        VectorMask<Float> m0 = F.indexInRange(j, span);
-                        VectorMask<Float> m1 = F.indexInRange(j + L, span);
-                        a0 = FloatVector.fromArray(F, x, r0 + j, m0);
-                        b0 = FloatVector.fromArray(F, x, r1 + j, m0);
-                        a1 = FloatVector.fromArray(F, x, r0 + j + L, m1);
-                        b1 = FloatVector.fromArray(F, x, r1 + j + L, m1);
-                    }
+                    FloatVector a0 = FloatVector.fromArray(F, src, r0 + j);
+                    FloatVector b0 = FloatVector.fromArray(F, src, r1 + j);
+                    FloatVector a1 = two ? FloatVector.fromArray(F, src, r0 + j + L) : a0;
+                    FloatVector b1 = two ? FloatVector.fromArray(F, src, r1 + j + L) : b0;
                     FloatVector a00 = even.selectFrom(a0, a1);
                     FloatVector a01 = odd.selectFrom(a0, a1);
                     FloatVector a10 = even.selectFrom(b0, b1);
                     FloatVector a11 = odd.selectFrom(b0, b1);
-                    // PyTorch's update rule: take v when v > best or v is NaN
+                    // PyTorch's update rule in its scan order: take v when v > best or v is NaN
                     VectorMask<Float> w0 = a01.compare(VectorOperators.GT, a00).or(a01.test(VectorOperators.IS_NAN));
                     FloatVector top = a00.blend(a01, w0);
                     VectorMask<Float> w1 = a11.compare(VectorOperators.GT, a10).or(a11.test(VectorOperators.IS_NAN));
                     FloatVector bot = a10.blend(a11, w1);
                     VectorMask<Float> wb = bot.compare(VectorOperators.GT, top).or(bot.test(VectorOperators.IS_NAN));
-                    FloatVector best = top.blend(bot, wb);
-                    int o = j >> 1;
-                    boolean full = o + L <= outW;
-                    VectorMask<Float> om = full ? null : F.indexInRange(o, outW);
-                    if (full) {
-                        best.intoArray(y, yr + o);
-                    } else {
-                        best.intoArray(y, yr + o, om);
-                    }
-                    if (am != null) {
-                        IntVector colTop = iota2.add(base + j).blend(iota2.add(base + j + 1), w0.cast(I));
-                        IntVector colBot = iota2.add(base + inW + j).blend(iota2.add(base + inW + j + 1), w1.cast(I));
-                        IntVector idx = colTop.blend(colBot, wb.cast(I));
-                        if (full) {
-                            idx.intoArray(am, amo + oh * outW + d * outH * outW + o);
-                        } else {
-                            idx.intoArray(am, amo + oh * outW + d * outH * outW + o, om.cast(I));
-                        }
+                    int o = yr + (j >> 1);
+                    top.blend(bot, wb).intoArray(ys, o);
+                    if (as != null) {
+                        // indices as floats (exact below 2^24): column offset 0/1 and row offset 0/inW
+                        FloatVector col = iota2.add(base + j);
+                        FloatVector idx = col.add(FloatVector.zero(F).blend(1f, w0))
+                                .blend(col.add(FloatVector.zero(F).blend(1f, w1)).add(inW), wb);
+                        ((IntVector) idx.convert(VectorOperators.F2I, 0)).intoArray(as, o);
                     }
                 }
             }
+        }
+        System.arraycopy(ys, 0, y, yo, outPlane);
+        if (am != null) {
+            System.arraycopy(as, 0, am, amo, outPlane);
         }
     }
 

@@ -240,6 +240,7 @@ final class SimdPooling implements Pooling {
         });
     }
 
+    private static final ThreadLocal<int[]> BOUNDS = ThreadLocal.withInitial(() -> new int[6]);
     private static final ThreadLocal<double[][]> PLANE = ThreadLocal.withInitial(() -> new double[1][64]);
 
     /** A zeroed per-thread double plane of at least n entries (grows on demand). */
@@ -288,7 +289,7 @@ final class SimdPooling implements Pooling {
         planes(g.batch() * g.channels(), (long) g.inputSize(), p -> {
             int xo = xOff + p * in;
             int yo = yOff + p * out;
-            int[] b = new int[6];
+            int[] b = BOUNDS.get();
             int k = 0;
             for (int od = 0; od < g.out(0); od++) {
                 for (int oh = 0; oh < g.out(1); oh++) {
@@ -322,7 +323,7 @@ final class SimdPooling implements Pooling {
             int xo = dxOff + p * in;
             int go = dyOff + p * out;
             double[] acc = plane(in);
-            int[] b = new int[6];
+            int[] b = BOUNDS.get();
             int k = 0;
             for (int od = 0; od < g.out(0); od++) {
                 for (int oh = 0; oh < g.out(1); oh++) {

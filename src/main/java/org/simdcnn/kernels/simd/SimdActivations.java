@@ -125,12 +125,12 @@ final class SimdActivations implements Activations {
         int i = 0;
         for (int ub = F.loopBound(n); i < ub; i += L) {
             FloatVector v = FloatVector.fromArray(F, x, xo + i);
-            SimdMath.expm1(v.blend(-30f, v.compare(VectorOperators.LT, -30f))).mul(a).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, yo + i);
+            elu(v, a).intoArray(y, yo + i);
         }
         if (i < n) {
             VectorMask<Float> m = F.indexInRange(i, n);
             FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
-            SimdMath.expm1(v.blend(-30f, v.compare(VectorOperators.LT, -30f))).mul(a).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, yo + i, m);
+            elu(v, a).intoArray(y, yo + i, m);
         }
     }
 
@@ -383,6 +383,12 @@ final class SimdActivations implements Activations {
             FloatVector g = FloatVector.fromArray(F, dy, go + i, m);
             hardswishGrad(v, g).intoArray(dx, dxo + i, m);
         }
+    }
+
+    /** x if x &gt; 0 (or NaN), else alpha*expm1(x) (expm1 saturates at -1 below -30). */
+    private static FloatVector elu(FloatVector v, float a) {
+        FloatVector e = SimdMath.expm1(v.blend(-30f, v.compare(VectorOperators.LT, -30f))).mul(a);
+        return e.blend(v, v.compare(VectorOperators.GT, 0f).or(v.test(VectorOperators.IS_NAN)));
     }
 
     /** PyTorch: x if beta*x &gt; threshold, else log(1 + e^(beta*x))/beta, here max(z,0) + log1p(e^-|z|). */

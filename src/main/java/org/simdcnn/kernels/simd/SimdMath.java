@@ -94,11 +94,16 @@ final class SimdMath {
 
     private static FloatVector expm1Poly(FloatVector r) {
         FloatVector r2 = r.mul(r);
-        FloatVector q = r.fma(E6, E5).fma(r, FloatVector.broadcast(F, E4)).fma(r, FloatVector.broadcast(F, E3)).fma(r, FloatVector.broadcast(F, E2));
+        FloatVector q = r.fma(E6, E5)
+                .fma(r, FloatVector.broadcast(F, E4))
+                .fma(r, FloatVector.broadcast(F, E3))
+                .fma(r, FloatVector.broadcast(F, E2));
         return q.fma(r2, r);
     }
 
-    /** The careful path: the scale 2^n split in two normal factors so subnormal and near-overflow results round once. */
+    /**
+     * The careful path: the scale 2^n split in two normal factors so subnormal and near-overflow results round once.
+     */
     private static FloatVector expSpecial(FloatVector x, FloatVector n, FloatVector p) {
         FloatVector nc = n.max(-160f).min(160f);
         IntVector ni = (IntVector) nc.convert(VectorOperators.F2I, 0);
@@ -144,7 +149,13 @@ final class SimdMath {
     private static FloatVector logFinish(FloatVector m, FloatVector kf) {
         FloatVector r = m.sub(1f);
         FloatVector r2 = r.mul(r);
-        FloatVector q = r.fma(L10, L9).fma(r, FloatVector.broadcast(F, L8)).fma(r, FloatVector.broadcast(F, L7)).fma(r, FloatVector.broadcast(F, L6)).fma(r, FloatVector.broadcast(F, L5)).fma(r, FloatVector.broadcast(F, L4)).fma(r, FloatVector.broadcast(F, L3));
+        FloatVector q = r.fma(L10, L9)
+                .fma(r, FloatVector.broadcast(F, L8))
+                .fma(r, FloatVector.broadcast(F, L7))
+                .fma(r, FloatVector.broadcast(F, L6))
+                .fma(r, FloatVector.broadcast(F, L5))
+                .fma(r, FloatVector.broadcast(F, L4))
+                .fma(r, FloatVector.broadcast(F, L3));
         FloatVector t = q.fma(r, FloatVector.broadcast(F, -0.5f));
         FloatVector lo = t.fma(r2, kf.mul(LN2_LO));
         FloatVector hi = kf.fma(FloatVector.broadcast(F, LN2_HI), r);
@@ -195,7 +206,10 @@ final class SimdMath {
     static FloatVector tanh(FloatVector x) {
         FloatVector ax = x.abs();
         FloatVector x2 = x.mul(x);
-        FloatVector p = x2.fma(T11, T9).fma(x2, FloatVector.broadcast(F, T7)).fma(x2, FloatVector.broadcast(F, T5)).fma(x2, FloatVector.broadcast(F, T3));
+        FloatVector p = x2.fma(T11, T9)
+                .fma(x2, FloatVector.broadcast(F, T7))
+                .fma(x2, FloatVector.broadcast(F, T5))
+                .fma(x2, FloatVector.broadcast(F, T3));
         FloatVector small = p.mul(x2).fma(x, x);
         VectorMask<Float> large = ax.compare(VectorOperators.GT, TANH_SMALL);
         FloatVector axc = ax.blend(TANH_SAT, ax.compare(VectorOperators.GT, TANH_SAT));
@@ -253,7 +267,11 @@ final class SimdMath {
         FloatVector z = x.mul(INV_SQRT2);
         FloatVector az = z.abs();
         FloatVector z2 = z.mul(z);
-        FloatVector pe = z2.fma(ERF11, ERF9).fma(z2, FloatVector.broadcast(F, ERF7)).fma(z2, FloatVector.broadcast(F, ERF5)).fma(z2, FloatVector.broadcast(F, ERF3)).fma(z2, FloatVector.broadcast(F, ERF1));
+        FloatVector pe = z2.fma(ERF11, ERF9)
+                .fma(z2, FloatVector.broadcast(F, ERF7))
+                .fma(z2, FloatVector.broadcast(F, ERF5))
+                .fma(z2, FloatVector.broadcast(F, ERF3))
+                .fma(z2, FloatVector.broadcast(F, ERF1));
         FloatVector erfSmall = pe.mul(z);
         FloatVector inner = erfSmall.fma(0.5f, 0.5f);
         // erfc(|z|) = exp(-z^2) * t * R(t); z^2 = x^2/2 taken exactly as a2 + a2lo from x (not from the rounded z)
@@ -264,8 +282,14 @@ final class SimdMath {
         FloatVector a2lo = axc.fma(axc, sq.neg()).mul(0.5f);
         FloatVector azc = axc.mul(INV_SQRT2);
         FloatVector t = FloatVector.broadcast(F, 1f).div(azc.fma(0.5f, 1f));
-        FloatVector rr = t.fma(ERFCX[8], ERFCX[7]).fma(t, FloatVector.broadcast(F, ERFCX[6])).fma(t, FloatVector.broadcast(F, ERFCX[5])).fma(t, FloatVector.broadcast(F, ERFCX[4]))
-                .fma(t, FloatVector.broadcast(F, ERFCX[3])).fma(t, FloatVector.broadcast(F, ERFCX[2])).fma(t, FloatVector.broadcast(F, ERFCX[1])).fma(t, FloatVector.broadcast(F, ERFCX[0])).mul(t);
+        FloatVector rr = t.fma(ERFCX[8], ERFCX[7])
+                .fma(t, FloatVector.broadcast(F, ERFCX[6]))
+                .fma(t, FloatVector.broadcast(F, ERFCX[5]))
+                .fma(t, FloatVector.broadcast(F, ERFCX[4]))
+                .fma(t, FloatVector.broadcast(F, ERFCX[3]))
+                .fma(t, FloatVector.broadcast(F, ERFCX[2]))
+                .fma(t, FloatVector.broadcast(F, ERFCX[1]))
+                .fma(t, FloatVector.broadcast(F, ERFCX[0])).mul(t);
         FloatVector ex = exp(a2.neg());
         FloatVector halfErfc = a2lo.neg().fma(ex, ex).mul(rr).mul(0.5f);
         VectorMask<Float> neg = z.compare(VectorOperators.LT, 0f);

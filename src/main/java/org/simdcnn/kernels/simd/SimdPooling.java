@@ -52,6 +52,28 @@ final class SimdPooling implements Pooling {
         }
     }
 
+    /** A block of planes {@code [from, to)}. */
+    @FunctionalInterface
+    interface PlaneRange {
+        void run(int from, int to);
+    }
+
+    /** Like {@link #planes} but hands each task its whole block, so per-call setup is paid once per block. */
+    private static void planeBlocks(int planes, long work, PlaneRange body) {
+        ThreadPool pool = SimdCnn.pool();
+        if (work >= PAR_MIN && planes > 1 && pool.threads() > 1) {
+            int tasks = Math.min(planes, 64);
+            pool.run(tasks, t -> body.run((int) ((long) planes * t / tasks), (int) ((long) planes * (t + 1) / tasks)));
+        } else {
+            body.run(0, planes);
+        }
+    }
+
+    /** PyTorch's max-pool update rule: a candidate replaces the best when it is greater or NaN. */
+    static VectorMask<Float> takes(FloatVector v, FloatVector best) {
+        return v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
+    }
+
     static boolean isFused2x2(PoolGeometry g) {
         return g.kernel(0) == 1 && g.kernel(1) == 2 && g.kernel(2) == 2 && g.stride(0) == 1 && g.stride(1) == 2
                 && g.stride(2) == 2 && g.pad(0) == 0 && g.pad(1) == 0 && g.pad(2) == 0 && g.dilation(0) == 1
@@ -63,14 +85,13 @@ final class SimdPooling implements Pooling {
     public void maxForward(PoolGeometry g, float[] x, int xOff, float[] y, int yOff, int[] argmax, int amOff) {
         int in = g.inSpatial();
         int out = g.outSpatial();
-        boolean fused = isFused2x2(g);
-        planes(g.batch() * g.channels(), (long) g.inputSize(), p -> {
-            if (fused) {
-                max2x2Plane(g, x, xOff + p * in, y, yOff + p * out, argmax, amOff + p * out);
-            } else {
-                maxPlane(g, x, xOff + p * in, y, yOff + p * out, argmax, amOff + p * out);
-            }
-        });
+        if (isFused2x2(g)) {
+            planeBlocks(g.batch() * g.channels(), (long) g.inputSize(),
+                    (from, to) -> max2x2Planes(g, x, xOff, y, yOff, argmax, amOff, from, to));
+            return;
+        }
+        planes(g.batch() * g.channels(), (long) g.inputSize(),
+                p -> maxPlane(g, x, xOff + p * in, y, yOff + p * out, argmax, amOff + p * out));
     }
 
     private static final ThreadLocal<float[][]> FSCRATCH = ThreadLocal.withInitial(() -> new float[2][64]);
@@ -98,7 +119,8 @@ final class SimdPooling implements Pooling {
      * to a padded scratch row), results go with full-vector stores to a per-thread scratch plane whose spill-over
      * lanes are overwritten by the next row or land in padding, and the plane is copied out at the end.
      */
-    static void max2x2Plane(PoolGeometry g, float[] x, int xo, float[] y, int yo, int[] am, int amo) {
+    static void max2x2Planes(PoolGeometry g, float[] x, int xOff, float[] y, int yOff, int[] am, int amOff,
+            int fromPlane, int toPlane) {
         int inH = g.in(1);
         int inW = g.in(2);
         int outH = g.out(1);
@@ -112,53 +134,119 @@ final class SimdPooling implements Pooling {
         int span = 2 * outW; // input columns used per row
         boolean two = span > L; // a second input vector per step is needed
         int readLen = two ? (span + 2 * L - 1) / (2 * L) * (2 * L) : L;
-        for (int d = 0; d < g.out(0); d++) {
-            int xd = xo + d * inH * inW;
-            for (int oh = 0; oh < outH; oh++) {
-                float[] src = x;
-                int r0 = xd + 2 * oh * inW;
-                int r1 = r0 + inW;
-                if (r1 + readLen > x.length) {
-                    float[] buf = floatScratch(1, 2 * readLen);
-                    java.util.Arrays.fill(buf, 0, 2 * readLen, 0f);
-                    System.arraycopy(x, r0, buf, 0, span);
-                    System.arraycopy(x, r1, buf, readLen, span);
-                    src = buf;
-                    r0 = 0;
-                    r1 = readLen;
+        boolean pairs = 2 * outW <= L; // two output rows fit one vector
+        FloatVector pe = null;
+        FloatVector po = null;
+        FloatVector pcol = null;
+        if (pairs) {
+            // lane k < outW: row pair 0, column 2k; lane k >= outW: row pair 1 (second vector), column 2(k - outW)
+            float[] t = floatScratch(1, 3 * L);
+            for (int k = 0; k < L; k++) {
+                boolean second = k >= outW && k < 2 * outW;
+                int c = second ? 2 * (k - outW) : Math.min(2 * k, L - 2);
+                t[k] = second ? L + c : c;
+                t[L + k] = t[k] + 1;
+                t[2 * L + k] = second ? c + 2 * inW : c;
+            }
+            pe = FloatVector.fromArray(F, t, 0);
+            po = FloatVector.fromArray(F, t, L);
+            pcol = FloatVector.fromArray(F, t, 2 * L);
+        }
+        int inPlane = g.inSpatial();
+        for (int plane = fromPlane; plane < toPlane; plane++) {
+            int xo = xOff + plane * inPlane;
+            for (int d = 0; d < g.out(0); d++) {
+                int xd = xo + d * inH * inW;
+                int oh = 0;
+                if (pairs) {
+                    // two output rows per step: rows 2oh, 2oh+1 in the low lanes, 2oh+2, 2oh+3 in the high lanes
+                    for (; oh + 1 < outH; oh += 2) {
+                        int r0 = xd + 2 * oh * inW;
+                        if (r0 + 3 * inW + L > x.length) {
+                            break; // the last rows of the array: the single-row path copies them to a padded buffer
+                        }
+                        FloatVector a0 = FloatVector.fromArray(F, x, r0);
+                        FloatVector b0 = FloatVector.fromArray(F, x, r0 + inW);
+                        FloatVector a1 = FloatVector.fromArray(F, x, r0 + 2 * inW);
+                        FloatVector b1 = FloatVector.fromArray(F, x, r0 + 3 * inW);
+                        int o = (d * outH + oh) * outW;
+                        FloatVector a00 = pe.selectFrom(a0, a1);
+                        FloatVector a01 = po.selectFrom(a0, a1);
+                        FloatVector a10 = pe.selectFrom(b0, b1);
+                        FloatVector a11 = po.selectFrom(b0, b1);
+                        VectorMask<Float> w0 = takes(a01, a00);
+                        FloatVector top = a00.blend(a01, w0);
+                        VectorMask<Float> w1 = takes(a11, a10);
+                        FloatVector bot = a10.blend(a11, w1);
+                        VectorMask<Float> wb = takes(bot, top);
+                        top.blend(bot, wb).intoArray(ys, o);
+                        if (as != null) {
+                            FloatVector col = pcol.add((d * inH + 2 * oh) * inW);
+                            FloatVector idx = col.add(FloatVector.zero(F).blend(1f, w0))
+                                    .blend(col.add(FloatVector.zero(F).blend(1f, w1)).add(inW), wb);
+                            ((IntVector) idx.convert(VectorOperators.F2I, 0)).intoArray(as, o);
+                        }
+                    }
                 }
-                int yr = (d * outH + oh) * outW;
-                float base = (d * inH + 2 * oh) * inW; // flat index of the row's first window within the plane
-                for (int j = 0; j < span; j += 2 * L) {
-                    FloatVector a0 = FloatVector.fromArray(F, src, r0 + j);
-                    FloatVector b0 = FloatVector.fromArray(F, src, r1 + j);
-                    FloatVector a1 = two ? FloatVector.fromArray(F, src, r0 + j + L) : a0;
-                    FloatVector b1 = two ? FloatVector.fromArray(F, src, r1 + j + L) : b0;
-                    FloatVector a00 = even.selectFrom(a0, a1);
-                    FloatVector a01 = odd.selectFrom(a0, a1);
-                    FloatVector a10 = even.selectFrom(b0, b1);
-                    FloatVector a11 = odd.selectFrom(b0, b1);
-                    // PyTorch's update rule in its scan order: take v when v > best or v is NaN
-                    VectorMask<Float> w0 = a01.compare(VectorOperators.GT, a00).or(a01.test(VectorOperators.IS_NAN));
-                    FloatVector top = a00.blend(a01, w0);
-                    VectorMask<Float> w1 = a11.compare(VectorOperators.GT, a10).or(a11.test(VectorOperators.IS_NAN));
-                    FloatVector bot = a10.blend(a11, w1);
-                    VectorMask<Float> wb = bot.compare(VectorOperators.GT, top).or(bot.test(VectorOperators.IS_NAN));
-                    int o = yr + (j >> 1);
-                    top.blend(bot, wb).intoArray(ys, o);
-                    if (as != null) {
-                        // indices as floats (exact below 2^24): column offset 0/1 and row offset 0/inW
-                        FloatVector col = iota2.add(base + j);
-                        FloatVector idx = col.add(FloatVector.zero(F).blend(1f, w0))
-                                .blend(col.add(FloatVector.zero(F).blend(1f, w1)).add(inW), wb);
-                        ((IntVector) idx.convert(VectorOperators.F2I, 0)).intoArray(as, o);
+                for (; oh < outH; oh++) {
+                    float[] src = x;
+                    int r0 = xd + 2 * oh * inW;
+                    int r1 = r0 + inW;
+                    if (r1 + readLen > x.length) {
+                        float[] buf = floatScratch(1, 2 * readLen);
+                        java.util.Arrays.fill(buf, 0, 2 * readLen, 0f);
+                        System.arraycopy(x, r0, buf, 0, span);
+                        System.arraycopy(x, r1, buf, readLen, span);
+                        src = buf;
+                        r0 = 0;
+                        r1 = readLen;
+                    }
+                    int yr = (d * outH + oh) * outW;
+                    float base = (d * inH + 2 * oh) * inW; // flat index of the row's first window within the plane
+                    for (int j = 0; j < span; j += 2 * L) {
+                        FloatVector a0 = FloatVector.fromArray(F, src, r0 + j);
+                        FloatVector b0 = FloatVector.fromArray(F, src, r1 + j);
+                        FloatVector a1 = two ? FloatVector.fromArray(F, src, r0 + j + L) : a0;
+                        FloatVector b1 = two ? FloatVector.fromArray(F, src, r1 + j + L) : b0;
+                        if (as == null) {
+                            // values only: the column maxima first (2 permutations instead of 4); the value is the
+                            // same whatever the order (a NaN anywhere in the window gives NaN)
+                            VectorMask<Float> v0 = takes(b0, a0);
+                            VectorMask<Float> v1 = takes(b1, a1);
+                            FloatVector c0 = a0.blend(b0, v0);
+                            FloatVector c1 = a1.blend(b1, v1);
+                            FloatVector ce = even.selectFrom(c0, c1);
+                            FloatVector co = odd.selectFrom(c0, c1);
+                            VectorMask<Float> wo = takes(co, ce);
+                            ce.blend(co, wo).intoArray(ys, yr + (j >> 1));
+                            continue;
+                        }
+                        FloatVector a00 = even.selectFrom(a0, a1);
+                        FloatVector a01 = odd.selectFrom(a0, a1);
+                        FloatVector a10 = even.selectFrom(b0, b1);
+                        FloatVector a11 = odd.selectFrom(b0, b1);
+                        // PyTorch's update rule in its scan order: take v when v > best or v is NaN
+                        VectorMask<Float> w0 = takes(a01, a00);
+                        FloatVector top = a00.blend(a01, w0);
+                        VectorMask<Float> w1 = takes(a11, a10);
+                        FloatVector bot = a10.blend(a11, w1);
+                        VectorMask<Float> wb = takes(bot, top);
+                        int o = yr + (j >> 1);
+                        top.blend(bot, wb).intoArray(ys, o);
+                        if (as != null) {
+                            // indices as floats (exact below 2^24): column offset 0/1 and row offset 0/inW
+                            FloatVector col = iota2.add(base + j);
+                            FloatVector idx = col.add(FloatVector.zero(F).blend(1f, w0))
+                                    .blend(col.add(FloatVector.zero(F).blend(1f, w1)).add(inW), wb);
+                            ((IntVector) idx.convert(VectorOperators.F2I, 0)).intoArray(as, o);
+                        }
                     }
                 }
             }
-        }
-        System.arraycopy(ys, 0, y, yo, outPlane);
-        if (am != null) {
-            System.arraycopy(as, 0, am, amo, outPlane);
+            System.arraycopy(ys, 0, y, yOff + plane * outPlane, outPlane);
+            if (am != null) {
+                System.arraycopy(as, 0, am, amOff + plane * outPlane, outPlane);
+            }
         }
     }
 

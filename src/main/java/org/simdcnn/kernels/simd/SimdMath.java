@@ -232,7 +232,7 @@ final class SimdMath {
         FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), t);
         r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
         FloatVector p = expm1Poly(r);
-        if (n.abs().compare(VectorOperators.GT, 126f).anyTrue()) {
+        if (n.abs().compare(VectorOperators.GT, 126f).or(x.compare(VectorOperators.LT, -16f)).anyTrue()) {
             return sigmoidWide(x);
         }
         FloatVector scale = z.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(0x3f800000)
@@ -240,11 +240,17 @@ final class SimdMath {
         return FloatVector.broadcast(F, 1f).div(p.fma(scale, scale.add(1f)));
     }
 
-    /** Sigmoid for vectors with a lane below -87 (e^-|x| subnormal or zero). */
+    /**
+     * Sigmoid for vectors with a lane below -16 or a lane where e^-|x| leaves the normal range: with e = e^-|x|,
+     * num/(1+e) as before, and e - e^2 below -16 (there 1 + e^-x no longer fits a float exactly, while e - e^2 is
+     * sigmoid to within e^3, far below an ulp).
+     */
     private static FloatVector sigmoidWide(FloatVector x) {
         FloatVector e = exp(x.abs().neg());
-        FloatVector num = FloatVector.broadcast(F, 1f).blend(e, x.compare(VectorOperators.LT, 0f));
-        return num.div(e.add(1f));
+        VectorMask<Float> neg = x.compare(VectorOperators.LT, 0f);
+        FloatVector num = FloatVector.broadcast(F, 1f).blend(e, neg);
+        FloatVector r = num.div(e.add(1f));
+        return r.blend(e.neg().fma(e, e), x.compare(VectorOperators.LT, -16f));
     }
 
     /** erfc(z) * exp(z^2) = t * R(t), t = 1/(1 + z/2), fitted on [0, 10.5] (relative error 1.6e-8). */

@@ -99,30 +99,52 @@ public final class Plots {
         if (ymax <= ymin) {
             ymax = ymin + 1;
         }
-        double ypad = Double.isNaN(panel.yMin()) ? 0.05 * (ymax - ymin) : 0;
-        ymin -= Double.isNaN(panel.yMin()) ? ypad : 0;
-        ymax += Double.isNaN(panel.yMax()) ? 0.05 * (ymax - ymin) : 0;
+        double ystep = niceStep((ymax - ymin) / 5);
+        if (Double.isNaN(panel.yMin())) {
+            ymin = Math.floor(ymin / ystep) * ystep;
+        }
+        if (Double.isNaN(panel.yMax())) {
+            ymax = Math.ceil(ymax / ystep) * ystep;
+        }
+        if (ymax <= ymin) {
+            ymax = ymin + ystep;
+        }
         c.text(panel.title(), ox + w / 2, oy + 22, 15, true, Color.BLACK, 0);
-        // grid and ticks
-        for (int i = 0; i <= 5; i++) {
-            double v = ymin + (ymax - ymin) * i / 5;
-            int y = (int) Math.round(bottom - (bottom - top) * (double) i / 5);
+        // grid and ticks at round values
+        double y0 = Math.ceil(ymin / ystep - 1e-9) * ystep;
+        for (int i = 0; y0 + i * ystep <= ymax + 1e-9 * ystep; i++) {
+            double v = y0 + i * ystep;
+            int y = (int) Math.round(bottom - (bottom - top) * (v - ymin) / (ymax - ymin));
             c.g.setColor(GRID);
             c.g.drawLine(left, y, right, y);
-            c.text(format(v, ymax - ymin), left - 6, y + 4, 11, false, AXIS, 1);
+            c.text(format(v, ystep), left - 6, y + 4, 11, false, AXIS, 1);
         }
-        int ticks = (int) Math.min(10, Math.max(1, Math.round(xmax - xmin)));
-        for (int i = 0; i <= ticks; i++) {
-            double v = xmin + (xmax - xmin) * i / ticks;
-            int x = (int) Math.round(left + (right - left) * (double) i / ticks);
+        double xstep = niceStep((xmax - xmin) / 6);
+        double x0 = Math.ceil(xmin / xstep - 1e-9) * xstep;
+        for (int i = 0; x0 + i * xstep <= xmax + 1e-9 * xstep; i++) {
+            double v = x0 + i * xstep;
+            int x = (int) Math.round(left + (right - left) * (v - xmin) / (xmax - xmin));
             c.g.setColor(GRID);
             c.g.drawLine(x, top, x, bottom);
-            c.text(format(v, xmax - xmin), x, bottom + 16, 11, false, AXIS, 0);
+            c.text(format(v, xstep), x, bottom + 16, 11, false, AXIS, 0);
         }
         c.g.setColor(AXIS);
         c.g.drawRect(left, top, right - left, bottom - top);
         c.text(panel.xLabel(), (left + right) / 2, bottom + 34, 12, false, AXIS, 0);
         c.verticalText(panel.yLabel(), ox + 14, (top + bottom) / 2, 12, AXIS);
+        // legend at the top right, or the bottom right when the curves end high
+        double high = 0;
+        int counted = 0;
+        for (Series s : panel.series()) {
+            for (int i = s.x().length * 2 / 3; i < s.x().length; i++) {
+                if (Double.isFinite(s.y()[i])) {
+                    high += (s.y()[i] - ymin) / (ymax - ymin);
+                    counted++;
+                }
+            }
+        }
+        boolean legendLow = counted > 0 && high / counted > 0.6;
+        int legendTop = legendLow ? bottom - 10 - 18 * panel.series().size() : top;
         // series
         int k = 0;
         for (Series s : panel.series()) {
@@ -149,7 +171,7 @@ public final class Plots {
                 py = y;
             }
             // legend
-            int ly = top + 16 + 18 * k;
+            int ly = legendTop + 16 + 18 * k;
             c.g.setStroke(new BasicStroke(2f));
             c.g.drawLine(right - 150, ly - 4, right - 128, ly - 4);
             if (s.markers()) {
@@ -161,14 +183,19 @@ public final class Plots {
         c.g.setStroke(new BasicStroke(1f));
     }
 
-    private static String format(double v, double range) {
-        if (range >= 20) {
-            return String.format(Locale.ROOT, "%.0f", v);
+    /** 1, 2 or 5 times a power of ten, at least {@code raw}. */
+    static double niceStep(double raw) {
+        if (!(raw > 0) || !Double.isFinite(raw)) {
+            return 1;
         }
-        if (range >= 2) {
-            return String.format(Locale.ROOT, "%.1f", v);
-        }
-        return String.format(Locale.ROOT, "%.2f", v);
+        double p = Math.pow(10, Math.floor(Math.log10(raw)));
+        double m = raw / p;
+        return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+    }
+
+    private static String format(double v, double step) {
+        int decimals = Math.max(0, (int) Math.ceil(-Math.log10(step) - 1e-9));
+        return String.format(Locale.ROOT, "%." + decimals + "f", Math.abs(v) < step * 1e-6 ? 0.0 : v);
     }
 
     /**

@@ -83,6 +83,11 @@ public final class ConvGeometry {
                     if (k3[i] < 1 || d3[i] < 1) {
                         break; // reported with the right message below
                     }
+                    if ((long) d3[i] * (k3[i] - 1) > Integer.MAX_VALUE) {
+                        throw new IllegalArgumentException(op + ": padding='same' needs dilation*(kernel-1) = "
+                                + (long) d3[i] * (k3[i] - 1) + " padding in dimension " + names[i - 3 + dims]
+                                + " (kernel " + k3[i] + ", dilation " + d3[i] + "), more than an int can hold");
+                    }
                     int[] sp = Geometry.samePadding(k3[i], d3[i]);
                     pb[i] = sp[0];
                     pa[i] = sp[1];
@@ -432,9 +437,10 @@ public final class ConvGeometry {
     }
 
     private void appendParam(StringBuilder sb, String prefix, int[] v, String[] n) {
-        sb.append(prefix.charAt(0));
+        String letter = prefix.substring(1);
+        sb.append('_');
         for (int i = 0; i < dims; i++) {
-            sb.append(i == 0 ? prefix.substring(1) : "").append(n[i].toLowerCase()).append(v[3 - dims + i]);
+            sb.append(letter).append(n[i].toLowerCase()).append(v[3 - dims + i]);
         }
     }
 

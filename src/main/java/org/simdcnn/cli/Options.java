@@ -117,7 +117,7 @@ final class Options {
         }
         float f;
         try {
-            f = Float.parseFloat(v.trim().toLowerCase(Locale.ROOT));
+            f = Float.parseFloat(v.trim());
         } catch (NumberFormatException e) {
             throw new UsageException(command + ": --" + name + " must be a number, got '" + v + "'");
         }

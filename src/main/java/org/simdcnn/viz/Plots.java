@@ -48,7 +48,10 @@ public final class Plots {
         }
     }
 
-    /** Writes panels side by side (e.g. loss and accuracy curves) to {@code file}. */
+    /**
+     * Writes panels side by side (e.g. loss and accuracy curves) to {@code file}. The x axis starts at 0 when every
+     * x is non-negative (epochs, steps); ticks fall on round values.
+     */
     public static void lineCharts(Path file, List<Panel> panels) throws IOException {
         if (panels == null || panels.isEmpty()) {
             throw new IllegalArgumentException("panels: needs at least one panel");
@@ -86,6 +89,9 @@ public final class Plots {
             xmax = 1;
             ymin = 0;
             ymax = 1;
+        }
+        if (xmin >= 0) {
+            xmin = 0;
         }
         if (!Double.isNaN(panel.yMin())) {
             ymin = panel.yMin();

@@ -168,7 +168,8 @@ public final class Idx {
             if (knownLength != header + count) {
                 throw new IOException(name + ": dimension sizes " + Arrays.toString(dims) + " need " + count
                         + " payload bytes after a " + header + "-byte header, but the file holds "
-                        + (knownLength - header) + (knownLength < header + count ? " (truncated)" : " (trailing bytes)"));
+                        + (knownLength - header)
+                        + (knownLength < header + count ? " (truncated)" : " (trailing bytes)"));
             }
             byte[] data = in.readNBytes((int) count);
             if (data.length != count) {

@@ -58,7 +58,7 @@ final class Canvas {
         return w;
     }
 
-    /** Draws {@code s} with its left end at {@code x} and baseline at {@code y}; {@code align} -1 left, 0 centre, 1 right. */
+    /** Draws {@code s} anchored at {@code x} (align -1: left end, 0: centre, 1: right end), baseline {@code y}. */
     void text(String s, int x, int y, int size, boolean bold, Color color, int align) {
         if (!textWorks()) {
             return;

@@ -149,7 +149,7 @@ public final class Train {
             int[] trainIdx = java.util.Arrays.copyOfRange(p, 0, tr);
             int[] testIdx = java.util.Arrays.copyOfRange(p, all.size() - te, all.size());
             return new Data(all.subset(trainIdx), all.subset(testIdx), "embedded Fashion-MNIST test split ("
-                    + d + "): " + tr + " training, " + te + " held-out images");
+                    + d + "): " + (needTrain ? tr + " training, " : "") + te + " held-out images");
         }
         if (!Files.isDirectory(dir)) {
             throw new NoSuchFileException(dir.toString(), null, "--data: no such directory");

@@ -432,9 +432,10 @@ public final class ConvGeometry {
     }
 
     private void appendParam(StringBuilder sb, String prefix, int[] v, String[] n) {
-        sb.append(prefix.charAt(0));
+        String letter = prefix.substring(1);
+        sb.append('_');
         for (int i = 0; i < dims; i++) {
-            sb.append(i == 0 ? prefix.substring(1) : "").append(n[i].toLowerCase()).append(v[3 - dims + i]);
+            sb.append(letter).append(n[i].toLowerCase()).append(v[3 - dims + i]);
         }
     }
 

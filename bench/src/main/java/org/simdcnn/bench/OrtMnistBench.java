@@ -43,11 +43,14 @@ public class OrtMnistBench {
     @Setup(Level.Trial)
     public void setup() throws OrtException {
         model = new OrtModel(OnnxModels.mnistCnn(BATCH, OnnxModels.MnistParams.random(1)), threads);
-        model.setInput(ConvShape.uniform(BATCH * 784, 3), OnnxModels.dims(BATCH, 1, 28, 28));
+        float[] x = ConvShape.uniform(BATCH * 784, 3);
+        model.setInput(x, OnnxModels.dims(BATCH, 1, 28, 28));
         float[] y = model.runAndFetch();
         if (y.length != BATCH * 10) {
             throw new IllegalStateException("mnist: output has " + y.length + " values, expected " + BATCH * 10);
         }
+        MnistReference.check("ort mnist_cnn_b64", MnistReference.forward(BATCH, OnnxModels.MnistParams.random(1), x),
+                y);
     }
 
     @TearDown(Level.Trial)

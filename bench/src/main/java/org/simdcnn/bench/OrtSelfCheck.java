@@ -9,7 +9,7 @@ import org.simdcnn.geometry.Padding;
 /**
  * Checks the hand-written ONNX encoding against ONNX Runtime on awkward geometries the benchmark shapes do not
  * exercise (asymmetric padding, per-dimension strides and dilations, groups, 1d and 3d), plus the ten benchmark
- * shapes: each model's output must match the direct reference. Also loads the MNIST CNN model once.
+ * shapes: each model's output must match the direct reference; and the MNIST CNN against a reference forward.
  * Run: {@code java -cp bench/target/benchmarks.jar org.simdcnn.bench.OrtSelfCheck}. Exit status 1 on a mismatch.
  */
 public final class OrtSelfCheck {
@@ -38,9 +38,13 @@ public final class OrtSelfCheck {
             failures += check(s.label, d.g(), d.x(), d.w(), d.b());
         }
         try (OrtModel m = new OrtModel(OnnxModels.mnistCnn(64, OnnxModels.MnistParams.random(1)), 1)) {
-            m.setInput(ConvShape.uniform(64 * 784, 3), OnnxModels.dims(64, 1, 28, 28));
-            float[] y = m.runAndFetch();
-            System.out.println("mnist_cnn_b64: ORT ran the model, " + y.length + " logits, y[0] = " + y[0]);
+            float[] x = ConvShape.uniform(64 * 784, 3);
+            m.setInput(x, OnnxModels.dims(64, 1, 28, 28));
+            MnistReference.check("ort mnist_cnn_b64", MnistReference.forward(64, OnnxModels.MnistParams.random(1), x),
+                    m.runAndFetch());
+        } catch (IllegalStateException e) {
+            System.out.println("FAIL " + e.getMessage());
+            failures++;
         }
         System.out.println(failures == 0 ? "all ONNX models match" : failures + " model(s) FAILED");
         System.exit(failures == 0 ? 0 : 1);

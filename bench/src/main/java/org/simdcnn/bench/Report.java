@@ -30,7 +30,8 @@ public final class Report {
     private static final String NA = "–";
 
     /** One CSV row: benchmark (short, e.g. {@code ConvBench.ours}), params, seconds per op, JMH threads. */
-    record Row(String bench, Map<String, String> params, double seconds, double errorSeconds, int jmhThreads) {
+    record Row(String bench, Map<String, String> params, double seconds, double errorSeconds, int jmhThreads,
+            int samples) {
     }
 
     private final List<Row> rows;
@@ -69,6 +70,7 @@ public final class Report {
         int iScore = column(header, "Score");
         int iError = column(header, "Score Error (99.9%)");
         int iUnit = column(header, "Unit");
+        int iSamples = column(header, "Samples");
         List<Row> rows = new ArrayList<>();
         for (int r = 1; r < records.size(); r++) {
             List<String> f = records.get(r);
@@ -95,7 +97,7 @@ public final class Report {
             double scale = unitSeconds(f.get(iUnit));
             double err = parseDouble(f.get(iError));
             rows.add(new Row(bench, params, parseDouble(f.get(iScore)) * scale, err * scale,
-                    Integer.parseInt(f.get(iThreads).trim())));
+                    Integer.parseInt(f.get(iThreads).trim()), Integer.parseInt(f.get(iSamples).trim())));
         }
         return rows;
     }
@@ -231,10 +233,16 @@ public final class Report {
 
     private void header(Path csv, String command) {
         md.append("# simdcnn benchmark results: convolution and SGEMM\n\n");
+        int minSamples = rows.stream().mapToInt(Row::samples).min().orElse(0);
+        if (minSamples < 3) {
+            md.append("> **Smoke run, not a measurement**: some benchmarks have only ").append(minSamples)
+                    .append(" measurement sample(s). Use the figures to check the pipeline, not to compare.\n\n");
+        }
         md.append("All figures below come from one run of the command shown, on this machine; ONNX Runtime was ")
                 .append("measured in the same run on the same data (same input, weights and bias, output checked ")
                 .append("against an independent direct convolution at setup). Score = JMH average time per ")
-                .append("call; GFLOP/s = flops / time with flops = 2·N·Cout·outSpatial·(Cin/groups)·kernelVolume.\n\n");
+                .append("call; GFLOP/s = flops / time with flops = 2·N·Cout·outSpatial·(Cin/groups)·kernelVolume. ")
+                .append("“–” = not in the results (filtered out, or the benchmark failed: see `results.log`).\n\n");
         md.append("- Machine: ").append(cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors())
                 .append(" CPUs available to the JVM").append(avx512() ? ", AVX-512" : "").append('\n');
         md.append("- JDK: ").append(Runtime.version()).append(" (").append(System.getProperty("java.vm.name"))

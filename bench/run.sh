@@ -19,6 +19,6 @@ LOG="$BENCH_DIR/results.log"
 "$JAVA" -version 2>&1 | head -1
 mvn -q -f "$BENCH_DIR/pom.xml" package
 # shellcheck disable=SC2086  # JMH_JAVA_OPTS is a list of JVM options for the JMH host JVM (not the forks)
-"$JAVA" ${JMH_JAVA_OPTS:-} -jar "$BENCH_DIR/target/benchmarks.jar" "$SUITE" -rf csv -rff "$CSV" "$@" 2>&1 | tee "$LOG"
+"$JAVA" ${JMH_JAVA_OPTS:-} -jar "$BENCH_DIR/target/benchmarks.jar" "$SUITE" -prof gc -rf csv -rff "$CSV" "$@" 2>&1 | tee "$LOG"
 "$JAVA" --add-modules jdk.incubator.vector -cp "$BENCH_DIR/target/benchmarks.jar" org.simdcnn.bench.Report \
     "$CSV" "$BENCH_DIR/RESULTS.md" "bench/run.sh $*" 2>&1 | grep -v '^WARNING\|BackendProvider\|^INFO'

@@ -85,14 +85,26 @@ public final class Report {
             if (bench.startsWith(PKG)) {
                 bench = bench.substring(PKG.length());
             }
-            if (bench.contains(":")) {
-                continue; // secondary results such as ·gc.alloc.rate from -prof gc
+            String secondary = "";
+            int colon = bench.indexOf(':');
+            if (colon >= 0) { // secondary results of a profiler, e.g. ConvBench.ours:gc.alloc.rate.norm
+                secondary = bench.substring(colon + 1).replace("\u00b7", "");
+                bench = bench.substring(0, colon);
+                if (!secondary.equals("gc.alloc.rate.norm")) {
+                    continue;
+                }
             }
             Map<String, String> params = new HashMap<>();
             for (int c = 0; c < header.size(); c++) {
                 if (header.get(c).startsWith("Param: ") && !f.get(c).isEmpty()) {
                     params.put(header.get(c).substring("Param: ".length()), f.get(c));
                 }
+            }
+            if (!secondary.isEmpty()) {
+                bench = bench + ":" + secondary; // kept as is (B/op), looked up by allocBytes()
+                rows.add(new Row(bench, params, parseDouble(f.get(iScore)), parseDouble(f.get(iError)),
+                        Integer.parseInt(f.get(iThreads).trim()), Integer.parseInt(f.get(iSamples).trim())));
+                continue;
             }
             double scale = unitSeconds(f.get(iUnit));
             double err = parseDouble(f.get(iError));
@@ -175,7 +187,10 @@ public final class Report {
 
     // ---- lookups -------------------------------------------------------------------------------------------
 
-    /** Seconds per op of {@code bench} with exactly these params (key=value pairs), NaN when absent. */
+    /**
+     * Seconds per op of {@code bench} with exactly these params (key=value pairs), NaN when absent; for a
+     * {@code bench:secondary} name, that secondary result's raw score.
+     */
     double seconds(String bench, String... kv) {
         for (Row r : rows) {
             if (!r.bench().equals(bench)) {
@@ -193,6 +208,11 @@ public final class Report {
             }
         }
         return Double.NaN;
+    }
+
+    /** Bytes allocated per op from {@code -prof gc}, NaN when the profiler was not used. */
+    double allocBytes(String bench, String... kv) {
+        return seconds(bench + ":gc.alloc.rate.norm", kv);
     }
 
     /** The FMA peak of this run in GFLOP/s for 1 or 2 threads, NaN when not measured. */
@@ -276,10 +296,10 @@ public final class Report {
                 .append("\n\n");
         if (threads == 1) {
             md.append("| shape | problem | MFLOP | ours GFLOP/s | % of peak | ORT GFLOP/s | ours / ORT ")
-                    .append("| scalar GFLOP/s | ours / scalar |\n|---|---|---|---|---|---|---|---|---|\n");
+                    .append("| scalar GFLOP/s | ours / scalar | ours B/op |\n|---|---|---|---|---|---|---|---|---|---|\n");
         } else {
             md.append("| shape | ours GFLOP/s | % of 2-core peak | ORT GFLOP/s | ours / ORT | ours 2T / 1T ")
-                    .append("| ORT 2T / 1T |\n|---|---|---|---|---|---|---|\n");
+                    .append("| ORT 2T / 1T | ours B/op |\n|---|---|---|---|---|---|---|---|\n");
         }
         for (ConvShape s : ConvShape.values()) {
             ConvGeometry g = s.geometry();
@@ -291,14 +311,16 @@ public final class Report {
                         .append(f1(g.flops() * 1e-6)).append(" | ").append(f1(ours)).append(" | ")
                         .append(pct(ours / peak)).append(" | ").append(f1(ort)).append(" | ")
                         .append(ratio(ours / ort)).append(" | ").append(f2(scalar)).append(" | ")
-                        .append(ratio(ours / scalar)).append(" |\n");
+                        .append(ratio(ours / scalar)).append(" | ")
+                        .append(f0(allocBytes("ConvBench.ours", "shape", s.label, "threads", t))).append(" |\n");
             } else {
                 double ours1 = convGflops("ConvBench.ours", s.label, 1);
                 double ort1 = convGflops("ConvBench.ort", s.label, 1);
                 md.append("| ").append(s.label).append(" | ").append(f1(ours)).append(" | ")
                         .append(pct(ours / peak)).append(" | ").append(f1(ort)).append(" | ")
                         .append(ratio(ours / ort)).append(" | ").append(ratio(ours / ours1)).append(" | ")
-                        .append(ratio(ort / ort1)).append(" |\n");
+                        .append(ratio(ort / ort1)).append(" | ")
+                        .append(f0(allocBytes("ConvBench.ours", "shape", s.label, "threads", t))).append(" |\n");
             }
         }
         md.append('\n');
@@ -307,9 +329,9 @@ public final class Report {
     private void convBackward() {
         md.append("## Convolution backward (ours)\n\n")
                 .append("Each gradient has the forward's flop count. % of fwd = gradient GFLOP/s / forward ")
-                .append("GFLOP/s (same shape and threads).\n\n")
+                .append("GFLOP/s (same shape and threads). B/op from `-prof gc` (grad input / grad weight).\n\n")
                 .append("| shape | threads | forward GFLOP/s | grad input GFLOP/s | % of fwd | grad weight GFLOP/s ")
-                .append("| % of fwd |\n|---|---|---|---|---|---|---|\n");
+                .append("| % of fwd | B/op |\n|---|---|---|---|---|---|---|---|\n");
         for (String shape : new String[] {"mnist_c2", "resnet_3x3_28"}) {
             double fl = ConvShape.of(shape).geometry().flops();
             for (int threads = 1; threads <= 2; threads++) {
@@ -319,7 +341,11 @@ public final class Report {
                 double gw = fl / seconds("ConvBackwardBench.gradWeight", "shape", shape, "threads", t) * 1e-9;
                 md.append("| ").append(shape).append(" | ").append(threads).append(" | ").append(f1(fwd))
                         .append(" | ").append(f1(gi)).append(" | ").append(pct(gi / fwd)).append(" | ")
-                        .append(f1(gw)).append(" | ").append(pct(gw / fwd)).append(" |\n");
+                        .append(f1(gw)).append(" | ").append(pct(gw / fwd)).append(" | ")
+                        .append(f0(allocBytes("ConvBackwardBench.gradInput", "shape", shape, "threads", t)))
+                        .append(" / ")
+                        .append(f0(allocBytes("ConvBackwardBench.gradWeight", "shape", shape, "threads", t)))
+                        .append(" |\n");
             }
         }
         md.append('\n');

@@ -83,6 +83,11 @@ public final class ConvGeometry {
                     if (k3[i] < 1 || d3[i] < 1) {
                         break; // reported with the right message below
                     }
+                    if ((long) d3[i] * (k3[i] - 1) > Integer.MAX_VALUE) {
+                        throw new IllegalArgumentException(op + ": padding='same' needs dilation*(kernel-1) = "
+                                + (long) d3[i] * (k3[i] - 1) + " padding in dimension " + names[i - 3 + dims]
+                                + " (kernel " + k3[i] + ", dilation " + d3[i] + "), more than an int can hold");
+                    }
                     int[] sp = Geometry.samePadding(k3[i], d3[i]);
                     pb[i] = sp[0];
                     pa[i] = sp[1];

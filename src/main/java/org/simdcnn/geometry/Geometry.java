@@ -105,7 +105,12 @@ public final class Geometry {
 
     /** PyTorch's split of {@code padding="same"}: total {@code dilation*(kernel-1)}, half before, rest after. */
     public static int[] samePadding(int kernel, int dilation) {
-        int total = dilation * (kernel - 1);
+        long total0 = (long) dilation * (kernel - 1);
+        if (total0 > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("padding='same': dilation*(kernel-1) = " + total0 + " (kernel "
+                    + kernel + ", dilation " + dilation + ") does not fit in an int");
+        }
+        int total = (int) total0;
         return new int[] {total / 2, total - total / 2};
     }
 
@@ -160,13 +165,15 @@ public final class Geometry {
 
     /** Multiplies sizes, failing clearly instead of overflowing. */
     static long volume(String op, String what, long... sizes) {
+        // every factor is a validated int >= 1 and the running product stays <= 2^31 before each step, so the
+        // long product cannot overflow; stop at the first factor that exceeds an array
         long v = 1;
         for (long s : sizes) {
-            v = Math.multiplyExact(v, s);
-        }
-        if (v > Integer.MAX_VALUE - 16) {
-            throw new IllegalArgumentException(op + ": " + what + " has " + v
-                    + " elements, more than a Java array can hold");
+            v *= s;
+            if (v > Integer.MAX_VALUE - 16) {
+                throw new IllegalArgumentException(op + ": " + what + " has more elements than a Java array can "
+                        + "hold (" + Arrays.toString(sizes) + ")");
+            }
         }
         return v;
     }

@@ -1,42 +1,354 @@
 package org.simdcnn.kernels.scalar;
 
-import org.simdcnn.kernels.*;
 import org.simdcnn.geometry.ConvGeometry;
+import org.simdcnn.kernels.Conv;
+import org.simdcnn.kernels.Epilogue;
 
-/** PLACEHOLDER - replaced by the reference implementation. */
+/**
+ * The reference convolution: direct loops over the normalised three-dimensional {@link ConvGeometry} (one loop
+ * nest serves 1d, 2d and 3d), with groups, stride, dilation and asymmetric padding, in PyTorch's semantics.
+ *
+ * <p><b>Numerics.</b> Every output element is computed on its own ("gather" form, never scattered into the
+ * output): the float products are formed in {@code double} (exact) and summed in {@code double} in a fixed order,
+ * then rounded to float once. The order is the loop order written in each method: channels of the group
+ * outermost, then kernel depth, height and width (or batch, then output depth, height, width for the weight
+ * gradient). Forward adds the bias in double after the sum, rounds, then applies the epilogue to the float.
+ *
+ * <p>Every method overwrites its output; nothing is allocated; arguments are trusted.
+ *
+ * <p>Coordinates: output position {@code o} of a window reads input position
+ * {@code i = o*stride - padBefore + k*dilation} for kernel tap {@code k}; positions outside {@code [0, in)} are
+ * zero padding. The transposed operations invert that relation: input {@code i} and tap {@code k} meet output
+ * {@code o = (i + padBefore - k*dilation) / stride} when the division is exact and {@code 0 <= o < out}.
+ */
 final class ScalarConv implements Conv {
+
     @Override
-    public void forward(ConvGeometry g, float[] x, int xOff, float[] w, int wOff, float[] bias, float[] y, int yOff, Epilogue epilogue) {
-        throw new UnsupportedOperationException("ScalarConv.forward not implemented yet");
+    public void forward(ConvGeometry g, float[] x, int xOff, float[] w, int wOff, float[] bias, float[] y, int yOff,
+            Epilogue epilogue) {
+        int cinG = g.inChannelsPerGroup();
+        int coutG = g.outChannelsPerGroup();
+        int inD = g.in(0), inH = g.in(1), inW = g.in(2);
+        int outD = g.out(0), outH = g.out(1), outW = g.out(2);
+        int kD = g.kernel(0), kH = g.kernel(1), kW = g.kernel(2);
+        for (int n = 0; n < g.batch(); n++) {
+            for (int oc = 0; oc < g.outChannels(); oc++) {
+                int grp = oc / coutG;
+                for (int od = 0; od < outD; od++) {
+                    for (int oh = 0; oh < outH; oh++) {
+                        for (int ow = 0; ow < outW; ow++) {
+                            double acc = 0.0;
+                            for (int icl = 0; icl < cinG; icl++) {
+                                int ic = grp * cinG + icl;
+                                for (int kd = 0; kd < kD; kd++) {
+                                    int id = inPos(g, 0, od, kd);
+                                    if (id < 0 || id >= inD) {
+                                        continue;
+                                    }
+                                    for (int kh = 0; kh < kH; kh++) {
+                                        int ih = inPos(g, 1, oh, kh);
+                                        if (ih < 0 || ih >= inH) {
+                                            continue;
+                                        }
+                                        for (int kw = 0; kw < kW; kw++) {
+                                            int iw = inPos(g, 2, ow, kw);
+                                            if (iw < 0 || iw >= inW) {
+                                                continue;
+                                            }
+                                            float xv = x[xOff + idx(n, ic, g.inChannels(), id, ih, iw, inD, inH,
+                                                    inW)];
+                                            float wv = w[wOff + idx(oc, icl, cinG, kd, kh, kw, kD, kH, kW)];
+                                            acc += (double) xv * wv;
+                                        }
+                                    }
+                                }
+                            }
+                            if (bias != null) {
+                                acc += bias[oc];
+                            }
+                            y[yOff + idx(n, oc, g.outChannels(), od, oh, ow, outD, outH, outW)] =
+                                    epilogue.apply((float) acc);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     @Override
     public void backwardInput(ConvGeometry g, float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff) {
-        throw new UnsupportedOperationException("ScalarConv.backwardInput not implemented yet");
+        int cinG = g.inChannelsPerGroup();
+        int coutG = g.outChannelsPerGroup();
+        int inD = g.in(0), inH = g.in(1), inW = g.in(2);
+        int outD = g.out(0), outH = g.out(1), outW = g.out(2);
+        int kD = g.kernel(0), kH = g.kernel(1), kW = g.kernel(2);
+        for (int n = 0; n < g.batch(); n++) {
+            for (int ic = 0; ic < g.inChannels(); ic++) {
+                int grp = ic / cinG;
+                int icl = ic % cinG;
+                for (int id = 0; id < inD; id++) {
+                    for (int ih = 0; ih < inH; ih++) {
+                        for (int iw = 0; iw < inW; iw++) {
+                            double acc = 0.0;
+                            for (int ocl = 0; ocl < coutG; ocl++) {
+                                int oc = grp * coutG + ocl;
+                                for (int kd = 0; kd < kD; kd++) {
+                                    int od = outPos(g, 0, id, kd, outD);
+                                    if (od < 0) {
+                                        continue;
+                                    }
+                                    for (int kh = 0; kh < kH; kh++) {
+                                        int oh = outPos(g, 1, ih, kh, outH);
+                                        if (oh < 0) {
+                                            continue;
+                                        }
+                                        for (int kw = 0; kw < kW; kw++) {
+                                            int ow = outPos(g, 2, iw, kw, outW);
+                                            if (ow < 0) {
+                                                continue;
+                                            }
+                                            float dyv = dy[dyOff + idx(n, oc, g.outChannels(), od, oh, ow, outD,
+                                                    outH, outW)];
+                                            float wv = w[wOff + idx(oc, icl, cinG, kd, kh, kw, kD, kH, kW)];
+                                            acc += (double) dyv * wv;
+                                        }
+                                    }
+                                }
+                            }
+                            dx[dxOff + idx(n, ic, g.inChannels(), id, ih, iw, inD, inH, inW)] = (float) acc;
+                        }
+                    }
+                }
+            }
+        }
     }
 
     @Override
     public void backwardWeight(ConvGeometry g, float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff) {
-        throw new UnsupportedOperationException("ScalarConv.backwardWeight not implemented yet");
+        int cinG = g.inChannelsPerGroup();
+        int coutG = g.outChannelsPerGroup();
+        int inD = g.in(0), inH = g.in(1), inW = g.in(2);
+        int outD = g.out(0), outH = g.out(1), outW = g.out(2);
+        int kD = g.kernel(0), kH = g.kernel(1), kW = g.kernel(2);
+        for (int oc = 0; oc < g.outChannels(); oc++) {
+            int grp = oc / coutG;
+            for (int icl = 0; icl < cinG; icl++) {
+                int ic = grp * cinG + icl;
+                for (int kd = 0; kd < kD; kd++) {
+                    for (int kh = 0; kh < kH; kh++) {
+                        for (int kw = 0; kw < kW; kw++) {
+                            double acc = 0.0;
+                            for (int n = 0; n < g.batch(); n++) {
+                                for (int od = 0; od < outD; od++) {
+                                    int id = inPos(g, 0, od, kd);
+                                    if (id < 0 || id >= inD) {
+                                        continue;
+                                    }
+                                    for (int oh = 0; oh < outH; oh++) {
+                                        int ih = inPos(g, 1, oh, kh);
+                                        if (ih < 0 || ih >= inH) {
+                                            continue;
+                                        }
+                                        for (int ow = 0; ow < outW; ow++) {
+                                            int iw = inPos(g, 2, ow, kw);
+                                            if (iw < 0 || iw >= inW) {
+                                                continue;
+                                            }
+                                            float xv = x[xOff + idx(n, ic, g.inChannels(), id, ih, iw, inD, inH,
+                                                    inW)];
+                                            float dyv = dy[dyOff + idx(n, oc, g.outChannels(), od, oh, ow, outD,
+                                                    outH, outW)];
+                                            acc += (double) xv * dyv;
+                                        }
+                                    }
+                                }
+                            }
+                            dw[dwOff + idx(oc, icl, cinG, kd, kh, kw, kD, kH, kW)] = (float) acc;
+                        }
+                    }
+                }
+            }
+        }
     }
 
     @Override
     public void backwardBias(ConvGeometry g, float[] dy, int dyOff, float[] db) {
-        throw new UnsupportedOperationException("ScalarConv.backwardBias not implemented yet");
+        int sp = g.outSpatial();
+        for (int oc = 0; oc < g.outChannels(); oc++) {
+            double acc = 0.0;
+            for (int n = 0; n < g.batch(); n++) {
+                int base = dyOff + (n * g.outChannels() + oc) * sp;
+                for (int p = 0; p < sp; p++) {
+                    acc += dy[base + p];
+                }
+            }
+            db[oc] = (float) acc;
+        }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Computed directly in gather form over the transposed geometry (input {@code g.in}, output {@code g.out}):
+     * output {@code o} receives input {@code i} through tap {@code k} when {@code o = i*stride - padBefore +
+     * k*dilation}. Sum order: input channels of the group, then kernel depth, height, width; bias added last in
+     * double, rounded once. Output padding only enlarges the output (the extra positions get the bias).
+     */
     @Override
-    public void transposedForward(ConvGeometry g, float[] x, int xOff, float[] w, int wOff, float[] bias, float[] y, int yOff) {
-        throw new UnsupportedOperationException("ScalarConv.transposedForward not implemented yet");
+    public void transposedForward(ConvGeometry g, float[] x, int xOff, float[] w, int wOff, float[] bias, float[] y,
+            int yOff) {
+        int cinG = g.inChannelsPerGroup();
+        int coutG = g.outChannelsPerGroup();
+        int inD = g.in(0), inH = g.in(1), inW = g.in(2);
+        int outD = g.out(0), outH = g.out(1), outW = g.out(2);
+        int kD = g.kernel(0), kH = g.kernel(1), kW = g.kernel(2);
+        for (int n = 0; n < g.batch(); n++) {
+            for (int oc = 0; oc < g.outChannels(); oc++) {
+                int grp = oc / coutG;
+                int ocl = oc % coutG;
+                for (int od = 0; od < outD; od++) {
+                    for (int oh = 0; oh < outH; oh++) {
+                        for (int ow = 0; ow < outW; ow++) {
+                            double acc = 0.0;
+                            for (int icl = 0; icl < cinG; icl++) {
+                                int ic = grp * cinG + icl;
+                                for (int kd = 0; kd < kD; kd++) {
+                                    // the transposed input position is the "output" side of the inverse relation
+                                    int id = outPos(g, 0, od, kd, inD);
+                                    if (id < 0) {
+                                        continue;
+                                    }
+                                    for (int kh = 0; kh < kH; kh++) {
+                                        int ih = outPos(g, 1, oh, kh, inH);
+                                        if (ih < 0) {
+                                            continue;
+                                        }
+                                        for (int kw = 0; kw < kW; kw++) {
+                                            int iw = outPos(g, 2, ow, kw, inW);
+                                            if (iw < 0) {
+                                                continue;
+                                            }
+                                            float xv = x[xOff + idx(n, ic, g.inChannels(), id, ih, iw, inD, inH,
+                                                    inW)];
+                                            float wv = w[wOff + idx(ic, ocl, coutG, kd, kh, kw, kD, kH, kW)];
+                                            acc += (double) xv * wv;
+                                        }
+                                    }
+                                }
+                            }
+                            if (bias != null) {
+                                acc += bias[oc];
+                            }
+                            y[yOff + idx(n, oc, g.outChannels(), od, oh, ow, outD, outH, outW)] = (float) acc;
+                        }
+                    }
+                }
+            }
+        }
     }
 
     @Override
     public void im2col(ConvGeometry g, float[] x, int xOff, float[] col, int colOff) {
-        throw new UnsupportedOperationException("ScalarConv.im2col not implemented yet");
+        int c = g.inChannels();
+        int inD = g.in(0), inH = g.in(1), inW = g.in(2);
+        int outD = g.out(0), outH = g.out(1), outW = g.out(2);
+        int kD = g.kernel(0), kH = g.kernel(1), kW = g.kernel(2);
+        int kVol = g.kernelVolume();
+        int outSp = g.outSpatial();
+        for (int n = 0; n < g.batch(); n++) {
+            for (int ch = 0; ch < c; ch++) {
+                for (int kd = 0; kd < kD; kd++) {
+                    for (int kh = 0; kh < kH; kh++) {
+                        for (int kw = 0; kw < kW; kw++) {
+                            int row = (n * c + ch) * kVol + (kd * kH + kh) * kW + kw;
+                            int p = colOff + row * outSp;
+                            for (int od = 0; od < outD; od++) {
+                                int id = inPos(g, 0, od, kd);
+                                for (int oh = 0; oh < outH; oh++) {
+                                    int ih = inPos(g, 1, oh, kh);
+                                    for (int ow = 0; ow < outW; ow++) {
+                                        int iw = inPos(g, 2, ow, kw);
+                                        boolean inside = id >= 0 && id < inD && ih >= 0 && ih < inH && iw >= 0
+                                                && iw < inW;
+                                        col[p++] = inside ? x[xOff + idx(n, ch, c, id, ih, iw, inD, inH, inW)] : 0f;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Gather form: each input element sums, in double, the column entries that {@link #im2col} copied from it,
+     * in kernel order (depth, height, width), then rounds once.
+     */
     @Override
     public void col2im(ConvGeometry g, float[] col, int colOff, float[] x, int xOff) {
-        throw new UnsupportedOperationException("ScalarConv.col2im not implemented yet");
+        int c = g.inChannels();
+        int inD = g.in(0), inH = g.in(1), inW = g.in(2);
+        int outD = g.out(0), outH = g.out(1), outW = g.out(2);
+        int kD = g.kernel(0), kH = g.kernel(1), kW = g.kernel(2);
+        int kVol = g.kernelVolume();
+        int outSp = g.outSpatial();
+        for (int n = 0; n < g.batch(); n++) {
+            for (int ch = 0; ch < c; ch++) {
+                for (int id = 0; id < inD; id++) {
+                    for (int ih = 0; ih < inH; ih++) {
+                        for (int iw = 0; iw < inW; iw++) {
+                            double acc = 0.0;
+                            for (int kd = 0; kd < kD; kd++) {
+                                int od = outPos(g, 0, id, kd, outD);
+                                if (od < 0) {
+                                    continue;
+                                }
+                                for (int kh = 0; kh < kH; kh++) {
+                                    int oh = outPos(g, 1, ih, kh, outH);
+                                    if (oh < 0) {
+                                        continue;
+                                    }
+                                    for (int kw = 0; kw < kW; kw++) {
+                                        int ow = outPos(g, 2, iw, kw, outW);
+                                        if (ow < 0) {
+                                            continue;
+                                        }
+                                        int row = (n * c + ch) * kVol + (kd * kH + kh) * kW + kw;
+                                        acc += col[colOff + row * outSp + (od * outH + oh) * outW + ow];
+                                    }
+                                }
+                            }
+                            x[xOff + idx(n, ch, c, id, ih, iw, inD, inH, inW)] = (float) acc;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Input position read by output position {@code o} through tap {@code k} in dimension {@code dim}. */
+    private static int inPos(ConvGeometry g, int dim, int o, int k) {
+        return o * g.stride(dim) - g.padBefore(dim) + k * g.dilation(dim);
+    }
+
+    /**
+     * The output position whose window reads input position {@code i} through tap {@code k} in dimension
+     * {@code dim}, or -1 when there is none (not on the stride grid, or outside {@code [0, out)}).
+     */
+    private static int outPos(ConvGeometry g, int dim, int i, int k, int out) {
+        int t = i + g.padBefore(dim) - k * g.dilation(dim);
+        if (t < 0 || t % g.stride(dim) != 0) {
+            return -1;
+        }
+        int o = t / g.stride(dim);
+        return o < out ? o : -1;
+    }
+
+    /** Flat index of {@code (a, b, d, h, w)} in a contiguous {@code (*, bs, ds, hs, ws)} array. */
+    private static int idx(int a, int b, int bs, int d, int h, int w, int ds, int hs, int ws) {
+        return (((a * bs + b) * ds + d) * hs + h) * ws + w;
     }
 }

@@ -12,7 +12,7 @@ BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 export JAVA_HOME
 JAVA="$JAVA_HOME/bin/java"
-SUITE='^org\.simdcnn\.bench\.(PeakFmaBench|PeakFma2Bench|SgemmBench|ConvBench|ConvBackwardBench|OrtMnistBench)\.'
+SUITE='^org\.simdcnn\.bench\.(PeakFmaBench|PeakFma2Bench|SgemmBench|ConvBench|ConvBackwardBench|MnistInferenceBench)\.'
 CSV="$BENCH_DIR/results.csv"
 LOG="$BENCH_DIR/results.log"
 

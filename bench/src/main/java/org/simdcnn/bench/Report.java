@@ -19,7 +19,7 @@ import org.simdcnn.geometry.ConvGeometry;
 /**
  * Turns JMH's CSV results ({@code -rf csv -rff results.csv}) of one run into {@code RESULTS.md}: the FMA peak of
  * the same run, then per conv shape our GFLOP/s, % of peak, ONNX Runtime's GFLOP/s and our ratio to it, the
- * speedup over the scalar reference, for 1 and 2 threads; conv backward; SGEMM; ORT's MNIST inference; a check of
+ * speedup over the scalar reference, for 1 and 2 threads; conv backward; SGEMM; MNIST inference (ours, ORT); a check of
  * issue 3's targets; and issue 3's quoted figures (other machine) apart.
  *
  * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp benchmarks.jar org.simdcnn.bench.Report
@@ -368,14 +368,22 @@ public final class Report {
     }
 
     private void mnist() {
-        md.append("## MNIST CNN inference, batch 64 (ONNX Runtime)\n\n")
-                .append("Conv-Relu-MaxPool-Conv-Relu-MaxPool-Flatten-Gemm-Relu-Gemm, built in memory ")
-                .append("(`OrtMnistBench`); the reference point for the library's own MNIST benchmark.\n\n")
-                .append("| threads | ms / batch | images/s | GFLOP/s (convs + linears) |\n|---|---|---|---|\n");
+        md.append("## MNIST CNN inference, batch 64\n\n")
+                .append("Conv-Relu-MaxPool-Conv-Relu-MaxPool-Flatten-Gemm-Relu-Gemm, same weights and input ")
+                .append("(`MnistInferenceBench`): `ours` calls the library's kernels directly (fused ReLU, ")
+                .append("preallocated buffers), `ort` runs the same graph in ONNX Runtime. GFLOP/s counts the two ")
+                .append("convolutions and two linear layers.\n\n")
+                .append("| threads | ours ms / batch | ours images/s | ours GFLOP/s | ORT ms / batch | ORT images/s ")
+                .append("| ORT GFLOP/s | ours / ORT |\n|---|---|---|---|---|---|---|---|\n");
         for (int threads = 1; threads <= 2; threads++) {
-            double s = seconds("OrtMnistBench.inference", "threads", Integer.toString(threads));
-            md.append("| ").append(threads).append(" | ").append(f3(s * 1e3)).append(" | ")
-                    .append(f0(OrtMnistBench.BATCH / s)).append(" | ").append(f1(OrtMnistBench.FLOPS / s * 1e-9))
+            String t = Integer.toString(threads);
+            double so = seconds("MnistInferenceBench.ours", "threads", t);
+            double sr = seconds("MnistInferenceBench.ort", "threads", t);
+            md.append("| ").append(threads).append(" | ").append(f3(so * 1e3)).append(" | ")
+                    .append(f0(MnistInferenceBench.BATCH / so)).append(" | ")
+                    .append(f1(MnistInferenceBench.FLOPS / so * 1e-9)).append(" | ").append(f3(sr * 1e3))
+                    .append(" | ").append(f0(MnistInferenceBench.BATCH / sr)).append(" | ")
+                    .append(f1(MnistInferenceBench.FLOPS / sr * 1e-9)).append(" | ").append(ratio(sr / so))
                     .append(" |\n");
         }
         md.append('\n');

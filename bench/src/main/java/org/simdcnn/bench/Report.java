@@ -210,6 +210,26 @@ public final class Report {
         return Double.NaN;
     }
 
+    /** JMH's 99.9% error of a primary result as a fraction of its score, NaN when absent. */
+    double relError(String bench, String... kv) {
+        for (Row r : rows) {
+            if (!r.bench().equals(bench)) {
+                continue;
+            }
+            boolean match = true;
+            for (int i = 0; i < kv.length; i += 2) {
+                if (!kv[i + 1].equals(r.params().get(kv[i]))) {
+                    match = false;
+                    break;
+                }
+            }
+            if (match) {
+                return r.errorSeconds() / r.seconds();
+            }
+        }
+        return Double.NaN;
+    }
+
     /** Bytes allocated per op from {@code -prof gc}, NaN when the profiler was not used. */
     double allocBytes(String bench, String... kv) {
         return seconds(bench + ":gc.alloc.rate.norm", kv);
@@ -262,6 +282,7 @@ public final class Report {
                 .append("measured in the same run on the same data (same input, weights and bias, output checked ")
                 .append("against an independent direct convolution at setup). Score = JMH average time per ")
                 .append("call; GFLOP/s = flops / time with flops = 2·N·Cout·outSpatial·(Cin/groups)·kernelVolume. ")
+                .append("“±” = JMH's 99.9% confidence half-width relative to the score. ")
                 .append("“–” = not in the results (filtered out, or the benchmark failed: see `results.log`).\n\n");
         md.append("- Machine: ").append(cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors())
                 .append(" CPUs available to the JVM").append(avx512() ? ", AVX-512" : "").append('\n');
@@ -295,11 +316,12 @@ public final class Report {
         md.append("## Convolution forward, ").append(threads).append(threads == 1 ? " thread" : " threads")
                 .append("\n\n");
         if (threads == 1) {
-            md.append("| shape | problem | MFLOP | ours GFLOP/s | % of peak | ORT GFLOP/s | ours / ORT ")
-                    .append("| scalar GFLOP/s | ours / scalar | ours B/op |\n|---|---|---|---|---|---|---|---|---|---|\n");
+            md.append("| shape | problem | MFLOP | ours GFLOP/s | ± | % of peak | ORT GFLOP/s | ± | ours / ORT ")
+                    .append("| scalar GFLOP/s | ours / scalar | ours B/op |\n")
+                    .append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         } else {
-            md.append("| shape | ours GFLOP/s | % of 2-core peak | ORT GFLOP/s | ours / ORT | ours 2T / 1T ")
-                    .append("| ORT 2T / 1T | ours B/op |\n|---|---|---|---|---|---|---|---|\n");
+            md.append("| shape | ours GFLOP/s | ± | % of 2-core peak | ORT GFLOP/s | ± | ours / ORT | ours 2T / 1T ")
+                    .append("| ORT 2T / 1T | ours B/op |\n|---|---|---|---|---|---|---|---|---|---|\n");
         }
         for (ConvShape s : ConvShape.values()) {
             ConvGeometry g = s.geometry();
@@ -309,7 +331,9 @@ public final class Report {
                 double scalar = convGflops("ConvBench.scalar", s.label, 1);
                 md.append("| ").append(s.label).append(" | `").append(g.name()).append("` | ")
                         .append(f1(g.flops() * 1e-6)).append(" | ").append(f1(ours)).append(" | ")
+                        .append(pct(relError("ConvBench.ours", "shape", s.label, "threads", t))).append(" | ")
                         .append(pct(ours / peak)).append(" | ").append(f1(ort)).append(" | ")
+                        .append(pct(relError("ConvBench.ort", "shape", s.label, "threads", t))).append(" | ")
                         .append(ratio(ours / ort)).append(" | ").append(f2(scalar)).append(" | ")
                         .append(ratio(ours / scalar)).append(" | ")
                         .append(f0(allocBytes("ConvBench.ours", "shape", s.label, "threads", t))).append(" |\n");
@@ -317,7 +341,9 @@ public final class Report {
                 double ours1 = convGflops("ConvBench.ours", s.label, 1);
                 double ort1 = convGflops("ConvBench.ort", s.label, 1);
                 md.append("| ").append(s.label).append(" | ").append(f1(ours)).append(" | ")
+                        .append(pct(relError("ConvBench.ours", "shape", s.label, "threads", t))).append(" | ")
                         .append(pct(ours / peak)).append(" | ").append(f1(ort)).append(" | ")
+                        .append(pct(relError("ConvBench.ort", "shape", s.label, "threads", t))).append(" | ")
                         .append(ratio(ours / ort)).append(" | ").append(ratio(ours / ours1)).append(" | ")
                         .append(ratio(ort / ort1)).append(" | ")
                         .append(f0(allocBytes("ConvBench.ours", "shape", s.label, "threads", t))).append(" |\n");

@@ -167,6 +167,11 @@ public final class ConvGeometry {
      * The geometry of the forward convolution whose input gradient this transposed convolution computes:
      * same channels swapped, same kernel, stride, padding and dilation, and the transposed output as its input.
      * Only for a transposed geometry.
+     *
+     * <p>Its output size is the transposed input size. That can be smaller than the convolution formula gives for
+     * its input when {@code outputPadding >= stride} (allowed when {@code dilation > stride}): the last output
+     * positions are simply not computed. Kernels must therefore take the sizes from the geometry and never
+     * recompute them from the formula; every window still lies inside the padded input.
      */
     public ConvGeometry adjointConv() {
         if (!transposed) {

@@ -31,13 +31,38 @@ public final class BackendProvider {
     private BackendProvider() {
     }
 
-    private static final class Holder {
-        static final Selection SELECTION = select(System.getProperty(PROPERTY, "auto"), true);
-    }
+    private static volatile Selection selection;
+    private static String failure;
 
-    /** The backend decided for this JVM (decided on first call). */
+    /**
+     * The backend decided for this JVM (decided on first call, then fixed).
+     *
+     * @throws IllegalStateException on every call when {@code -Dsimdcnn.backend=simd} was requested but SIMD is
+     *     unavailable (the message says why)
+     * @throws IllegalArgumentException on every call when {@code -Dsimdcnn.backend} has an unknown value
+     */
     public static Selection selection() {
-        return Holder.SELECTION;
+        Selection s = selection;
+        if (s != null) {
+            return s;
+        }
+        synchronized (BackendProvider.class) {
+            if (selection != null) {
+                return selection;
+            }
+            String mode = System.getProperty(PROPERTY, "auto");
+            if (failure != null) {
+                throw failure.startsWith("-D") ? new IllegalArgumentException(failure)
+                        : new IllegalStateException(failure);
+            }
+            try {
+                selection = select(mode, true);
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                failure = e.getMessage();
+                throw e;
+            }
+            return selection;
+        }
     }
 
     /**

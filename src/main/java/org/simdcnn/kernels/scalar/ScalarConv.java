@@ -11,8 +11,10 @@ import org.simdcnn.kernels.Epilogue;
  * <p><b>Numerics.</b> Every output element is computed on its own ("gather" form, never scattered into the
  * output): the float products are formed in {@code double} (exact) and summed in {@code double} in a fixed order,
  * then rounded to float once. The order is the loop order written in each method: channels of the group
- * outermost, then kernel depth, height and width (or batch, then output depth, height, width for the weight
- * gradient). Forward adds the bias in double after the sum, rounds, then applies the epilogue to the float.
+ * outermost, then kernel depth, height and width (for the weight gradient: batch, then output depth, height,
+ * width; for the bias gradient: batch, then space; for col2im: kernel depth, height, width). Forward adds the bias
+ * in double after the sum, rounds, then applies the epilogue to the float. With small-integer data every result
+ * is therefore exact, whatever the order, which is what the tests and parity checks rely on.
  *
  * <p>Every method overwrites its output; nothing is allocated; arguments are trusted.
  *
@@ -28,21 +30,27 @@ final class ScalarConv implements Conv {
             Epilogue epilogue) {
         int cinG = g.inChannelsPerGroup();
         int coutG = g.outChannelsPerGroup();
-        int inD = g.in(0), inH = g.in(1), inW = g.in(2);
+        int inH = g.in(1), inW = g.in(2);
         int outD = g.out(0), outH = g.out(1), outW = g.out(2);
         int kD = g.kernel(0), kH = g.kernel(1), kW = g.kernel(2);
+        int inSp = g.inSpatial();
+        int kVol = g.kernelVolume();
+        int yi = yOff; // the output is written in order
         for (int n = 0; n < g.batch(); n++) {
             for (int oc = 0; oc < g.outChannels(); oc++) {
                 int grp = oc / coutG;
+                int xGroup = xOff + (n * g.inChannels() + grp * cinG) * inSp; // first input channel of the group
+                int wOc = wOff + oc * cinG * kVol;                            // weights of this output channel
                 for (int od = 0; od < outD; od++) {
                     for (int oh = 0; oh < outH; oh++) {
                         for (int ow = 0; ow < outW; ow++) {
                             double acc = 0.0;
                             for (int icl = 0; icl < cinG; icl++) {
-                                int ic = grp * cinG + icl;
+                                int xc = xGroup + icl * inSp;
+                                int wc = wOc + icl * kVol;
                                 for (int kd = 0; kd < kD; kd++) {
                                     int id = inPos(g, 0, od, kd);
-                                    if (id < 0 || id >= inD) {
+                                    if (id < 0 || id >= g.in(0)) {
                                         continue;
                                     }
                                     for (int kh = 0; kh < kH; kh++) {
@@ -50,15 +58,14 @@ final class ScalarConv implements Conv {
                                         if (ih < 0 || ih >= inH) {
                                             continue;
                                         }
+                                        int xRow = xc + (id * inH + ih) * inW;
+                                        int wRow = wc + (kd * kH + kh) * kW;
                                         for (int kw = 0; kw < kW; kw++) {
                                             int iw = inPos(g, 2, ow, kw);
                                             if (iw < 0 || iw >= inW) {
                                                 continue;
                                             }
-                                            float xv = x[xOff + idx(n, ic, g.inChannels(), id, ih, iw, inD, inH,
-                                                    inW)];
-                                            float wv = w[wOff + idx(oc, icl, cinG, kd, kh, kw, kD, kH, kW)];
-                                            acc += (double) xv * wv;
+                                            acc += (double) x[xRow + iw] * w[wRow + kw];
                                         }
                                     }
                                 }
@@ -66,8 +73,7 @@ final class ScalarConv implements Conv {
                             if (bias != null) {
                                 acc += bias[oc];
                             }
-                            y[yOff + idx(n, oc, g.outChannels(), od, oh, ow, outD, outH, outW)] =
-                                    epilogue.apply((float) acc);
+                            y[yi++] = epilogue.apply((float) acc);
                         }
                     }
                 }
@@ -82,16 +88,21 @@ final class ScalarConv implements Conv {
         int inD = g.in(0), inH = g.in(1), inW = g.in(2);
         int outD = g.out(0), outH = g.out(1), outW = g.out(2);
         int kD = g.kernel(0), kH = g.kernel(1), kW = g.kernel(2);
+        int outSp = g.outSpatial();
+        int kVol = g.kernelVolume();
+        int xi = dxOff; // dx is written in order
         for (int n = 0; n < g.batch(); n++) {
             for (int ic = 0; ic < g.inChannels(); ic++) {
                 int grp = ic / cinG;
                 int icl = ic % cinG;
+                int dyGroup = dyOff + (n * g.outChannels() + grp * coutG) * outSp; // first dy channel of the group
                 for (int id = 0; id < inD; id++) {
                     for (int ih = 0; ih < inH; ih++) {
                         for (int iw = 0; iw < inW; iw++) {
                             double acc = 0.0;
                             for (int ocl = 0; ocl < coutG; ocl++) {
-                                int oc = grp * coutG + ocl;
+                                int dyc = dyGroup + ocl * outSp;
+                                int wc = wOff + ((grp * coutG + ocl) * cinG + icl) * kVol;
                                 for (int kd = 0; kd < kD; kd++) {
                                     int od = outPos(g, 0, id, kd, outD);
                                     if (od < 0) {
@@ -102,20 +113,19 @@ final class ScalarConv implements Conv {
                                         if (oh < 0) {
                                             continue;
                                         }
+                                        int dyRow = dyc + (od * outH + oh) * outW;
+                                        int wRow = wc + (kd * kH + kh) * kW;
                                         for (int kw = 0; kw < kW; kw++) {
                                             int ow = outPos(g, 2, iw, kw, outW);
                                             if (ow < 0) {
                                                 continue;
                                             }
-                                            float dyv = dy[dyOff + idx(n, oc, g.outChannels(), od, oh, ow, outD,
-                                                    outH, outW)];
-                                            float wv = w[wOff + idx(oc, icl, cinG, kd, kh, kw, kD, kH, kW)];
-                                            acc += (double) dyv * wv;
+                                            acc += (double) dy[dyRow + ow] * w[wRow + kw];
                                         }
                                     }
                                 }
                             }
-                            dx[dxOff + idx(n, ic, g.inChannels(), id, ih, iw, inD, inH, inW)] = (float) acc;
+                            dx[xi++] = (float) acc;
                         }
                     }
                 }
@@ -130,6 +140,9 @@ final class ScalarConv implements Conv {
         int inD = g.in(0), inH = g.in(1), inW = g.in(2);
         int outD = g.out(0), outH = g.out(1), outW = g.out(2);
         int kD = g.kernel(0), kH = g.kernel(1), kW = g.kernel(2);
+        int inSp = g.inSpatial();
+        int outSp = g.outSpatial();
+        int wi = dwOff; // dw is written in order
         for (int oc = 0; oc < g.outChannels(); oc++) {
             int grp = oc / coutG;
             for (int icl = 0; icl < cinG; icl++) {
@@ -139,6 +152,8 @@ final class ScalarConv implements Conv {
                         for (int kw = 0; kw < kW; kw++) {
                             double acc = 0.0;
                             for (int n = 0; n < g.batch(); n++) {
+                                int xc = xOff + (n * g.inChannels() + ic) * inSp;
+                                int dyc = dyOff + (n * g.outChannels() + oc) * outSp;
                                 for (int od = 0; od < outD; od++) {
                                     int id = inPos(g, 0, od, kd);
                                     if (id < 0 || id >= inD) {
@@ -149,21 +164,19 @@ final class ScalarConv implements Conv {
                                         if (ih < 0 || ih >= inH) {
                                             continue;
                                         }
+                                        int xRow = xc + (id * inH + ih) * inW;
+                                        int dyRow = dyc + (od * outH + oh) * outW;
                                         for (int ow = 0; ow < outW; ow++) {
                                             int iw = inPos(g, 2, ow, kw);
                                             if (iw < 0 || iw >= inW) {
                                                 continue;
                                             }
-                                            float xv = x[xOff + idx(n, ic, g.inChannels(), id, ih, iw, inD, inH,
-                                                    inW)];
-                                            float dyv = dy[dyOff + idx(n, oc, g.outChannels(), od, oh, ow, outD,
-                                                    outH, outW)];
-                                            acc += (double) xv * dyv;
+                                            acc += (double) x[xRow + iw] * dy[dyRow + ow];
                                         }
                                     }
                                 }
                             }
-                            dw[dwOff + idx(oc, icl, cinG, kd, kh, kw, kD, kH, kW)] = (float) acc;
+                            dw[wi++] = (float) acc;
                         }
                     }
                 }
@@ -192,7 +205,8 @@ final class ScalarConv implements Conv {
      * <p>Computed directly in gather form over the transposed geometry (input {@code g.in}, output {@code g.out}):
      * output {@code o} receives input {@code i} through tap {@code k} when {@code o = i*stride - padBefore +
      * k*dilation}. Sum order: input channels of the group, then kernel depth, height, width; bias added last in
-     * double, rounded once. Output padding only enlarges the output (the extra positions get the bias).
+     * double, rounded once. Output padding only enlarges the output at the end; a position no input reaches gets
+     * just the bias (or 0).
      */
     @Override
     public void transposedForward(ConvGeometry g, float[] x, int xOff, float[] w, int wOff, float[] bias, float[] y,
@@ -202,16 +216,21 @@ final class ScalarConv implements Conv {
         int inD = g.in(0), inH = g.in(1), inW = g.in(2);
         int outD = g.out(0), outH = g.out(1), outW = g.out(2);
         int kD = g.kernel(0), kH = g.kernel(1), kW = g.kernel(2);
+        int inSp = g.inSpatial();
+        int kVol = g.kernelVolume();
+        int yi = yOff; // the output is written in order
         for (int n = 0; n < g.batch(); n++) {
             for (int oc = 0; oc < g.outChannels(); oc++) {
                 int grp = oc / coutG;
                 int ocl = oc % coutG;
+                int xGroup = xOff + (n * g.inChannels() + grp * cinG) * inSp; // first input channel of the group
                 for (int od = 0; od < outD; od++) {
                     for (int oh = 0; oh < outH; oh++) {
                         for (int ow = 0; ow < outW; ow++) {
                             double acc = 0.0;
                             for (int icl = 0; icl < cinG; icl++) {
-                                int ic = grp * cinG + icl;
+                                int xc = xGroup + icl * inSp;
+                                int wc = wOff + ((grp * cinG + icl) * coutG + ocl) * kVol; // w[ic][ocl]
                                 for (int kd = 0; kd < kD; kd++) {
                                     // the transposed input position is the "output" side of the inverse relation
                                     int id = outPos(g, 0, od, kd, inD);
@@ -223,15 +242,14 @@ final class ScalarConv implements Conv {
                                         if (ih < 0) {
                                             continue;
                                         }
+                                        int xRow = xc + (id * inH + ih) * inW;
+                                        int wRow = wc + (kd * kH + kh) * kW;
                                         for (int kw = 0; kw < kW; kw++) {
                                             int iw = outPos(g, 2, ow, kw, inW);
                                             if (iw < 0) {
                                                 continue;
                                             }
-                                            float xv = x[xOff + idx(n, ic, g.inChannels(), id, ih, iw, inD, inH,
-                                                    inW)];
-                                            float wv = w[wOff + idx(ic, ocl, coutG, kd, kh, kw, kD, kH, kW)];
-                                            acc += (double) xv * wv;
+                                            acc += (double) x[xRow + iw] * w[wRow + kw];
                                         }
                                     }
                                 }
@@ -239,7 +257,7 @@ final class ScalarConv implements Conv {
                             if (bias != null) {
                                 acc += bias[oc];
                             }
-                            y[yOff + idx(n, oc, g.outChannels(), od, oh, ow, outD, outH, outW)] = (float) acc;
+                            y[yi++] = (float) acc;
                         }
                     }
                 }
@@ -340,10 +358,11 @@ final class ScalarConv implements Conv {
      */
     private static int outPos(ConvGeometry g, int dim, int i, int k, int out) {
         int t = i + g.padBefore(dim) - k * g.dilation(dim);
-        if (t < 0 || t % g.stride(dim) != 0) {
+        int s = g.stride(dim);
+        if (t < 0 || (s != 1 && t % s != 0)) { // stride 1 is common: skip the division
             return -1;
         }
-        int o = t / g.stride(dim);
+        int o = s == 1 ? t : t / s;
         return o < out ? o : -1;
     }
 

@@ -11,6 +11,7 @@ import org.simdcnn.kernels.Linear;
 import org.simdcnn.kernels.Losses;
 import org.simdcnn.kernels.Pooling;
 import org.simdcnn.kernels.Softmax;
+import org.simdcnn.kernels.VectorMath;
 import org.simdcnn.kernels.scalar.ScalarBackend;
 
 /**
@@ -18,11 +19,16 @@ import org.simdcnn.kernels.scalar.ScalarBackend;
  * loads this class reflectively, so the scalar path never links an incubator class. Families without a fast
  * version yet are served by the scalar reference.
  */
-public final class SimdBackend implements Backend {
+public final class SimdBackend implements Backend, VectorMath {
     /** The species every kernel in this package uses, resolved once. */
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
     private final Backend ref = ScalarBackend.INSTANCE;
+    private final Activations activations = new SimdActivations();
+    private final Pooling pooling = new SimdPooling();
+    private final Softmax softmax = new SimdSoftmax();
+    private final Losses losses = new SimdLosses();
+    private final BatchNorm batchNorm = new SimdBatchNorm();
 
     /**
      * Creates the backend.
@@ -54,41 +60,66 @@ public final class SimdBackend implements Backend {
 
     @Override
     public Gemm gemm() {
-        return ref.gemm();
+        return SimdGemm.INSTANCE;
     }
 
     @Override
     public Conv conv() {
-        return ref.conv();
+        return SimdConv.INSTANCE;
     }
 
     @Override
     public Linear linear() {
-        return ref.linear();
+        return SimdLinear.INSTANCE;
     }
 
     @Override
     public Activations activations() {
-        return ref.activations();
+        return activations;
     }
 
     @Override
     public Pooling pooling() {
-        return ref.pooling();
+        return pooling;
     }
 
     @Override
     public Softmax softmax() {
-        return ref.softmax();
+        return softmax;
     }
 
     @Override
     public Losses losses() {
-        return ref.losses();
+        return losses;
     }
 
     @Override
     public BatchNorm batchNorm() {
-        return ref.batchNorm();
+        return batchNorm;
+    }
+
+    @Override
+    public void exp(float[] x, int xOff, float[] y, int yOff, int n) {
+        SimdMathArrays.exp(x, xOff, y, yOff, n);
+    }
+
+    @Override
+    public void log(float[] x, int xOff, float[] y, int yOff, int n) {
+        SimdMathArrays.log(x, xOff, y, yOff, n);
+    }
+
+    @Override
+    public void tanh(float[] x, int xOff, float[] y, int yOff, int n) {
+        SimdMathArrays.tanh(x, xOff, y, yOff, n);
+    }
+
+    @Override
+    public void sigmoid(float[] x, int xOff, float[] y, int yOff, int n) {
+        SimdMathArrays.sigmoid(x, xOff, y, yOff, n);
+    }
+
+    @Override
+    public void expm1(float[] x, int xOff, float[] y, int yOff, int n) {
+        SimdMathArrays.expm1(x, xOff, y, yOff, n);
     }
 }

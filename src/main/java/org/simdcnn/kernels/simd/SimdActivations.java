@@ -1,0 +1,529 @@
+package org.simdcnn.kernels.simd;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.simdcnn.SimdCnn;
+import org.simdcnn.kernels.ActivationFn;
+import org.simdcnn.kernels.Activations;
+import org.simdcnn.parallel.ThreadPool;
+
+/**
+ * Vector API activations. Every activation has its own loop (so the JIT inlines its body): full vectors, then one
+ * masked vector for the remainder (outside the hot loop, computed by the same vector code, so results do not
+ * depend on an element's position). Large arrays are split into fixed chunks of {@link #CHUNK} elements run on
+ * the library pool; the chunking does not depend on the thread count, and elementwise results would not depend
+ * on it anyway. Transcendentals come from {@link SimdMath}.
+ *
+ * <p>Semantics follow the scalar reference (PyTorch 1.13's vectorised CPU kernels): ReLU keeps -0.0 and NaN; backward
+ * reads the forward output for SIGMOID and TANH and the forward input otherwise.
+ */
+final class SimdActivations implements Activations {
+    private static final VectorSpecies<Float> F = SimdBackend.F;
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    private static final int L = F.length();
+    /** Elements per parallel task (a multiple of every vector length). */
+    static final int CHUNK = 1 << 16;
+    /** sqrt(2/pi) and its product with 0.044715, doubled: GELU_TANH's 0.5(1+tanh(u)) = sigmoid(2u). */
+    private static final float GT_K1 = (float) (2 * Math.sqrt(2 / Math.PI));
+    private static final float GT_K3 = (float) (2 * Math.sqrt(2 / Math.PI) * 0.044715);
+    private static final float INV_SQRT_2PI = (float) (1 / Math.sqrt(2 * Math.PI));
+
+    @Override
+    public void forward(ActivationFn f, float[] x, int xOff, float[] y, int yOff, int n) {
+        ThreadPool pool = SimdCnn.pool();
+        if (n >= 2 * CHUNK && pool.threads() > 1) {
+            int tasks = (n + CHUNK - 1) / CHUNK;
+            pool.run(tasks, t -> {
+                int s = t * CHUNK;
+                forwardRange(f, x, xOff + s, y, yOff + s, Math.min(CHUNK, n - s));
+            });
+        } else {
+            forwardRange(f, x, xOff, y, yOff, n);
+        }
+    }
+
+    @Override
+    public void backward(ActivationFn f, float[] x, int xOff, float[] y, int yOff, float[] dy, int dyOff,
+            float[] dx, int dxOff, int n) {
+        ThreadPool pool = SimdCnn.pool();
+        if (n >= 2 * CHUNK && pool.threads() > 1) {
+            int tasks = (n + CHUNK - 1) / CHUNK;
+            pool.run(tasks, t -> {
+                int s = t * CHUNK;
+                backwardRange(f, x, xOff + s, y, yOff + s, dy, dyOff + s, dx, dxOff + s, Math.min(CHUNK, n - s));
+            });
+        } else {
+            backwardRange(f, x, xOff, y, yOff, dy, dyOff, dx, dxOff, n);
+        }
+    }
+
+    static void forwardRange(ActivationFn f, float[] x, int xo, float[] y, int yo, int n) {
+        float a = f.alpha();
+        float b = f.beta();
+        switch (f.kind()) {
+            case RELU -> relu(x, xo, y, yo, n, a, b);
+            case LEAKY_RELU -> leakyRelu(x, xo, y, yo, n, a, b);
+            case ELU -> elu(x, xo, y, yo, n, a, b);
+            case SIGMOID -> sigmoid(x, xo, y, yo, n, a, b);
+            case TANH -> tanh(x, xo, y, yo, n, a, b);
+            case GELU -> gelu(x, xo, y, yo, n, a, b);
+            case GELU_TANH -> geluTanh(x, xo, y, yo, n, a, b);
+            case SILU -> silu(x, xo, y, yo, n, a, b);
+            case SOFTPLUS -> softplus(x, xo, y, yo, n, a, b);
+            case HARDSWISH -> hardswish(x, xo, y, yo, n, a, b);
+        }
+    }
+
+    static void backwardRange(ActivationFn f, float[] x, int xo, float[] y, int yo, float[] dy, int go,
+            float[] dx, int dxo, int n) {
+        float a = f.alpha();
+        float b = f.beta();
+        switch (f.kind()) {
+            case RELU -> reluBackward(x, xo, y, yo, dy, go, dx, dxo, n, a, b);
+            case LEAKY_RELU -> leakyReluBackward(x, xo, y, yo, dy, go, dx, dxo, n, a, b);
+            case ELU -> eluBackward(x, xo, y, yo, dy, go, dx, dxo, n, a, b);
+            case SIGMOID -> sigmoidBackward(x, xo, y, yo, dy, go, dx, dxo, n, a, b);
+            case TANH -> tanhBackward(x, xo, y, yo, dy, go, dx, dxo, n, a, b);
+            case GELU -> geluBackward(x, xo, y, yo, dy, go, dx, dxo, n, a, b);
+            case GELU_TANH -> geluTanhBackward(x, xo, y, yo, dy, go, dx, dxo, n, a, b);
+            case SILU -> siluBackward(x, xo, y, yo, dy, go, dx, dxo, n, a, b);
+            case SOFTPLUS -> softplusBackward(x, xo, y, yo, dy, go, dx, dxo, n, a, b);
+            case HARDSWISH -> hardswishBackward(x, xo, y, yo, dy, go, dx, dxo, n, a, b);
+        }
+    }
+
+    static void relu(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
+        int i = 0;
+        for (int ub = F.loopBound(n); i < ub; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
+            v.blend(0f, v.compare(VectorOperators.LT, 0f)).intoArray(y, yo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
+            v.blend(0f, v.compare(VectorOperators.LT, 0f)).intoArray(y, yo + i, m);
+        }
+    }
+
+    static void leakyRelu(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
+        int i = 0;
+        for (int ub = F.loopBound(n); i < ub; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
+            v.mul(a).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, yo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
+            v.mul(a).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, yo + i, m);
+        }
+    }
+
+    static void elu(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
+        int i = 0;
+        for (int ub = F.loopBound(n); i < ub; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
+            SimdMath.expm1(v.blend(-30f, v.compare(VectorOperators.LT, -30f))).mul(a).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, yo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
+            SimdMath.expm1(v.blend(-30f, v.compare(VectorOperators.LT, -30f))).mul(a).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, yo + i, m);
+        }
+    }
+
+    static void sigmoid(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
+        int i = 0;
+        for (int ub = F.loopBound(n); i < ub; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
+            SimdMath.sigmoid(v).intoArray(y, yo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
+            SimdMath.sigmoid(v).intoArray(y, yo + i, m);
+        }
+    }
+
+    static void tanh(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
+        int i = 0;
+        for (int ub = F.loopBound(n); i < ub; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
+            SimdMath.tanh(v).intoArray(y, yo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
+            SimdMath.tanh(v).intoArray(y, yo + i, m);
+        }
+    }
+
+    static void gelu(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
+        int i = 0;
+        for (int ub = F.loopBound(n); i < ub; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
+            v.mul(SimdMath.phi(v)).intoArray(y, yo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
+            v.mul(SimdMath.phi(v)).intoArray(y, yo + i, m);
+        }
+    }
+
+    static void geluTanh(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
+        int i = 0;
+        for (int ub = F.loopBound(n); i < ub; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
+            v.mul(SimdMath.sigmoid(v.mul(v).fma(GT_K3, GT_K1).mul(v))).intoArray(y, yo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
+            v.mul(SimdMath.sigmoid(v.mul(v).fma(GT_K3, GT_K1).mul(v))).intoArray(y, yo + i, m);
+        }
+    }
+
+    static void silu(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
+        int i = 0;
+        for (int ub = F.loopBound(n); i < ub; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
+            v.mul(SimdMath.sigmoid(v)).intoArray(y, yo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
+            v.mul(SimdMath.sigmoid(v)).intoArray(y, yo + i, m);
+        }
+    }
+
+    static void softplus(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
+        int i = 0;
+        for (int ub = F.loopBound(n); i < ub; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
+            softplus(v, a, b).intoArray(y, yo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
+            softplus(v, a, b).intoArray(y, yo + i, m);
+        }
+    }
+
+    static void hardswish(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
+        int i = 0;
+        for (int ub = F.loopBound(n); i < ub; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
+            hardswish(v).intoArray(y, yo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
+            hardswish(v).intoArray(y, yo + i, m);
+        }
+    }
+
+    static void reluBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
+            int n, float a, float b) {
+        int i = 0;
+        for (int ub = F.loopBound(n); i < ub; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
+            FloatVector g = FloatVector.fromArray(F, dy, go + i);
+            g.blend(0f, v.compare(VectorOperators.LE, 0f)).intoArray(dx, dxo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
+            FloatVector g = FloatVector.fromArray(F, dy, go + i, m);
+            g.blend(0f, v.compare(VectorOperators.LE, 0f)).intoArray(dx, dxo + i, m);
+        }
+    }
+
+    static void leakyReluBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
+            int n, float a, float b) {
+        int i = 0;
+        for (int ub = F.loopBound(n); i < ub; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
+            FloatVector g = FloatVector.fromArray(F, dy, go + i);
+            g.mul(a).blend(g, v.compare(VectorOperators.GT, 0f)).intoArray(dx, dxo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
+            FloatVector g = FloatVector.fromArray(F, dy, go + i, m);
+            g.mul(a).blend(g, v.compare(VectorOperators.GT, 0f)).intoArray(dx, dxo + i, m);
+        }
+    }
+
+    static void eluBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
+            int n, float a, float b) {
+        int i = 0;
+        for (int ub = F.loopBound(n); i < ub; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
+            FloatVector g = FloatVector.fromArray(F, dy, go + i);
+            g.mul(a).mul(SimdMath.exp(v)).blend(g, v.compare(VectorOperators.GT, 0f)).intoArray(dx, dxo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
+            FloatVector g = FloatVector.fromArray(F, dy, go + i, m);
+            g.mul(a).mul(SimdMath.exp(v)).blend(g, v.compare(VectorOperators.GT, 0f)).intoArray(dx, dxo + i, m);
+        }
+    }
+
+    static void sigmoidBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
+            int n, float a, float b) {
+        int i = 0;
+        for (int ub = F.loopBound(n); i < ub; i += L) {
+            FloatVector w = FloatVector.fromArray(F, y, yo + i);
+            FloatVector g = FloatVector.fromArray(F, dy, go + i);
+            g.mul(w.neg().add(1f)).mul(w).intoArray(dx, dxo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector w = FloatVector.fromArray(F, y, yo + i, m);
+            FloatVector g = FloatVector.fromArray(F, dy, go + i, m);
+            g.mul(w.neg().add(1f)).mul(w).intoArray(dx, dxo + i, m);
+        }
+    }
+
+    static void tanhBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
+            int n, float a, float b) {
+        int i = 0;
+        for (int ub = F.loopBound(n); i < ub; i += L) {
+            FloatVector w = FloatVector.fromArray(F, y, yo + i);
+            FloatVector g = FloatVector.fromArray(F, dy, go + i);
+            g.mul(w.neg().fma(w, FloatVector.broadcast(F, 1f))).intoArray(dx, dxo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector w = FloatVector.fromArray(F, y, yo + i, m);
+            FloatVector g = FloatVector.fromArray(F, dy, go + i, m);
+            g.mul(w.neg().fma(w, FloatVector.broadcast(F, 1f))).intoArray(dx, dxo + i, m);
+        }
+    }
+
+    static void geluBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
+            int n, float a, float b) {
+        int i = 0;
+        for (int ub = F.loopBound(n); i < ub; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
+            FloatVector g = FloatVector.fromArray(F, dy, go + i);
+            g.mul(geluGrad(v)).intoArray(dx, dxo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
+            FloatVector g = FloatVector.fromArray(F, dy, go + i, m);
+            g.mul(geluGrad(v)).intoArray(dx, dxo + i, m);
+        }
+    }
+
+    static void geluTanhBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
+            int n, float a, float b) {
+        int i = 0;
+        for (int ub = F.loopBound(n); i < ub; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
+            FloatVector g = FloatVector.fromArray(F, dy, go + i);
+            g.mul(geluTanhGrad(v)).intoArray(dx, dxo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
+            FloatVector g = FloatVector.fromArray(F, dy, go + i, m);
+            g.mul(geluTanhGrad(v)).intoArray(dx, dxo + i, m);
+        }
+    }
+
+    static void siluBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
+            int n, float a, float b) {
+        int i = 0;
+        for (int ub = F.loopBound(n); i < ub; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
+            FloatVector g = FloatVector.fromArray(F, dy, go + i);
+            g.mul(siluGrad(v)).intoArray(dx, dxo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
+            FloatVector g = FloatVector.fromArray(F, dy, go + i, m);
+            g.mul(siluGrad(v)).intoArray(dx, dxo + i, m);
+        }
+    }
+
+    static void softplusBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
+            int n, float a, float b) {
+        int i = 0;
+        for (int ub = F.loopBound(n); i < ub; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
+            FloatVector g = FloatVector.fromArray(F, dy, go + i);
+            softplusGrad(v, g, a, b).intoArray(dx, dxo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
+            FloatVector g = FloatVector.fromArray(F, dy, go + i, m);
+            softplusGrad(v, g, a, b).intoArray(dx, dxo + i, m);
+        }
+    }
+
+    static void hardswishBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
+            int n, float a, float b) {
+        int i = 0;
+        for (int ub = F.loopBound(n); i < ub; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
+            FloatVector g = FloatVector.fromArray(F, dy, go + i);
+            hardswishGrad(v, g).intoArray(dx, dxo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
+            FloatVector g = FloatVector.fromArray(F, dy, go + i, m);
+            hardswishGrad(v, g).intoArray(dx, dxo + i, m);
+        }
+    }
+
+    /** PyTorch: x if beta*x &gt; threshold, else log(1 + e^(beta*x))/beta, here max(z,0) + log1p(e^-|z|). */
+    private static FloatVector softplus(FloatVector v, float beta, float threshold) {
+        FloatVector z = v.mul(beta);
+        // beta*x = z + zlo exactly; the rounding error zlo is folded back into both terms
+        FloatVector zlo = v.fma(FloatVector.broadcast(F, beta), z.neg());
+        zlo = zlo.blend(0f, z.test(VectorOperators.IS_INFINITE).or(zlo.test(VectorOperators.IS_NAN)));
+        VectorMask<Float> neg = z.compare(VectorOperators.LT, 0f);
+        FloatVector pos = z.add(zlo).blend(0f, neg);
+        FloatVector e = SimdMath.exp(z.abs().neg());
+        e = e.fma(zlo.blend(zlo.neg(), neg).neg(), e);
+        FloatVector s = pos.add(SimdMath.log1pNonNeg(e)).div(beta);
+        return s.blend(v, z.compare(VectorOperators.GT, threshold));
+    }
+
+    private static FloatVector softplusGrad(FloatVector v, FloatVector g, float beta, float threshold) {
+        FloatVector z = v.mul(beta);
+        FloatVector zlo = v.fma(FloatVector.broadcast(F, beta), z.neg());
+        zlo = zlo.blend(0f, z.test(VectorOperators.IS_INFINITE).or(zlo.test(VectorOperators.IS_NAN)));
+        // sigmoid(z + zlo) = s + s*(1-s)*zlo to first order
+        FloatVector s = SimdMath.sigmoid(z);
+        s = s.mul(s.neg().add(1f)).fma(zlo, s);
+        return g.mul(s).blend(g, z.compare(VectorOperators.GT, threshold));
+    }
+
+    /** x * min(max(x + 3, 0), 6) / 6 (NaN propagates). */
+    private static FloatVector hardswish(FloatVector v) {
+        FloatVector t = v.add(3f);
+        t = t.blend(0f, t.compare(VectorOperators.LT, 0f));
+        t = t.blend(6f, t.compare(VectorOperators.GT, 6f));
+        return v.mul(t.div(6f)); // t/6 first: x*6 would overflow near the float maximum
+    }
+
+    /** PyTorch's vectorised kernel: 0 below -3, dy from 3 on, dy*(x/3 + 1/2) between; NaN stays NaN. */
+    private static FloatVector hardswishGrad(FloatVector v, FloatVector g) {
+        FloatVector mid = g.mul(v.div(3f).add(0.5f));
+        FloatVector r = mid.blend(g, v.compare(VectorOperators.GE, 3f));
+        return r.blend(0f, v.compare(VectorOperators.LT, -3f));
+    }
+
+    /** d/dx x*Phi(x) = Phi(x) + x*pdf(x). */
+    private static FloatVector geluGrad(FloatVector v) {
+        FloatVector pdf = SimdMath.exp(v.mul(v).mul(-0.5f)).mul(INV_SQRT_2PI);
+        return v.fma(pdf, SimdMath.phi(v));
+    }
+
+    /**
+     * With s = sigmoid(2u): d/dx x*s = s + 2x*s*(1-s)*u', u' = sqrt(2/pi)*(1 + 3*0.044715*x^2). s and 1-s both come
+     * from e = exp(-|2u|) without cancellation; |x| is capped at 1e4 in the product term (where s*(1-s) is 0 anyway,
+     * so x^2 cannot overflow into 0*Inf), and ±Inf gives NaN as PyTorch does.
+     */
+    private static FloatVector geluTanhGrad(FloatVector v) {
+        FloatVector vc = v.blend(1e4f, v.compare(VectorOperators.GT, 1e4f));
+        vc = vc.blend(-1e4f, vc.compare(VectorOperators.LT, -1e4f));
+        FloatVector x2 = vc.mul(vc);
+        FloatVector u2 = x2.fma(GT_K3, GT_K1).mul(vc);
+        FloatVector e = SimdMath.exp(u2.abs().neg());
+        FloatVector d = FloatVector.broadcast(F, 1f).div(e.add(1f));
+        FloatVector ed = e.mul(d);
+        FloatVector s = d.blend(ed, u2.compare(VectorOperators.LT, 0f));
+        FloatVector du2 = x2.fma(3 * GT_K3, GT_K1); // 2u'
+        return vc.mul(d).mul(ed).mul(du2).add(s).add(v.sub(v));
+    }
+
+    /** d/dx x*sigmoid(x) = s*(1 + x*(1-s)), with s and 1-s from e = exp(-|x|) (no cancellation in 1-s). */
+    private static FloatVector siluGrad(FloatVector v) {
+        FloatVector e = SimdMath.exp(v.abs().neg());
+        FloatVector d = FloatVector.broadcast(F, 1f).div(e.add(1f));
+        FloatVector ed = e.mul(d);
+        VectorMask<Float> neg = v.compare(VectorOperators.LT, 0f);
+        FloatVector s = d.blend(ed, neg);
+        FloatVector oneMinus = ed.blend(d, neg);
+        return s.mul(v.fma(oneMinus, FloatVector.broadcast(F, 1f)));
+    }
+
+    @Override
+    public void maxoutForward(int batch, int channels, int pieces, int spatial, float[] x, int xOff, float[] y,
+            int yOff, int[] argmax, int amOff) {
+        for (int bc = 0; bc < batch * channels; bc++) {
+            int in = xOff + bc * pieces * spatial;
+            int out = yOff + bc * spatial;
+            int am = amOff + bc * spatial;
+            int i = 0;
+            for (int ub = F.loopBound(spatial); i < ub; i += L) {
+                maxoutVector(pieces, spatial, x, in + i, y, out + i, argmax, am + i, null);
+            }
+            if (i < spatial) {
+                maxoutVector(pieces, spatial, x, in + i, y, out + i, argmax, am + i, F.indexInRange(i, spatial));
+            }
+        }
+    }
+
+    private static void maxoutVector(int pieces, int spatial, float[] x, int in, float[] y, int out, int[] argmax,
+            int am, VectorMask<Float> m) {
+        FloatVector best = m == null ? FloatVector.fromArray(F, x, in) : FloatVector.fromArray(F, x, in, m);
+        IntVector idx = IntVector.zero(I);
+        for (int p = 1; p < pieces; p++) {
+            int o = in + p * spatial;
+            FloatVector v = m == null ? FloatVector.fromArray(F, x, o) : FloatVector.fromArray(F, x, o, m);
+            // strictly greater keeps the first maximum; a NaN wins over numbers (and the first NaN stays)
+            VectorMask<Float> win = v.compare(VectorOperators.GT, best)
+                    .or(v.test(VectorOperators.IS_NAN).andNot(best.test(VectorOperators.IS_NAN)));
+            best = best.blend(v, win);
+            idx = idx.blend(p, win.cast(I));
+        }
+        if (m == null) {
+            best.intoArray(y, out);
+            if (argmax != null) {
+                idx.intoArray(argmax, am);
+            }
+        } else {
+            best.intoArray(y, out, m);
+            if (argmax != null) {
+                idx.intoArray(argmax, am, m.cast(I));
+            }
+        }
+    }
+
+    @Override
+    public void maxoutBackward(int batch, int channels, int pieces, int spatial, float[] dy, int dyOff, int[] argmax,
+            int amOff, float[] dx, int dxOff) {
+        for (int bc = 0; bc < batch * channels; bc++) {
+            int g = dyOff + bc * spatial;
+            int am = amOff + bc * spatial;
+            int out = dxOff + bc * pieces * spatial;
+            for (int p = 0; p < pieces; p++) {
+                int o = out + p * spatial;
+                int i = 0;
+                for (int ub = F.loopBound(spatial); i < ub; i += L) {
+                    FloatVector d = FloatVector.fromArray(F, dy, g + i);
+                    IntVector a = IntVector.fromArray(I, argmax, am + i);
+                    d.blend(0f, a.compare(VectorOperators.NE, p).cast(F)).intoArray(dx, o + i);
+                }
+                if (i < spatial) {
+                    VectorMask<Float> m = F.indexInRange(i, spatial);
+                    FloatVector d = FloatVector.fromArray(F, dy, g + i, m);
+                    IntVector a = IntVector.fromArray(I, argmax, am + i, m.cast(I));
+                    d.blend(0f, a.compare(VectorOperators.NE, p).cast(F)).intoArray(dx, o + i, m);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,193 @@
+package org.simdcnn.kernels.simd;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.simdcnn.SimdCnn;
+import org.simdcnn.kernels.BatchNorm;
+import org.simdcnn.parallel.ThreadPool;
+
+/**
+ * Vector API batch normalisation, lanes along the spatial plane. Statistics per channel: each {@code (n, c)}
+ * plane is summed with vector accumulators and the plane sums are added in double in batch order, two passes
+ * (mean, then the sum of squared deviations), so the result does not depend on the thread count. One task per
+ * channel. The normalisation is {@code (x - mean) * (gamma * invStd) + beta} with one fused multiply-add.
+ */
+final class SimdBatchNorm implements BatchNorm {
+    private static final VectorSpecies<Float> F = SimdBackend.F;
+    private static final int L = F.length();
+    private static final int PAR_MIN = 1 << 15;
+
+    private static void channels(int channels, long work, ThreadPool.Task c) {
+        ThreadPool pool = SimdCnn.pool();
+        if (work >= PAR_MIN && channels > 1 && pool.threads() > 1) {
+            pool.run(channels, c);
+        } else {
+            for (int i = 0; i < channels; i++) {
+                c.run(i);
+            }
+        }
+    }
+
+    @Override
+    public void forwardTraining(int batch, int channels, int spatial, float[] x, int xOff, float[] gamma,
+            float[] beta, float eps, float momentum, float[] runningMean, float[] runningVar, float[] y, int yOff,
+            float[] saveMean, float[] saveInvStd) {
+        long n = (long) batch * spatial;
+        channels(channels, n * channels, c -> {
+            double s = 0;
+            for (int b = 0; b < batch; b++) {
+                s += sum(x, xOff + (b * channels + c) * spatial, spatial);
+            }
+            float mean = (float) (s / n);
+            double ss = 0;
+            for (int b = 0; b < batch; b++) {
+                ss += sumSqDev(x, xOff + (b * channels + c) * spatial, spatial, mean);
+            }
+            double var = ss / n;
+            float invStd = (float) (1.0 / Math.sqrt(var + eps));
+            if (saveMean != null) {
+                saveMean[c] = mean;
+            }
+            if (saveInvStd != null) {
+                saveInvStd[c] = invStd;
+            }
+            if (runningMean != null) {
+                runningMean[c] = (1 - momentum) * runningMean[c] + momentum * mean;
+            }
+            if (runningVar != null) {
+                runningVar[c] = (float) ((1 - momentum) * runningVar[c] + momentum * (ss / (n - 1)));
+            }
+            float scale = gamma == null ? invStd : gamma[c] * invStd;
+            float shift = beta == null ? 0f : beta[c];
+            for (int b = 0; b < batch; b++) {
+                int o = (b * channels + c) * spatial;
+                affine(x, xOff + o, y, yOff + o, spatial, mean, scale, shift);
+            }
+        });
+    }
+
+    @Override
+    public void forwardEval(int batch, int channels, int spatial, float[] x, int xOff, float[] gamma, float[] beta,
+            float[] runningMean, float[] runningVar, float eps, float[] y, int yOff) {
+        channels(channels, (long) batch * spatial * channels, c -> {
+            float invStd = (float) (1.0 / Math.sqrt((double) runningVar[c] + eps));
+            float scale = gamma == null ? invStd : gamma[c] * invStd;
+            float shift = beta == null ? 0f : beta[c];
+            for (int b = 0; b < batch; b++) {
+                int o = (b * channels + c) * spatial;
+                affine(x, xOff + o, y, yOff + o, spatial, runningMean[c], scale, shift);
+            }
+        });
+    }
+
+    @Override
+    public void backward(int batch, int channels, int spatial, float[] x, int xOff, float[] dy, int dyOff,
+            float[] gamma, float[] saveMean, float[] saveInvStd, float[] dx, int dxOff, float[] dgamma,
+            float[] dbeta) {
+        long n = (long) batch * spatial;
+        channels(channels, n * channels, c -> {
+            float mean = saveMean[c];
+            float invStd = saveInvStd[c];
+            double sdy = 0;
+            double sdyx = 0;
+            for (int b = 0; b < batch; b++) {
+                int o = (b * channels + c) * spatial;
+                long two = sums(dy, dyOff + o, x, xOff + o, spatial, mean);
+                sdy += Float.intBitsToFloat((int) (two >>> 32));
+                sdyx += Float.intBitsToFloat((int) two);
+            }
+            if (dbeta != null) {
+                dbeta[c] = (float) sdy;
+            }
+            if (dgamma != null) {
+                dgamma[c] = (float) (sdyx * invStd);
+            }
+            float g = gamma == null ? 1f : gamma[c];
+            // dx = g*invStd*(dy - sdy/n - (x-mean)*invStd^2*sdyx/n)
+            float k = g * invStd;
+            float a = (float) (sdy / n);
+            float bcoef = (float) (sdyx / n * invStd * invStd);
+            for (int b = 0; b < batch; b++) {
+                int o = (b * channels + c) * spatial;
+                backwardPlane(x, xOff + o, dy, dyOff + o, dx, dxOff + o, spatial, mean, k, a, bcoef);
+            }
+        });
+    }
+
+    static float sum(float[] a, int off, int n) {
+        return SimdPooling.sum(a, off, n);
+    }
+
+    static float sumSqDev(float[] a, int off, int n, float mean) {
+        FloatVector m = FloatVector.broadcast(F, mean);
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (int ub = F.loopBound(n); i < ub; i += L) {
+            FloatVector d = FloatVector.fromArray(F, a, off + i).sub(m);
+            acc = d.fma(d, acc);
+        }
+        if (i < n) {
+            VectorMask<Float> mk = F.indexInRange(i, n);
+            FloatVector d = FloatVector.fromArray(F, a, off + i, mk).sub(m).blend(0f, mk.not());
+            acc = d.fma(d, acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Sum of dy (high 32 bits) and of dy*(x - mean) (low 32 bits), as float bits packed in a long. */
+    static long sums(float[] dy, int go, float[] x, int xo, int n, float mean) {
+        FloatVector m = FloatVector.broadcast(F, mean);
+        FloatVector s0 = FloatVector.zero(F);
+        FloatVector s1 = FloatVector.zero(F);
+        int i = 0;
+        for (int ub = F.loopBound(n); i < ub; i += L) {
+            FloatVector g = FloatVector.fromArray(F, dy, go + i);
+            s0 = s0.add(g);
+            s1 = g.fma(FloatVector.fromArray(F, x, xo + i).sub(m), s1);
+        }
+        if (i < n) {
+            VectorMask<Float> mk = F.indexInRange(i, n);
+            FloatVector g = FloatVector.fromArray(F, dy, go + i, mk);
+            s0 = s0.add(g);
+            s1 = g.fma(FloatVector.fromArray(F, x, xo + i, mk).sub(m), s1);
+        }
+        return ((long) Float.floatToRawIntBits(s0.reduceLanes(VectorOperators.ADD)) << 32)
+                | (Float.floatToRawIntBits(s1.reduceLanes(VectorOperators.ADD)) & 0xffffffffL);
+    }
+
+    static void affine(float[] x, int xo, float[] y, int yo, int n, float mean, float scale, float shift) {
+        FloatVector m = FloatVector.broadcast(F, mean);
+        FloatVector s = FloatVector.broadcast(F, scale);
+        FloatVector t = FloatVector.broadcast(F, shift);
+        int i = 0;
+        for (int ub = F.loopBound(n); i < ub; i += L) {
+            FloatVector.fromArray(F, x, xo + i).sub(m).fma(s, t).intoArray(y, yo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> mk = F.indexInRange(i, n);
+            FloatVector.fromArray(F, x, xo + i, mk).sub(m).fma(s, t).intoArray(y, yo + i, mk);
+        }
+    }
+
+    static void backwardPlane(float[] x, int xo, float[] dy, int go, float[] dx, int dxo, int n, float mean, float k,
+            float a, float b) {
+        FloatVector m = FloatVector.broadcast(F, mean);
+        FloatVector kv = FloatVector.broadcast(F, k);
+        FloatVector av = FloatVector.broadcast(F, a);
+        FloatVector bv = FloatVector.broadcast(F, -b);
+        int i = 0;
+        for (int ub = F.loopBound(n); i < ub; i += L) {
+            FloatVector xc = FloatVector.fromArray(F, x, xo + i).sub(m);
+            FloatVector g = FloatVector.fromArray(F, dy, go + i).sub(av);
+            xc.fma(bv, g).mul(kv).intoArray(dx, dxo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> mk = F.indexInRange(i, n);
+            FloatVector xc = FloatVector.fromArray(F, x, xo + i, mk).sub(m);
+            FloatVector g = FloatVector.fromArray(F, dy, go + i, mk).sub(av);
+            xc.fma(bv, g).mul(kv).intoArray(dx, dxo + i, mk);
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package org.simdcnn.kernels.simd;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.simdcnn.SimdCnn;
+import org.simdcnn.kernels.Softmax;
+import org.simdcnn.parallel.ThreadPool;
+
+/**
+ * Vector API softmax and log-softmax over {@code (outer, dim, inner)}. With {@code inner == 1} each row is
+ * contiguous and the lanes run along the row (max, then exp and sum in one pass, then one scaling pass); otherwise
+ * the lanes run along {@code inner} and the row is walked with stride {@code inner}. Rows are independent, each
+ * computed the same way whatever thread runs it; large inputs are split by rows into a fixed number of tasks.
+ */
+final class SimdSoftmax implements Softmax {
+    private static final VectorSpecies<Float> F = SimdBackend.F;
+    private static final int L = F.length();
+    private static final int PAR_MIN = 1 << 15;
+
+    @Override
+    public void forward(boolean log, int outer, int dim, int inner, float[] x, int xOff, float[] y, int yOff) {
+        run(outer, dim, inner, o -> forwardRow(log, dim, inner, x, xOff + o * dim * inner, y, yOff + o * dim * inner));
+    }
+
+    @Override
+    public void backward(boolean log, int outer, int dim, int inner, float[] y, int yOff, float[] dy, int dyOff,
+            float[] dx, int dxOff) {
+        run(outer, dim, inner, o -> {
+            int s = o * dim * inner;
+            backwardRow(log, dim, inner, y, yOff + s, dy, dyOff + s, dx, dxOff + s);
+        });
+    }
+
+    private static void run(int outer, int dim, int inner, ThreadPool.Task row) {
+        ThreadPool pool = SimdCnn.pool();
+        long total = (long) outer * dim * inner;
+        if (total >= PAR_MIN && outer > 1 && pool.threads() > 1) {
+            int tasks = Math.min(outer, 64);
+            pool.run(tasks, t -> {
+                int from = (int) ((long) outer * t / tasks);
+                int to = (int) ((long) outer * (t + 1) / tasks);
+                for (int o = from; o < to; o++) {
+                    row.run(o);
+                }
+            });
+        } else {
+            for (int o = 0; o < outer; o++) {
+                row.run(o);
+            }
+        }
+    }
+
+    static void forwardRow(boolean log, int dim, int inner, float[] x, int xo, float[] y, int yo) {
+        if (inner == 1) {
+            forwardContiguous(log, dim, x, xo, y, yo);
+            return;
+        }
+        for (int i = 0; i < inner; i += L) {
+            VectorMask<Float> m = i + L <= inner ? null : F.indexInRange(i, inner);
+            FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            for (int d = 0; d < dim; d++) {
+                max = max.max(load(x, xo + d * inner + i, m));
+            }
+            FloatVector sum = FloatVector.zero(F);
+            for (int d = 0; d < dim; d++) {
+                FloatVector e = SimdMath.exp(load(x, xo + d * inner + i, m).sub(max));
+                sum = sum.add(e);
+                if (!log) {
+                    store(e, y, yo + d * inner + i, m);
+                }
+            }
+            if (log) {
+                FloatVector logSum = SimdMath.log(sum);
+                for (int d = 0; d < dim; d++) {
+                    store(load(x, xo + d * inner + i, m).sub(max).sub(logSum), y, yo + d * inner + i, m);
+                }
+            } else {
+                FloatVector inv = FloatVector.broadcast(F, 1f).div(sum);
+                for (int d = 0; d < dim; d++) {
+                    store(load(y, yo + d * inner + i, m).mul(inv), y, yo + d * inner + i, m);
+                }
+            }
+        }
+    }
+
+    private static void forwardContiguous(boolean log, int n, float[] x, int xo, float[] y, int yo) {
+        int ub = F.loopBound(n);
+        FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (; i < ub; i += L) {
+            vmax = vmax.max(FloatVector.fromArray(F, x, xo + i));
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            vmax = vmax.max(FloatVector.fromArray(F, x, xo + i, m).blend(Float.NEGATIVE_INFINITY, m.not()));
+        }
+        float max = vmax.reduceLanes(VectorOperators.MAX);
+        FloatVector mv = FloatVector.broadcast(F, max);
+        FloatVector vsum = FloatVector.zero(F);
+        for (i = 0; i < ub; i += L) {
+            FloatVector e = SimdMath.exp(FloatVector.fromArray(F, x, xo + i).sub(mv));
+            vsum = vsum.add(e);
+            if (!log) {
+                e.intoArray(y, yo + i);
+            }
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector e = SimdMath.exp(FloatVector.fromArray(F, x, xo + i, m).sub(mv));
+            e = e.blend(0f, m.not());
+            vsum = vsum.add(e);
+            if (!log) {
+                e.intoArray(y, yo + i, m);
+            }
+        }
+        float sum = vsum.reduceLanes(VectorOperators.ADD);
+        if (log) {
+            FloatVector logSum = FloatVector.broadcast(F, (float) Math.log(sum));
+            for (i = 0; i < ub; i += L) {
+                FloatVector.fromArray(F, x, xo + i).sub(mv).sub(logSum).intoArray(y, yo + i);
+            }
+            if (i < n) {
+                VectorMask<Float> m = F.indexInRange(i, n);
+                FloatVector.fromArray(F, x, xo + i, m).sub(mv).sub(logSum).intoArray(y, yo + i, m);
+            }
+        } else {
+            FloatVector inv = FloatVector.broadcast(F, 1f / sum);
+            for (i = 0; i < ub; i += L) {
+                FloatVector.fromArray(F, y, yo + i).mul(inv).intoArray(y, yo + i);
+            }
+            if (i < n) {
+                VectorMask<Float> m = F.indexInRange(i, n);
+                FloatVector.fromArray(F, y, yo + i, m).mul(inv).intoArray(y, yo + i, m);
+            }
+        }
+    }
+
+    static void backwardRow(boolean log, int dim, int inner, float[] y, int yo, float[] dy, int go, float[] dx,
+            int dxo) {
+        if (inner == 1) {
+            backwardContiguous(log, dim, y, yo, dy, go, dx, dxo);
+            return;
+        }
+        for (int i = 0; i < inner; i += L) {
+            VectorMask<Float> m = i + L <= inner ? null : F.indexInRange(i, inner);
+            FloatVector sum = FloatVector.zero(F);
+            for (int d = 0; d < dim; d++) {
+                int k = d * inner + i;
+                FloatVector g = load(dy, go + k, m);
+                sum = log ? sum.add(g) : g.fma(load(y, yo + k, m), sum);
+            }
+            for (int d = 0; d < dim; d++) {
+                int k = d * inner + i;
+                FloatVector g = load(dy, go + k, m);
+                FloatVector w = load(y, yo + k, m);
+                FloatVector r = log ? SimdMath.exp(w).neg().fma(sum, g) : w.mul(g.sub(sum));
+                store(r, dx, dxo + k, m);
+            }
+        }
+    }
+
+    private static void backwardContiguous(boolean log, int n, float[] y, int yo, float[] dy, int go, float[] dx,
+            int dxo) {
+        int ub = F.loopBound(n);
+        FloatVector vs = FloatVector.zero(F);
+        int i = 0;
+        for (; i < ub; i += L) {
+            FloatVector g = FloatVector.fromArray(F, dy, go + i);
+            vs = log ? vs.add(g) : g.fma(FloatVector.fromArray(F, y, yo + i), vs);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector g = FloatVector.fromArray(F, dy, go + i, m);
+            vs = log ? vs.add(g) : g.fma(FloatVector.fromArray(F, y, yo + i, m), vs);
+        }
+        FloatVector sum = FloatVector.broadcast(F, vs.reduceLanes(VectorOperators.ADD));
+        for (i = 0; i < ub; i += L) {
+            FloatVector g = FloatVector.fromArray(F, dy, go + i);
+            FloatVector w = FloatVector.fromArray(F, y, yo + i);
+            (log ? SimdMath.exp(w).neg().fma(sum, g) : w.mul(g.sub(sum))).intoArray(dx, dxo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector g = FloatVector.fromArray(F, dy, go + i, m);
+            FloatVector w = FloatVector.fromArray(F, y, yo + i, m);
+            (log ? SimdMath.exp(w).neg().fma(sum, g) : w.mul(g.sub(sum))).intoArray(dx, dxo + i, m);
+        }
+    }
+
+    static FloatVector load(float[] a, int off, VectorMask<Float> m) {
+        return m == null ? FloatVector.fromArray(F, a, off) : FloatVector.fromArray(F, a, off, m);
+    }
+
+    static void store(FloatVector v, float[] a, int off, VectorMask<Float> m) {
+        if (m == null) {
+            v.intoArray(a, off);
+        } else {
+            v.intoArray(a, off, m);
+        }
+    }
+}

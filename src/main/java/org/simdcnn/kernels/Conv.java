@@ -19,6 +19,38 @@ public interface Conv {
         forward(g, x, xOff, w, wOff, bias, y, yOff, Epilogue.NONE);
     }
 
+    /**
+     * Packs the weights {@code (Cout, Cin/groups, k...)} of convolution {@code g} once for many
+     * {@link #forward(ConvGeometry, float[], int, PackedConvWeights, float[], float[], int, Epilogue)} calls. The
+     * result is a snapshot: call {@link #repack} after the weights change. Allocates (once per layer).
+     */
+    default PackedConvWeights pack(ConvGeometry g, float[] w, int wOff) {
+        return new PackedConvWeights.Copy(g, w, wOff);
+    }
+
+    /**
+     * Refreshes {@code pw} (made by this backend's {@link #pack}) from the current weights, in place and without
+     * allocating; call it after every change of the weights (e.g. after each optimizer step).
+     */
+    default void repack(PackedConvWeights pw, float[] w, int wOff) {
+        if (!(pw instanceof PackedConvWeights.Copy c)) {
+            throw new IllegalArgumentException("repack: weights were packed by another backend: " + pw);
+        }
+        c.refill(w, wOff);
+    }
+
+    /**
+     * {@code y = epilogue(conv(x, w) + bias)} with weights packed by this backend's {@link #pack}; {@code g} must
+     * satisfy {@link PackedConvWeights#fits} (same channels, groups and kernel; batch and sizes may differ).
+     */
+    default void forward(ConvGeometry g, float[] x, int xOff, PackedConvWeights pw, float[] bias, float[] y,
+            int yOff, Epilogue epilogue) {
+        if (!(pw instanceof PackedConvWeights.Copy c)) {
+            throw new IllegalArgumentException("forward: weights were packed by another backend: " + pw);
+        }
+        forward(g, x, xOff, c.weights(), 0, bias, y, yOff, epilogue);
+    }
+
     /** Gradient with respect to the input: {@code dx = conv_transpose(dy, w)}. */
     void backwardInput(ConvGeometry g, float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff);
 

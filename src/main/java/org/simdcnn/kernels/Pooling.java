@@ -10,11 +10,15 @@ public interface Pooling {
     /**
      * Max pooling; padding acts as minus infinity. {@code argmax} (may be null) receives, per output element, the
      * flat index of the winner within its input plane ({@code d*inH*inW + h*inW + w}), as PyTorch's
-     * {@code return_indices}; the first maximum wins ties; NaN wins over numbers.
+     * {@code return_indices}; the first maximum wins ties; NaN wins over numbers. A window that covers no input
+     * element (possible with dilation and padding) yields {@code -inf} and index {@code -1}.
      */
     void maxForward(PoolGeometry g, float[] x, int xOff, float[] y, int yOff, int[] argmax, int amOff);
 
-    /** Scatters {@code dy} to the argmax positions, accumulating where windows overlap; overwrites {@code dx}. */
+    /**
+     * Scatters {@code dy} to the argmax positions, accumulating where windows overlap (index {@code -1} receives
+     * nothing); overwrites {@code dx}.
+     */
     void maxBackward(PoolGeometry g, float[] dy, int dyOff, int[] argmax, int amOff, float[] dx, int dxOff);
 
     /**

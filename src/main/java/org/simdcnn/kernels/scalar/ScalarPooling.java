@@ -11,7 +11,9 @@ import org.simdcnn.kernels.Pooling;
  *   <li>Max: each window starts its argmax at its first in-bounds position with value minus infinity and takes a
  *       position when {@code v > max || isNaN(v)} (PyTorch's CPU rule: the first maximum wins ties, a NaN wins
  *       over numbers and a later NaN over an earlier one). A window of only {@code -inf} reports its first
- *       in-bounds position.</li>
+ *       in-bounds position. A window that covers no input element at all (possible with dilation and padding,
+ *       e.g. input 1, kernel 2, dilation 2, padding 1) gives {@code -inf} like PyTorch but index {@code -1}
+ *       (PyTorch reports an index outside the plane); backward skips such indices.</li>
  *   <li>Average: sums in double, PyTorch's divisor per dimension ({@code start = o*s - pad; end = min(start + k,
  *       in + pad); poolSize = end - start}; then clip to {@code [0, in)}); a window with no input element gives 0.
  *       Dilation is not part of average pooling (callers pass 1).</li>
@@ -52,10 +54,8 @@ final class ScalarPooling implements Pooling {
                     int h0 = oh * g.stride(1) - g.pad(1);
                     for (int ow = 0; ow < outW; ow++, oIdx++) {
                         int w0 = ow * g.stride(2) - g.pad(2);
-                        int fd = firstInBounds(d0, g.dilation(0));
-                        int fh = firstInBounds(h0, g.dilation(1));
-                        int fw = firstInBounds(w0, g.dilation(2));
-                        int best = (fd * inH + fh) * inW + fw;
+                        // PyTorch starts at the window's first real position with -inf; -1 until one is seen
+                        int best = -1;
                         float max = Float.NEGATIVE_INFINITY;
                         for (int kd = 0; kd < g.kernel(0); kd++) {
                             int id = d0 + kd * g.dilation(0);
@@ -74,7 +74,7 @@ final class ScalarPooling implements Pooling {
                                     }
                                     int idx = (id * inH + ih) * inW + iw;
                                     float v = x[xBase + idx];
-                                    if (v > max || v != v) {
+                                    if (best < 0 || v > max || v != v) {
                                         max = v;
                                         best = idx;
                                     }
@@ -89,15 +89,6 @@ final class ScalarPooling implements Pooling {
                 }
             }
         }
-    }
-
-    /** PyTorch's start of a window's scan: step over the left padding by the dilation. */
-    private static int firstInBounds(int start, int dilation) {
-        int s = start;
-        while (s < 0) {
-            s += dilation;
-        }
-        return s;
     }
 
     @Override

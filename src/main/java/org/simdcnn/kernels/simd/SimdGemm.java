@@ -1,0 +1,816 @@
+package org.simdcnn.kernels.simd;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.simdcnn.SimdCnn;
+import org.simdcnn.kernels.BiasMode;
+import org.simdcnn.kernels.Epilogue;
+import org.simdcnn.kernels.Gemm;
+
+/**
+ * Packed SGEMM in the BLIS shape on the Vector API.
+ *
+ * <p><b>Layout of the packed operands.</b> {@code K} is split into {@code nk = ceil(K / KC_MAX)} blocks of
+ * {@code kcu = ceil(K / nk)} (the last one shorter); the split depends on {@code K} only. {@code op(A)} is packed
+ * into panels of {@link #MR} rows: block {@code kb} (starting at {@code k0 = kb*kcu}, {@code kc} deep) starts at
+ * {@code k0 * mPad} and panel {@code i} of it at {@code + i*MR*kc}, holding {@code MR} consecutive values per
+ * {@code k} (rows past {@code M} are zero). {@code op(B)} is packed likewise into panels of {@link #NR} columns
+ * with {@code NR} values per {@code k}. The microkernel therefore has no tail in {@code K}, and the edges of
+ * {@code M} and {@code N} are handled only in the store.
+ *
+ * <p><b>Microkernel.</b> {@code MR} broadcasts of A times {@code NR / lanes} vectors of B into
+ * {@code MR x NR/lanes} accumulators held in registers (12 x 2 zmm on 512-bit vectors, 6 x 2 otherwise); the
+ * accumulators go to a small per-thread tile, and the store applies {@code alpha}, {@code beta*C} (C is not read
+ * when {@code beta == 0}), the bias and the epilogue in vector registers before writing C.
+ *
+ * <p><b>Threads.</b> Packing and compute are split into a fixed grid of tasks that depends only on
+ * {@code M, N, K}; every element of C is computed by one task, in the same K order, so results are bitwise
+ * identical for any thread count. Packed buffers, the tile and the task object are per thread and reused; the
+ * steady state allocates nothing.
+ */
+final class SimdGemm implements Gemm {
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** Float lanes per vector. */
+    static final int L = F.length();
+    /** Rows of the register tile. */
+    static final int MR = L >= 16 ? 12 : 6;
+    /** Columns of the register tile: two vectors. */
+    static final int NR = 2 * L;
+    /** Largest K block (measured: 384 beat 128..320 and matched 512 on 264x224x2304). */
+    static final int KC_MAX = 384;
+    /** Largest row block of one compute task (a multiple of MR). */
+    static final int MB_MAX = 16 * MR;
+    /** Largest column block of one compute task (a multiple of NR). */
+    static final int NB_MAX = 12 * NR;
+    /** Below this many multiply-adds a GEMM runs as one task. */
+    static final long SERIAL_WORK = 1L << 16;
+
+    static final int EPI_NONE = 0;
+    static final int EPI_RELU = 1;
+    static final int EPI_LEAKY = 2;
+    static final int EPI_CLAMP = 3;
+
+    static final SimdGemm INSTANCE = new SimdGemm();
+
+    private static final ThreadLocal<Workspace> WS = ThreadLocal.withInitial(Workspace::new);
+
+    /** Per-thread reusable memory. */
+    static final class Workspace {
+        float[] aPack = new float[0];
+        float[] bPack = new float[0];
+        final float[] tile = new float[MR * NR + NR]; // slack: the scattered store reads whole vectors
+        final Job job = new Job();
+
+        float[] aPack(int size) {
+            if (aPack.length < size) {
+                aPack = new float[size];
+            }
+            return aPack;
+        }
+
+        float[] bPack(int size) {
+            if (bPack.length < size) {
+                bPack = new float[size];
+            }
+            return bPack;
+        }
+    }
+
+    static Workspace workspace() {
+        return WS.get();
+    }
+
+    // ---- blocking rules (functions of the shape only) ------------------------------------------------------
+
+    static int kBlocks(int k) {
+        return Math.max(1, (k + KC_MAX - 1) / KC_MAX);
+    }
+
+    static int kcu(int k) {
+        int nk = kBlocks(k);
+        return Math.max(1, (k + nk - 1) / nk);
+    }
+
+    static int roundUp(int v, int m) {
+        return (v + m - 1) / m * m;
+    }
+
+    static int epiKind(Epilogue e) {
+        if (e == null) {
+            return EPI_NONE;
+        }
+        return switch (e.kind()) {
+            case NONE -> EPI_NONE;
+            case RELU -> EPI_RELU;
+            case LEAKY_RELU -> EPI_LEAKY;
+            case CLAMP -> EPI_CLAMP;
+        };
+    }
+
+    // ---- public entry ----------------------------------------------------------------------------------------
+
+    @Override
+    public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,
+            int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc, float[] bias,
+            int biasOff, BiasMode biasMode, Epilogue epilogue) {
+        if (m <= 0 || n <= 0) {
+            return;
+        }
+        int bm = biasMode == null || bias == null ? 0 : (biasMode == BiasMode.PER_ROW ? 1
+                : biasMode == BiasMode.PER_COLUMN ? 2 : 0);
+        int ek = epiKind(epilogue);
+        float ea = epilogue == null ? 0f : epilogue.a();
+        float eb = epilogue == null ? 0f : epilogue.b();
+        if (k <= 0) {
+            scaleOnly(m, n, beta, c, cOff, ldc, bias, biasOff, bm, ek, ea, eb);
+            return;
+        }
+        int mPad = roundUp(m, MR);
+        int nPad = roundUp(n, NR);
+        Workspace ws = WS.get();
+        float[] ap = ws.aPack((int) Math.min(Integer.MAX_VALUE - 16, (long) mPad * k));
+        float[] bp = ws.bPack((int) Math.min(Integer.MAX_VALUE - 16, (long) nPad * k));
+        Job job = ws.job;
+        job.setGemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, bias, biasOff,
+                bm, ek, ea, eb, ap, bp);
+        try {
+            boolean serial = (long) m * n * k <= SERIAL_WORK;
+            if (serial) {
+                for (int t = 0; t < job.packTasks; t++) {
+                    job.run(t);
+                }
+                job.phase = Job.COMPUTE;
+                for (int t = 0; t < job.computeTasks; t++) {
+                    job.run(t);
+                }
+            } else {
+                SimdCnn.pool().run(job.packTasks, job);
+                job.phase = Job.COMPUTE;
+                SimdCnn.pool().run(job.computeTasks, job);
+            }
+        } finally {
+            job.clear();
+        }
+    }
+
+    /** {@code C = epilogue(beta*C + bias)} for {@code K == 0}. */
+    private static void scaleOnly(int m, int n, float beta, float[] c, int cOff, int ldc, float[] bias, int biasOff,
+            int bm, int ek, float ea, float eb) {
+        Epilogue e = switch (ek) {
+            case EPI_RELU -> Epilogue.RELU;
+            case EPI_LEAKY -> Epilogue.leakyRelu(ea);
+            case EPI_CLAMP -> Epilogue.clamp(ea, eb);
+            default -> Epilogue.NONE;
+        };
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                int ci = cOff + i * ldc + j;
+                float v = beta == 0f ? 0f : beta * c[ci];
+                if (bm == 1) {
+                    v += bias[biasOff + i];
+                } else if (bm == 2) {
+                    v += bias[biasOff + j];
+                }
+                c[ci] = e.apply(v);
+            }
+        }
+    }
+
+    /** The task object of one GEMM call: packing tasks then compute tasks. Reused per thread. */
+    static final class Job implements org.simdcnn.parallel.ThreadPool.Task {
+        static final int PACK = 0;
+        static final int COMPUTE = 1;
+        int phase;
+        boolean transA;
+        boolean transB;
+        int m;
+        int n;
+        int k;
+        float alpha;
+        float[] a;
+        int aOff;
+        int lda;
+        float[] b;
+        int bOff;
+        int ldb;
+        float beta;
+        float[] c;
+        int cOff;
+        int ldc;
+        float[] bias;
+        int biasOff;
+        int bm;
+        int ek;
+        float ea;
+        float eb;
+        float[] ap;
+        float[] bp;
+        int mPanels;
+        int nPanels;
+        int aPackTasks;
+        int packTasks;
+        int rowBlock;
+        int colBlock;
+        int rowBlocks;
+        int colBlocks;
+        int computeTasks;
+
+        void setGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+                float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc, float[] bias, int biasOff,
+                int bm, int ek, float ea, float eb, float[] ap, float[] bp) {
+            this.phase = PACK;
+            this.transA = transA;
+            this.transB = transB;
+            this.m = m;
+            this.n = n;
+            this.k = k;
+            this.alpha = alpha;
+            this.a = a;
+            this.aOff = aOff;
+            this.lda = lda;
+            this.b = b;
+            this.bOff = bOff;
+            this.ldb = ldb;
+            this.beta = beta;
+            this.c = c;
+            this.cOff = cOff;
+            this.ldc = ldc;
+            this.bias = bias;
+            this.biasOff = biasOff;
+            this.bm = bm;
+            this.ek = ek;
+            this.ea = ea;
+            this.eb = eb;
+            this.ap = ap;
+            this.bp = bp;
+            mPanels = (m + MR - 1) / MR;
+            nPanels = (n + NR - 1) / NR;
+            // Packing: groups of 4 panels per task.
+            aPackTasks = (mPanels + 3) / 4;
+            packTasks = aPackTasks + (nPanels + 3) / 4;
+            // Compute grid: blocks of whole panels; shrink until there are enough tasks to balance threads.
+            int rp = Math.min(mPanels, MB_MAX / MR);
+            int cp = Math.min(nPanels, NB_MAX / NR);
+            long work = (long) m * n * k;
+            int minTasks = work >= (1L << 24) ? 16 : work >= (1L << 20) ? 8 : 1;
+            while (ceilDiv(mPanels, rp) * ceilDiv(nPanels, cp) < minTasks && (rp > 1 || cp > 2)) {
+                if (rp > 1 && (rp * MR >= cp * NR || cp <= 2)) {
+                    rp = (rp + 1) / 2;
+                } else {
+                    cp = (cp + 1) / 2;
+                }
+            }
+            rowBlock = rp;
+            colBlock = cp;
+            rowBlocks = ceilDiv(mPanels, rp);
+            colBlocks = ceilDiv(nPanels, cp);
+            computeTasks = rowBlocks * colBlocks;
+        }
+
+        void clear() {
+            a = null;
+            b = null;
+            c = null;
+            bias = null;
+            ap = null;
+            bp = null;
+        }
+
+        @Override
+        public void run(int t) {
+            int kcu = kcu(k);
+            if (phase == PACK) {
+                if (t < aPackTasks) {
+                    int p0 = t * 4;
+                    packA(transA, a, aOff, lda, m, k, kcu, ap, 0, p0, Math.min(mPanels, p0 + 4));
+                } else {
+                    int p0 = (t - aPackTasks) * 4;
+                    packB(transB, b, bOff, ldb, n, k, kcu, bp, p0, Math.min(nPanels, p0 + 4));
+                }
+                return;
+            }
+            int rb = t / colBlocks;
+            int cb = t % colBlocks;
+            int ip0 = rb * rowBlock;
+            int ip1 = Math.min(mPanels, ip0 + rowBlock);
+            int jp0 = cb * colBlock;
+            int jp1 = Math.min(nPanels, jp0 + colBlock);
+            macro(ap, 0, mPanels * MR, bp, nPanels * NR, m, n, k, ip0, ip1, jp0, jp1, alpha, beta, c, cOff, ldc,
+                    bias, biasOff, bm, ek, ea, eb, WS.get().tile);
+        }
+    }
+
+    static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    // ---- packing ---------------------------------------------------------------------------------------------
+
+    /**
+     * Packs row panels {@code [p0, p1)} of {@code op(A)} (M x K) into {@code dst} (layout in the class comment,
+     * {@code mPad = roundUp(m, MR)}).
+     */
+    static void packA(boolean transA, float[] a, int aOff, int lda, int m, int k, int kcu, float[] dst, int dstOff,
+            int p0, int p1) {
+        int mPad = roundUp(m, MR);
+        for (int k0 = 0; k0 < k; k0 += kcu) {
+            int kc = Math.min(kcu, k - k0);
+            int blockBase = dstOff + k0 * mPad;
+            for (int ip = p0; ip < p1; ip++) {
+                int base = blockBase + ip * MR * kc;
+                int i0 = ip * MR;
+                int rows = Math.min(MR, m - i0);
+                if (!transA) {
+                    for (int r = 0; r < rows; r++) {
+                        int src = aOff + (i0 + r) * lda + k0;
+                        int d = base + r;
+                        for (int p = 0; p < kc; p++) {
+                            dst[d + p * MR] = a[src + p];
+                        }
+                    }
+                    for (int r = rows; r < MR; r++) {
+                        for (int p = 0; p < kc; p++) {
+                            dst[base + p * MR + r] = 0f;
+                        }
+                    }
+                } else {
+                    for (int p = 0; p < kc; p++) {
+                        int src = aOff + (k0 + p) * lda + i0;
+                        int d = base + p * MR;
+                        for (int r = 0; r < rows; r++) {
+                            dst[d + r] = a[src + r];
+                        }
+                        for (int r = rows; r < MR; r++) {
+                            dst[d + r] = 0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs column panels {@code [p0, p1)} of {@code op(B)} (K x N) into {@code dst} ({@code nPad = roundUp(n, NR)}).
+     */
+    static void packB(boolean transB, float[] b, int bOff, int ldb, int n, int k, int kcu, float[] dst, int p0,
+            int p1) {
+        int nPad = roundUp(n, NR);
+        for (int k0 = 0; k0 < k; k0 += kcu) {
+            int kc = Math.min(kcu, k - k0);
+            int blockBase = k0 * nPad;
+            for (int jp = p0; jp < p1; jp++) {
+                int base = blockBase + jp * NR * kc;
+                int j0 = jp * NR;
+                int cols = Math.min(NR, n - j0);
+                if (!transB) {
+                    if (cols == NR) {
+                        for (int p = 0; p < kc; p++) {
+                            int src = bOff + (k0 + p) * ldb + j0;
+                            int d = base + p * NR;
+                            FloatVector.fromArray(F, b, src).intoArray(dst, d);
+                            FloatVector.fromArray(F, b, src + L).intoArray(dst, d + L);
+                        }
+                    } else {
+                        for (int p = 0; p < kc; p++) {
+                            int src = bOff + (k0 + p) * ldb + j0;
+                            int d = base + p * NR;
+                            for (int j = 0; j < cols; j++) {
+                                dst[d + j] = b[src + j];
+                            }
+                            for (int j = cols; j < NR; j++) {
+                                dst[d + j] = 0f;
+                            }
+                        }
+                    }
+                } else {
+                    for (int j = 0; j < cols; j++) {
+                        int src = bOff + (j0 + j) * ldb + k0;
+                        int d = base + j;
+                        for (int p = 0; p < kc; p++) {
+                            dst[d + p * NR] = b[src + p];
+                        }
+                    }
+                    for (int j = cols; j < NR; j++) {
+                        for (int p = 0; p < kc; p++) {
+                            dst[base + p * NR + j] = 0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- macro kernel ----------------------------------------------------------------------------------------
+
+    /**
+     * Computes the C block of row panels {@code [ip0, ip1)} and column panels {@code [jp0, jp1)} from packed
+     * operands over the whole K, in K-block order. Column {@code j} of the packed B is column {@code j} of C
+     * (relative to {@code cOff}).
+     */
+    static void macro(float[] ap, int apOff, int mPad, float[] bp, int nPad, int m, int n, int k, int ip0, int ip1,
+            int jp0, int jp1, float alpha, float beta, float[] c, int cOff, int ldc, float[] bias, int biasOff, int bm,
+            int ek, float ea, float eb, float[] tile) {
+        int kcu = kcu(k);
+        for (int k0 = 0; k0 < k; k0 += kcu) {
+            int kc = Math.min(kcu, k - k0);
+            boolean first = k0 == 0;
+            boolean last = k0 + kc >= k;
+            float bta = first ? beta : 1f;
+            int aBlock = apOff + k0 * mPad;
+            int bBlock = k0 * nPad;
+            for (int ip = ip0; ip < ip1; ip++) {
+                int aBase = aBlock + ip * MR * kc;
+                int i0 = ip * MR;
+                int rows = Math.min(MR, m - i0);
+                for (int jp = jp0; jp < jp1; jp++) {
+                    int bBase = bBlock + jp * NR * kc;
+                    int j0 = jp * NR;
+                    int cols = Math.min(NR, n - j0);
+                    if (MR == 12) {
+                        kernel12(ap, aBase, bp, bBase, kc, tile);
+                    } else {
+                        kernel6(ap, aBase, bp, bBase, kc, tile);
+                    }
+                    store(tile, rows, cols, c, cOff + i0 * ldc + j0, ldc, alpha, bta, last, bias, biasOff, bm,
+                            i0, j0, ek, ea, eb);
+                }
+            }
+        }
+    }
+
+    /** Writes a tile into C: {@code alpha*acc + beta*C}, then (on the last K block) bias and epilogue. */
+    static void store(float[] t, int rows, int cols, float[] c, int cBase, int ldc, float alpha, float beta,
+            boolean last, float[] bias, int biasOff, int bm, int i0, int j0, int ek, float ea, float eb) {
+        boolean doBias = last && bm != 0;
+        int e = last ? ek : EPI_NONE;
+        if (cols == NR) {
+            for (int r = 0; r < rows; r++) {
+                int ci = cBase + r * ldc;
+                int ti = r * NR;
+                float rb = doBias && bm == 1 ? bias[biasOff + i0 + r] : 0f;
+                for (int v = 0; v < NR; v += L) {
+                    FloatVector acc = FloatVector.fromArray(F, t, ti + v);
+                    if (alpha != 1f) {
+                        acc = acc.mul(alpha);
+                    }
+                    if (beta == 1f) {
+                        acc = acc.add(FloatVector.fromArray(F, c, ci + v));
+                    } else if (beta != 0f) {
+                        acc = acc.add(FloatVector.fromArray(F, c, ci + v).mul(beta));
+                    }
+                    if (doBias) {
+                        acc = bm == 1 ? acc.add(rb) : acc.add(FloatVector.fromArray(F, bias, biasOff + j0 + v));
+                    }
+                    if (e != EPI_NONE) {
+                        acc = epilogue(acc, e, ea, eb);
+                    }
+                    acc.intoArray(c, ci + v);
+                }
+            }
+        } else {
+            for (int r = 0; r < rows; r++) {
+                int ci = cBase + r * ldc;
+                int ti = r * NR;
+                float rb = doBias && bm == 1 ? bias[biasOff + i0 + r] : 0f;
+                for (int j = 0; j < cols; j++) {
+                    float acc = t[ti + j];
+                    if (alpha != 1f) {
+                        acc = acc * alpha;
+                    }
+                    if (beta == 1f) {
+                        acc = acc + c[ci + j];
+                    } else if (beta != 0f) {
+                        acc = acc + c[ci + j] * beta;
+                    }
+                    if (doBias) {
+                        acc = bm == 1 ? acc + rb : acc + bias[biasOff + j0 + j];
+                    }
+                    if (e != EPI_NONE) {
+                        acc = epilogueScalar(acc, e, ea, eb);
+                    }
+                    c[ci + j] = acc;
+                }
+            }
+        }
+    }
+
+    /** The vector form of {@link Epilogue#apply}, bit for bit. */
+    static FloatVector epilogue(FloatVector v, int kind, float a, float b) {
+        return switch (kind) {
+            case EPI_RELU -> v.max(0f);
+            case EPI_LEAKY -> v.mul(a).blend(v, v.compare(VectorOperators.GT, 0f));
+            case EPI_CLAMP -> v.max(a).min(b);
+            default -> v;
+        };
+    }
+
+    static float epilogueScalar(float v, int kind, float a, float b) {
+        return switch (kind) {
+            case EPI_RELU -> v > 0f ? v : (v == v ? 0f : v);
+            case EPI_LEAKY -> v > 0f ? v : v * a;
+            case EPI_CLAMP -> v != v ? v : Math.min(Math.max(v, a), b);
+            default -> v;
+        };
+    }
+
+    // ---- microkernels ----------------------------------------------------------------------------------------
+
+    /** 12 x (2 vectors) register tile; the accumulators end in {@code t} (row-major, NR per row). */
+    static void kernel12(float[] a, int ao, float[] b, int bo, int kc, float[] t) {
+        FloatVector c00 = FloatVector.zero(F);
+        FloatVector c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F);
+        FloatVector c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F);
+        FloatVector c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F);
+        FloatVector c31 = FloatVector.zero(F);
+        FloatVector c40 = FloatVector.zero(F);
+        FloatVector c41 = FloatVector.zero(F);
+        FloatVector c50 = FloatVector.zero(F);
+        FloatVector c51 = FloatVector.zero(F);
+        FloatVector c60 = FloatVector.zero(F);
+        FloatVector c61 = FloatVector.zero(F);
+        FloatVector c70 = FloatVector.zero(F);
+        FloatVector c71 = FloatVector.zero(F);
+        FloatVector c80 = FloatVector.zero(F);
+        FloatVector c81 = FloatVector.zero(F);
+        FloatVector c90 = FloatVector.zero(F);
+        FloatVector c91 = FloatVector.zero(F);
+        FloatVector ca0 = FloatVector.zero(F);
+        FloatVector ca1 = FloatVector.zero(F);
+        FloatVector cb0 = FloatVector.zero(F);
+        FloatVector cb1 = FloatVector.zero(F);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * NR;
+            int ai = ao + p * 12;
+            FloatVector b0 = FloatVector.fromArray(F, b, bi);
+            FloatVector b1 = FloatVector.fromArray(F, b, bi + L);
+            FloatVector x = FloatVector.broadcast(F, a[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, a[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, a[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, a[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(F, a[ai + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(F, a[ai + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(F, a[ai + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(F, a[ai + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            x = FloatVector.broadcast(F, a[ai + 8]);
+            c80 = x.fma(b0, c80);
+            c81 = x.fma(b1, c81);
+            x = FloatVector.broadcast(F, a[ai + 9]);
+            c90 = x.fma(b0, c90);
+            c91 = x.fma(b1, c91);
+            x = FloatVector.broadcast(F, a[ai + 10]);
+            ca0 = x.fma(b0, ca0);
+            ca1 = x.fma(b1, ca1);
+            x = FloatVector.broadcast(F, a[ai + 11]);
+            cb0 = x.fma(b0, cb0);
+            cb1 = x.fma(b1, cb1);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c10.intoArray(t, NR);
+        c11.intoArray(t, NR + L);
+        c20.intoArray(t, 2 * NR);
+        c21.intoArray(t, 2 * NR + L);
+        c30.intoArray(t, 3 * NR);
+        c31.intoArray(t, 3 * NR + L);
+        c40.intoArray(t, 4 * NR);
+        c41.intoArray(t, 4 * NR + L);
+        c50.intoArray(t, 5 * NR);
+        c51.intoArray(t, 5 * NR + L);
+        c60.intoArray(t, 6 * NR);
+        c61.intoArray(t, 6 * NR + L);
+        c70.intoArray(t, 7 * NR);
+        c71.intoArray(t, 7 * NR + L);
+        c80.intoArray(t, 8 * NR);
+        c81.intoArray(t, 8 * NR + L);
+        c90.intoArray(t, 9 * NR);
+        c91.intoArray(t, 9 * NR + L);
+        ca0.intoArray(t, 10 * NR);
+        ca1.intoArray(t, 10 * NR + L);
+        cb0.intoArray(t, 11 * NR);
+        cb1.intoArray(t, 11 * NR + L);
+    }
+
+    /** 6 x (2 vectors) register tile for 256-bit and 128-bit vectors. */
+    static void kernel6(float[] a, int ao, float[] b, int bo, int kc, float[] t) {
+        FloatVector c00 = FloatVector.zero(F);
+        FloatVector c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F);
+        FloatVector c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F);
+        FloatVector c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F);
+        FloatVector c31 = FloatVector.zero(F);
+        FloatVector c40 = FloatVector.zero(F);
+        FloatVector c41 = FloatVector.zero(F);
+        FloatVector c50 = FloatVector.zero(F);
+        FloatVector c51 = FloatVector.zero(F);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * NR;
+            int ai = ao + p * 6;
+            FloatVector b0 = FloatVector.fromArray(F, b, bi);
+            FloatVector b1 = FloatVector.fromArray(F, b, bi + L);
+            FloatVector x = FloatVector.broadcast(F, a[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, a[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, a[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, a[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(F, a[ai + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(F, a[ai + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c10.intoArray(t, NR);
+        c11.intoArray(t, NR + L);
+        c20.intoArray(t, 2 * NR);
+        c21.intoArray(t, 2 * NR + L);
+        c30.intoArray(t, 3 * NR);
+        c31.intoArray(t, 3 * NR + L);
+        c40.intoArray(t, 4 * NR);
+        c41.intoArray(t, 4 * NR + L);
+        c50.intoArray(t, 5 * NR);
+        c51.intoArray(t, 5 * NR + L);
+    }
+
+    /**
+     * The 12-row microkernel reading B straight from an input array: row {@code p} of B is the {@code NR} floats
+     * at {@code b[bo + koff[k0 + p]]} (the implicit-GEMM convolution).
+     */
+    static void kernel12Indirect(float[] a, int ao, float[] b, int bo, int[] koff, int k0, int kc, float[] t) {
+        FloatVector c00 = FloatVector.zero(F);
+        FloatVector c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F);
+        FloatVector c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F);
+        FloatVector c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F);
+        FloatVector c31 = FloatVector.zero(F);
+        FloatVector c40 = FloatVector.zero(F);
+        FloatVector c41 = FloatVector.zero(F);
+        FloatVector c50 = FloatVector.zero(F);
+        FloatVector c51 = FloatVector.zero(F);
+        FloatVector c60 = FloatVector.zero(F);
+        FloatVector c61 = FloatVector.zero(F);
+        FloatVector c70 = FloatVector.zero(F);
+        FloatVector c71 = FloatVector.zero(F);
+        FloatVector c80 = FloatVector.zero(F);
+        FloatVector c81 = FloatVector.zero(F);
+        FloatVector c90 = FloatVector.zero(F);
+        FloatVector c91 = FloatVector.zero(F);
+        FloatVector ca0 = FloatVector.zero(F);
+        FloatVector ca1 = FloatVector.zero(F);
+        FloatVector cb0 = FloatVector.zero(F);
+        FloatVector cb1 = FloatVector.zero(F);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + koff[k0 + p];
+            int ai = ao + p * 12;
+            FloatVector b0 = FloatVector.fromArray(F, b, bi);
+            FloatVector b1 = FloatVector.fromArray(F, b, bi + L);
+            FloatVector x = FloatVector.broadcast(F, a[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, a[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, a[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, a[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(F, a[ai + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(F, a[ai + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(F, a[ai + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(F, a[ai + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            x = FloatVector.broadcast(F, a[ai + 8]);
+            c80 = x.fma(b0, c80);
+            c81 = x.fma(b1, c81);
+            x = FloatVector.broadcast(F, a[ai + 9]);
+            c90 = x.fma(b0, c90);
+            c91 = x.fma(b1, c91);
+            x = FloatVector.broadcast(F, a[ai + 10]);
+            ca0 = x.fma(b0, ca0);
+            ca1 = x.fma(b1, ca1);
+            x = FloatVector.broadcast(F, a[ai + 11]);
+            cb0 = x.fma(b0, cb0);
+            cb1 = x.fma(b1, cb1);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c10.intoArray(t, NR);
+        c11.intoArray(t, NR + L);
+        c20.intoArray(t, 2 * NR);
+        c21.intoArray(t, 2 * NR + L);
+        c30.intoArray(t, 3 * NR);
+        c31.intoArray(t, 3 * NR + L);
+        c40.intoArray(t, 4 * NR);
+        c41.intoArray(t, 4 * NR + L);
+        c50.intoArray(t, 5 * NR);
+        c51.intoArray(t, 5 * NR + L);
+        c60.intoArray(t, 6 * NR);
+        c61.intoArray(t, 6 * NR + L);
+        c70.intoArray(t, 7 * NR);
+        c71.intoArray(t, 7 * NR + L);
+        c80.intoArray(t, 8 * NR);
+        c81.intoArray(t, 8 * NR + L);
+        c90.intoArray(t, 9 * NR);
+        c91.intoArray(t, 9 * NR + L);
+        ca0.intoArray(t, 10 * NR);
+        ca1.intoArray(t, 10 * NR + L);
+        cb0.intoArray(t, 11 * NR);
+        cb1.intoArray(t, 11 * NR + L);
+    }
+
+    /**
+     * The 6-row microkernel reading B straight from an input array: row {@code p} of B is the {@code NR} floats
+     * at {@code b[bo + koff[k0 + p]]} (the implicit-GEMM convolution).
+     */
+    static void kernel6Indirect(float[] a, int ao, float[] b, int bo, int[] koff, int k0, int kc, float[] t) {
+        FloatVector c00 = FloatVector.zero(F);
+        FloatVector c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F);
+        FloatVector c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F);
+        FloatVector c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F);
+        FloatVector c31 = FloatVector.zero(F);
+        FloatVector c40 = FloatVector.zero(F);
+        FloatVector c41 = FloatVector.zero(F);
+        FloatVector c50 = FloatVector.zero(F);
+        FloatVector c51 = FloatVector.zero(F);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + koff[k0 + p];
+            int ai = ao + p * 6;
+            FloatVector b0 = FloatVector.fromArray(F, b, bi);
+            FloatVector b1 = FloatVector.fromArray(F, b, bi + L);
+            FloatVector x = FloatVector.broadcast(F, a[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, a[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, a[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, a[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(F, a[ai + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(F, a[ai + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c10.intoArray(t, NR);
+        c11.intoArray(t, NR + L);
+        c20.intoArray(t, 2 * NR);
+        c21.intoArray(t, 2 * NR + L);
+        c30.intoArray(t, 3 * NR);
+        c31.intoArray(t, 3 * NR + L);
+        c40.intoArray(t, 4 * NR);
+        c41.intoArray(t, 4 * NR + L);
+        c50.intoArray(t, 5 * NR);
+        c51.intoArray(t, 5 * NR + L);
+    }
+}

@@ -1,0 +1,28 @@
+package org.simdcnn.nn;
+
+/**
+ * PyTorch's {@code nn.MaxPool2d(kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False)}; stride null
+ * (or omitted) means the kernel size.
+ */
+public final class MaxPool2d extends MaxPoolNd {
+    public MaxPool2d(int kernelSize) {
+        super(2, new int[] {kernelSize}, null, new int[] {0}, new int[] {1}, false);
+    }
+
+    public MaxPool2d(int kernelSize, int stride) {
+        super(2, new int[] {kernelSize}, new int[] {stride}, new int[] {0}, new int[] {1}, false);
+    }
+
+    public MaxPool2d(int kernelSize, int stride, int padding) {
+        super(2, new int[] {kernelSize}, new int[] {stride}, new int[] {padding}, new int[] {1}, false);
+    }
+
+    public MaxPool2d(int kernelSize, int stride, int padding, int dilation, boolean ceilMode) {
+        super(2, new int[] {kernelSize}, new int[] {stride}, new int[] {padding}, new int[] {dilation}, ceilMode);
+    }
+
+    /** Per-dimension tuples (one value or one per dimension); {@code stride} null means the kernel size. */
+    public MaxPool2d(int[] kernelSize, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
+        super(2, kernelSize, stride, padding, dilation, ceilMode);
+    }
+}

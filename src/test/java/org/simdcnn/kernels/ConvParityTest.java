@@ -1,0 +1,228 @@
+package org.simdcnn.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+import org.simdcnn.SimdCnn;
+import org.simdcnn.geometry.ConvGeometry;
+import org.simdcnn.geometry.Padding;
+import org.simdcnn.kernels.scalar.ScalarBackend;
+
+/**
+ * The active backend's convolution (im2col + packed GEMM, pointwise GEMM, direct depthwise in the vector run)
+ * against literal loops and the scalar reference: forward with bias and epilogue, prepacked forward, the three
+ * backward passes and the transposed convolution, over 1d/2d/3d with stride, asymmetric padding, dilation and
+ * groups. Integer inputs: results are exact and compared for equality.
+ */
+class ConvParityTest {
+
+    /** A geometry built so it is always valid: the input is at least the dilated kernel span. */
+    @Provide
+    Arbitrary<ConvGeometry> geometries() {
+        Arbitrary<Integer> dims = Arbitraries.integers().between(1, 3);
+        Arbitrary<int[]> chans = Combinators.combine(Arbitraries.integers().between(1, 3),
+                Arbitraries.integers().between(1, 4), Arbitraries.integers().between(1, 4),
+                Arbitraries.integers().between(1, 2)).as((gr, cig, cog, batch) -> new int[] {gr, cig, cog, batch});
+        Arbitrary<int[]> spatial = Arbitraries.integers().between(0, 4).array(int[].class).ofSize(15);
+        return Combinators.combine(dims, chans, spatial).as(ConvParityTest::build);
+    }
+
+    static ConvGeometry build(int dims, int[] ch, int[] sp) {
+        int[] k = new int[dims];
+        int[] s = new int[dims];
+        int[] d = new int[dims];
+        int[] pb = new int[dims];
+        int[] pa = new int[dims];
+        int[] in = new int[dims];
+        for (int i = 0; i < dims; i++) {
+            int base = i * 5;
+            k[i] = 1 + sp[base] % 3;
+            s[i] = 1 + sp[base + 1] % 3;
+            d[i] = 1 + sp[base + 2] % 2;
+            pb[i] = sp[base + 3] % 3;
+            pa[i] = (sp[base + 3] + sp[base + 4]) % 3;
+            int span = d[i] * (k[i] - 1) + 1;
+            int extra = dims == 3 ? sp[base + 4] : sp[base + 4] * 3 + sp[base];
+            in[i] = Math.max(1, span - pb[i] - pa[i]) + extra;
+        }
+        int groups = ch[0];
+        return ConvGeometry.conv(dims, ch[3], ch[1] * groups, in, ch[2] * groups, k, s,
+                Padding.asymmetric(pb, pa), d, groups);
+    }
+
+    @Provide
+    Arbitrary<Epilogue> epilogues() {
+        return Arbitraries.of(Epilogue.NONE, Epilogue.RELU, Epilogue.leakyRelu(0.5f), Epilogue.clamp(-5f, 6f));
+    }
+
+    @Property(tries = 150)
+    void everyPassMatchesReference(@ForAll("geometries") ConvGeometry g, @ForAll("epilogues") Epilogue e,
+            @ForAll boolean withBias) {
+        checkAll(g, e, withBias, 11);
+    }
+
+    @Property(tries = 40)
+    void transposedMatchesScatterReference(@ForAll("geometries") ConvGeometry fwd, @ForAll boolean withBias) {
+        // The transposed conv whose adjoint is fwd: input = fwd's output, output = fwd's input.
+        int dims = fwd.dims();
+        ConvGeometry g;
+        int[] op = new int[dims];
+        int[] pb = new int[dims];
+        int[] pa = new int[dims];
+        for (int i = 0; i < dims; i++) {
+            int j = 3 - dims + i;
+            pb[i] = fwd.padBefore(j);
+            pa[i] = fwd.padAfter(j);
+            // output padding restores the forward input size lost to the floor of the stride
+            op[i] = fwd.in(j) - ((fwd.out(j) - 1) * fwd.stride(j) - pb[i] - pa[i]
+                    + fwd.dilation(j) * (fwd.kernel(j) - 1) + 1);
+        }
+        g = ConvGeometry.transposed(dims, fwd.batch(), fwd.outChannels(), fwd.userSpatial(outs(fwd)),
+                fwd.inChannels(), fwd.userSpatial(ks(fwd)), fwd.userSpatial(strides(fwd)),
+                Padding.asymmetric(pb, pa), op, fwd.userSpatial(dils(fwd)), fwd.groups());
+        float[] x = RefKernels.ints(21, g.inputSize(), 3);
+        float[] w = RefKernels.ints(22, g.weightSize(), 3);
+        float[] bias = withBias ? RefKernels.ints(23, g.outChannels(), 5) : null;
+        float[] expected = new float[g.outputSize()];
+        RefKernels.transposedForward(g, x, w, bias, expected);
+        for (Backend be : backends()) {
+            float[] y = filled(g.outputSize());
+            if (run(() -> be.conv().transposedForward(g, x, 0, w, 0, bias, y, 0))) {
+                assertNull(RefKernels.firstDiff(expected, y, y.length), be.name() + " transposed " + g);
+            }
+        }
+    }
+
+    @Test
+    void transposedWithOutputPaddingAtLeastStride() {
+        // dilation > stride allows outputPadding >= stride: the adjoint convolution's output is truncated.
+        ConvGeometry[] shapes = {
+            ConvGeometry.transposed(1, 2, 6, new int[] {7}, 4, new int[] {3}, new int[] {1}, Padding.of(1),
+                    new int[] {1}, new int[] {2}, 1),
+            ConvGeometry.transposed(2, 1, 4, new int[] {5, 6}, 6, new int[] {3, 2}, new int[] {1, 2},
+                    Padding.asymmetric(new int[] {0, 1}, new int[] {2, 0}), new int[] {2, 2}, new int[] {3},
+                    2),
+        };
+        for (ConvGeometry g : shapes) {
+            float[] x = RefKernels.ints(31, g.inputSize(), 3);
+            float[] w = RefKernels.ints(32, g.weightSize(), 3);
+            float[] bias = RefKernels.ints(33, g.outChannels(), 5);
+            float[] expected = new float[g.outputSize()];
+            RefKernels.transposedForward(g, x, w, bias, expected);
+            for (Backend be : backends()) {
+                float[] y = filled(g.outputSize());
+                if (run(() -> be.conv().transposedForward(g, x, 0, w, 0, bias, y, 0))) {
+                    assertNull(RefKernels.firstDiff(expected, y, y.length), be.name() + " transposed " + g);
+                }
+            }
+        }
+    }
+
+    static int[] outs(ConvGeometry g) {
+        return new int[] {g.outD(), g.outH(), g.outW()};
+    }
+
+    static int[] ks(ConvGeometry g) {
+        return new int[] {g.kD(), g.kH(), g.kW()};
+    }
+
+    static int[] strides(ConvGeometry g) {
+        return new int[] {g.stride(0), g.stride(1), g.stride(2)};
+    }
+
+    static int[] dils(ConvGeometry g) {
+        return new int[] {g.dilation(0), g.dilation(1), g.dilation(2)};
+    }
+
+    @Test
+    void namedShapes() {
+        // pointwise (direct GEMM over planes), with and without groups
+        checkAll(ConvGeometry.conv2d(2, 16, 9, 7, 24, 1, 1, 1, 0, 1, 1), Epilogue.RELU, true, 1);
+        checkAll(ConvGeometry.conv2d(3, 12, 5, 5, 9, 1, 1, 1, 0, 1, 3), Epilogue.NONE, false, 2);
+        // depthwise, with a channel multiplier, stride and dilation
+        checkAll(ConvGeometry.conv2d(2, 8, 11, 13, 8, 3, 3, 1, 1, 1, 8), Epilogue.RELU, true, 3);
+        checkAll(ConvGeometry.conv2d(1, 5, 19, 17, 10, 3, 3, 2, 2, 2, 5), Epilogue.clamp(-2f, 3f), true, 4);
+        checkAll(ConvGeometry.conv(3, 1, 4, new int[] {5, 6, 7}, 4, new int[] {3}, new int[] {1}, Padding.of(1),
+                new int[] {2}, 4), Epilogue.NONE, true, 5);
+        // padding "same" with an even kernel (asymmetric split) and dilation
+        checkAll(ConvGeometry.conv(2, 2, 3, new int[] {10, 9}, 5, new int[] {4, 2}, new int[] {1}, Padding.same(),
+                new int[] {2, 1}, 1), Epilogue.NONE, true, 6);
+        // several spatial tiles per image (K = 576, 400 output positions)
+        checkAll(ConvGeometry.conv2d(1, 64, 20, 20, 13, 3, 3, 1, 1, 1, 1), Epilogue.leakyRelu(0.25f), true, 7);
+        // more than one K block (K = 8*49 = 392 > 320), stride 2, a stem-like shape
+        checkAll(ConvGeometry.conv2d(2, 8, 23, 21, 14, 7, 7, 2, 3, 1, 1), Epilogue.NONE, true, 8);
+        // conv1d and conv3d
+        checkAll(ConvGeometry.conv(1, 3, 7, new int[] {37}, 11, new int[] {3}, new int[] {1}, Padding.of(1),
+                new int[] {1}, 1), Epilogue.RELU, true, 9);
+        checkAll(ConvGeometry.conv(3, 2, 4, new int[] {6, 7, 5}, 6, new int[] {3, 2, 3}, new int[] {2, 1, 1},
+                Padding.asymmetric(new int[] {1, 0, 2}, new int[] {0, 1, 1}), new int[] {1}, 2), Epilogue.NONE,
+                true, 10);
+    }
+
+    static Backend[] backends() {
+        return new Backend[] {SimdCnn.backend(), ScalarBackend.INSTANCE};
+    }
+
+    /** Runs a kernel call; false when it hit a placeholder of the scalar reference (not implemented yet). */
+    static boolean run(Runnable r) {
+        try {
+            r.run();
+            return true;
+        } catch (UnsupportedOperationException notYet) {
+            return false;
+        }
+    }
+
+    static float[] filled(int n) {
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, Float.NaN); // kernels overwrite their output
+        return a;
+    }
+
+    static void checkAll(ConvGeometry g, Epilogue e, boolean withBias, long seed) {
+        float[] x = RefKernels.ints(seed, g.inputSize(), 3);
+        float[] w = RefKernels.ints(seed + 1, g.weightSize(), 3);
+        float[] bias = withBias ? RefKernels.ints(seed + 2, g.outChannels(), 6) : null;
+        float[] dy = RefKernels.ints(seed + 3, g.outputSize(), 3);
+
+        float[] yRef = new float[g.outputSize()];
+        RefKernels.convForward(g, x, w, bias, yRef, e);
+        float[] dxRef = new float[g.inputSize()];
+        RefKernels.convBackwardInput(g, dy, w, dxRef);
+        float[] dwRef = new float[g.weightSize()];
+        RefKernels.convBackwardWeight(g, x, dy, dwRef);
+        float[] dbRef = new float[g.outChannels()];
+        RefKernels.convBackwardBias(g, dy, dbRef);
+
+        for (Backend be : backends()) {
+            Conv conv = be.conv();
+            String what = be.name() + " " + g + " " + e + " bias=" + withBias + ": ";
+            float[] y = filled(g.outputSize());
+            if (run(() -> conv.forward(g, x, 0, w, 0, bias, y, 0, e))) {
+                assertNull(RefKernels.firstDiff(yRef, y, y.length), what + "forward");
+            }
+            float[] yp = filled(g.outputSize());
+            if (run(() -> conv.forward(g, x, 0, conv.pack(g, w, 0), bias, yp, 0, e))) {
+                assertNull(RefKernels.firstDiff(yRef, yp, yp.length), what + "packed forward");
+            }
+            float[] dx = filled(g.inputSize());
+            if (run(() -> conv.backwardInput(g, dy, 0, w, 0, dx, 0))) {
+                assertNull(RefKernels.firstDiff(dxRef, dx, dx.length), what + "backwardInput");
+            }
+            float[] dw = filled(g.weightSize());
+            if (run(() -> conv.backwardWeight(g, x, 0, dy, 0, dw, 0))) {
+                assertNull(RefKernels.firstDiff(dwRef, dw, dw.length), what + "backwardWeight");
+            }
+            float[] db = filled(g.outChannels());
+            if (run(() -> conv.backwardBias(g, dy, 0, db))) {
+                assertNull(RefKernels.firstDiff(dbRef, db, db.length), what + "backwardBias");
+            }
+        }
+    }
+}

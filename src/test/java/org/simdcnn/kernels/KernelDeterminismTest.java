@@ -1,0 +1,191 @@
+package org.simdcnn.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.simdcnn.SimdCnn;
+import org.simdcnn.geometry.ConvGeometry;
+import org.simdcnn.geometry.Padding;
+
+/**
+ * Bitwise determinism across thread counts (1, 2, 3, 8) on odd shapes with non-integer data (where the summation
+ * order shows in the bits), and no allocation in steady state on the calling thread.
+ */
+class KernelDeterminismTest {
+
+    /** Runs {@code body} with 1, 2, 3 and 8 threads and demands bitwise identical results. */
+    static void sameBitsForAnyThreadCount(String what, Supplier<float[]> body) {
+        int saved = SimdCnn.threads();
+        try {
+            float[] first = null;
+            for (int t : new int[] {1, 2, 3, 8}) {
+                SimdCnn.setThreads(t);
+                float[] r;
+                try {
+                    r = body.get();
+                } catch (UnsupportedOperationException notYet) {
+                    Assumptions.abort("scalar reference not implemented yet: " + notYet.getMessage());
+                    return;
+                }
+                if (first == null) {
+                    first = r;
+                    continue;
+                }
+                assertEquals(first.length, r.length);
+                for (int i = 0; i < r.length; i++) {
+                    if (Float.floatToRawIntBits(first[i]) != Float.floatToRawIntBits(r[i])) {
+                        throw new AssertionError(what + ": with " + t + " threads element " + i + " is " + r[i]
+                                + " but with 1 thread " + first[i]);
+                    }
+                }
+            }
+        } finally {
+            SimdCnn.setThreads(saved);
+        }
+    }
+
+    @Test
+    void gemmBitsDoNotDependOnThreads() {
+        int m = 263;
+        int n = 397;
+        int k = 701;
+        float[] a = RefKernels.reals(1, m * k);
+        float[] b = RefKernels.reals(2, k * n);
+        float[] bias = RefKernels.reals(3, m);
+        sameBitsForAnyThreadCount("sgemm", () -> {
+            float[] c = RefKernels.reals(4, m * n);
+            SimdCnn.backend().gemm().sgemm(false, false, m, n, k, 0.7f, a, 0, k, b, 0, n, 0.3f, c, 0, n, bias, 0,
+                    BiasMode.PER_ROW, Epilogue.leakyRelu(0.1f));
+            return c;
+        });
+        sameBitsForAnyThreadCount("sgemm transposed", () -> {
+            float[] c = new float[m * n];
+            SimdCnn.backend().gemm().sgemm(true, true, m, n, k, 1f, a, 0, m, b, 0, k, 0f, c, 0, n);
+            return c;
+        });
+    }
+
+    @Test
+    void convBitsDoNotDependOnThreads() {
+        List<ConvGeometry> shapes = new ArrayList<>();
+        shapes.add(ConvGeometry.conv2d(3, 13, 17, 19, 29, 3, 3, 1, 1, 1, 1));
+        shapes.add(ConvGeometry.conv2d(1, 64, 23, 21, 37, 3, 3, 1, 1, 1, 1));
+        shapes.add(ConvGeometry.conv2d(2, 15, 13, 11, 21, 1, 1, 1, 0, 1, 3));
+        shapes.add(ConvGeometry.conv2d(3, 9, 15, 17, 9, 3, 3, 2, 1, 1, 9));
+        shapes.add(ConvGeometry.conv(3, 2, 5, new int[] {7, 6, 9}, 7, new int[] {3}, new int[] {1}, Padding.of(1),
+                new int[] {1}, 1));
+        shapes.add(ConvGeometry.conv(1, 5, 7, new int[] {101}, 11, new int[] {5}, new int[] {1}, Padding.same(),
+                new int[] {1}, 1));
+        for (ConvGeometry g : shapes) {
+            float[] x = RefKernels.reals(5, g.inputSize());
+            float[] w = RefKernels.reals(6, g.weightSize());
+            float[] bias = RefKernels.reals(7, g.outChannels());
+            float[] dy = RefKernels.reals(8, g.outputSize());
+            sameBitsForAnyThreadCount("forward " + g, () -> {
+                float[] y = new float[g.outputSize()];
+                SimdCnn.backend().conv().forward(g, x, 0, w, 0, bias, y, 0, Epilogue.RELU);
+                return y;
+            });
+            sameBitsForAnyThreadCount("backwardInput " + g, () -> {
+                float[] dx = new float[g.inputSize()];
+                SimdCnn.backend().conv().backwardInput(g, dy, 0, w, 0, dx, 0);
+                return dx;
+            });
+            sameBitsForAnyThreadCount("backwardWeight " + g, () -> {
+                float[] dw = new float[g.weightSize()];
+                SimdCnn.backend().conv().backwardWeight(g, x, 0, dy, 0, dw, 0);
+                return dw;
+            });
+            sameBitsForAnyThreadCount("backwardBias " + g, () -> {
+                float[] db = new float[g.outChannels()];
+                SimdCnn.backend().conv().backwardBias(g, dy, 0, db);
+                return db;
+            });
+        }
+    }
+
+    /**
+     * After warm-up, repeated GEMM, conv forward (plain and prepacked) and conv backward calls allocate nothing on
+     * the calling thread. Only meaningful for the SIMD kernels; the scalar run skips it.
+     */
+    @Test
+    void steadyStateAllocatesNothing() {
+        Assumptions.assumeTrue(SimdCnn.backend().name().equals("simd"), "SIMD kernels only");
+        java.lang.management.ThreadMXBean tm = ManagementFactory.getThreadMXBean();
+        Assumptions.assumeTrue(tm instanceof com.sun.management.ThreadMXBean, "needs com.sun.management");
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) tm;
+        int saved = SimdCnn.threads();
+        try {
+            for (int threads : new int[] {1, 2}) {
+                SimdCnn.setThreads(threads);
+                ConvGeometry g = ConvGeometry.conv2d(2, 16, 14, 14, 24, 3, 3, 1, 1, 1, 1);
+                ConvGeometry pw = ConvGeometry.conv2d(2, 16, 14, 14, 24, 1, 1, 1, 0, 1, 1);
+                ConvGeometry dw = ConvGeometry.conv2d(2, 16, 14, 14, 16, 3, 3, 1, 1, 1, 16);
+                float[] x = RefKernels.reals(1, g.inputSize());
+                float[] w = RefKernels.reals(2, g.weightSize());
+                float[] wdw = RefKernels.reals(2, dw.weightSize());
+                float[] bias = RefKernels.reals(3, 100);
+                float[] y = new float[g.outputSize()];
+                float[] dx = new float[g.inputSize()];
+                float[] dwt = new float[g.weightSize()];
+                float[] a = RefKernels.reals(4, 100 * 300);
+                float[] b = RefKernels.reals(5, 300 * 200);
+                float[] c = new float[100 * 200];
+                Conv conv = SimdCnn.backend().conv();
+                PackedConvWeights packed = conv.pack(g, w, 0);
+                Gemm gemm = SimdCnn.backend().gemm();
+                String[] names = {"sgemm", "forward", "packed forward", "pointwise", "depthwise", "backwardInput",
+                    "backwardWeight", "backwardBias", "repack"};
+                Runnable[] each = {
+                    () -> gemm.sgemm(false, true, 100, 200, 300, 1f, a, 0, 300, b, 0, 300, 0f, c, 0, 200, bias, 0,
+                            BiasMode.PER_ROW, Epilogue.RELU),
+                    () -> conv.forward(g, x, 0, w, 0, bias, y, 0, Epilogue.RELU),
+                    () -> conv.forward(g, x, 0, packed, bias, y, 0, Epilogue.NONE),
+                    () -> conv.forward(pw, x, 0, w, 0, bias, y, 0, Epilogue.NONE),
+                    () -> conv.forward(dw, x, 0, wdw, 0, bias, y, 0, Epilogue.NONE),
+                    () -> conv.backwardInput(g, y, 0, w, 0, dx, 0),
+                    () -> conv.backwardWeight(g, x, 0, y, 0, dwt, 0),
+                    () -> conv.backwardBias(g, y, 0, bias),
+                    () -> conv.repack(packed, w, 0),
+                };
+                Runnable calls = () -> {
+                    for (Runnable r : each) {
+                        r.run();
+                    }
+                };
+                // Warm up until the JIT has compiled the kernels (the interpreter and C1 box vectors); on a busy
+                // machine C2 can take many seconds. Then the steady state must allocate nothing, three rounds running.
+                long tid = Thread.currentThread().threadId();
+                long deadline = System.nanoTime() + 40_000_000_000L;
+                int quiet = 0;
+                long last = -1;
+                while (quiet < 3 && System.nanoTime() < deadline) {
+                    long before = mx.getThreadAllocatedBytes(tid);
+                    for (int i = 0; i < 5; i++) {
+                        calls.run();
+                    }
+                    last = mx.getThreadAllocatedBytes(tid) - before;
+                    quiet = last < 256 ? quiet + 1 : 0;
+                }
+                if (quiet < 3) {
+                    StringBuilder who = new StringBuilder();
+                    for (int i = 0; i < each.length; i++) {
+                        long before = mx.getThreadAllocatedBytes(tid);
+                        each[i].run();
+                        who.append(' ').append(names[i]).append('=').append(mx.getThreadAllocatedBytes(tid) - before);
+                    }
+                    throw new AssertionError("steady state still allocated " + last + " bytes per 5 rounds with "
+                            + threads + " threads after 40 s of warm-up; per call:" + who);
+                }
+            }
+        } finally {
+            SimdCnn.setThreads(saved);
+        }
+    }
+}

@@ -391,17 +391,27 @@ final class SimdLosses implements Losses {
                 float scale = r == Reduction.NONE ? dOut[dOutOff + pos] : g;
                 float wt = weight == null ? 1f : weight[t];
                 float lse = rowLse(x, rowOff, classes);
-                // dx_j = scale * (p_j * ((1-eps)*w_t + ec*W) - ec*w_j) - [j == t] * scale*(1-eps)*w_t
-                FloatVector a = FloatVector.broadcast(F, scale * ((1 - eps) * wt + ec * wAll));
-                FloatVector bc = FloatVector.broadcast(F, -scale * ec);
+                // dx_j = A1*(p_j - [j == t]) + A2*(W*p_j - w_j), A1 = scale*(1-eps)*w_t, A2 = scale*eps/C: the
+                // target's p_t - 1 is formed first, so it is exactly 0 where p_t rounds to 1
+                FloatVector a1 = FloatVector.broadcast(F, scale * (1 - eps) * wt);
+                FloatVector a2 = FloatVector.broadcast(F, scale * ec);
+                FloatVector wa = FloatVector.broadcast(F, wAll);
                 FloatVector lv = FloatVector.broadcast(F, lse);
                 for (int j = 0; j < classes; j += L) {
                     VectorMask<Float> m = j + L <= classes ? null : F.indexInRange(j, classes);
                     FloatVector p = SimdMath.exp(load(x, rowOff + j, m).sub(lv));
                     FloatVector wj = weight == null ? FloatVector.broadcast(F, 1f) : load(weight, j, m);
-                    store(p.fma(a, wj.mul(bc)), dx, dRow + j, m);
+                    FloatVector pt = p;
+                    if (t >= j && t < j + L) {
+                        VectorMask<Float> isT = IntVector.zero(I).addIndex(1).compare(VectorOperators.EQ, t - j).cast(F);
+                        pt = p.sub(FloatVector.zero(F).blend(1f, isT));
+                    }
+                    FloatVector d = pt.mul(a1);
+                    if (ec != 0f) {
+                        d = p.fma(wa, wj.neg()).fma(a2, d);
+                    }
+                    store(d, dx, dRow + j, m);
                 }
-                dx[dRow + t] -= scale * (1 - eps) * wt;
                 continue;
             }
             for (int i0 = 0; i0 < inner; i0 += L) {
@@ -425,22 +435,24 @@ final class SimdLosses implements Losses {
                         }
                     }
                     // sc is 0 for ignored positions and padding lanes, so their gradient is 0
-                    s[L + k] = sc * ((1 - eps) * wt + ec * wAll);
-                    s[2 * L + k] = -sc * ec;
-                    s[3 * L + k] = sc * (1 - eps) * wt;
+                    s[L + k] = sc * (1 - eps) * wt; // A1
+                    s[2 * L + k] = sc * ec; // A2
                     lanesT[k] = t;
                 }
                 FloatVector lse = FloatVector.fromArray(F, s, 0);
-                FloatVector a = FloatVector.fromArray(F, s, L);
-                FloatVector bc = FloatVector.fromArray(F, s, 2 * L);
-                FloatVector tc = FloatVector.fromArray(F, s, 3 * L);
+                FloatVector a1 = FloatVector.fromArray(F, s, L);
+                FloatVector a2 = FloatVector.fromArray(F, s, 2 * L);
+                FloatVector wa = FloatVector.broadcast(F, wAll);
                 IntVector tv = IntVector.fromArray(I, lanesT, 0);
                 for (int c = 0; c < classes; c++) {
                     int o = c * inner + i0;
                     FloatVector p = SimdMath.exp(load(x, rowOff + o, m).sub(lse));
-                    FloatVector wj = FloatVector.broadcast(F, weight == null ? 1f : weight[c]);
-                    FloatVector d = p.fma(a, wj.mul(bc));
-                    d = d.sub(tc.blend(0f, tv.compare(VectorOperators.NE, c).cast(F)));
+                    FloatVector pt = p.sub(FloatVector.zero(F).blend(1f, tv.compare(VectorOperators.EQ, c).cast(F)));
+                    FloatVector d = pt.mul(a1);
+                    if (ec != 0f) {
+                        float wj = weight == null ? 1f : weight[c];
+                        d = p.fma(wa, FloatVector.broadcast(F, -wj)).fma(a2, d);
+                    }
                     store(d, dx, dRow + o, m);
                 }
             }

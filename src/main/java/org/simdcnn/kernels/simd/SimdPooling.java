@@ -274,14 +274,14 @@ final class SimdPooling implements Pooling {
                     while (w0 < 0) {
                         w0 += g.dilation(2);
                     }
-                    int best = (d0 * inH + h0) * inW + w0;
+                    int best = -1; // -1 for a window with no real element (all padding), as the reference
                     float max = Float.NEGATIVE_INFINITY;
                     for (int d = d0; d < d1; d += g.dilation(0)) {
                         for (int h = h0; h < h1; h += g.dilation(1)) {
                             int row = (d * inH + h) * inW;
                             for (int w = w0; w < w1; w += g.dilation(2)) {
                                 float v = x[xo + row + w];
-                                if (v > max || Float.isNaN(v)) {
+                                if (best < 0 || v > max || Float.isNaN(v)) {
                                     max = v;
                                     best = row + w;
                                 }
@@ -313,14 +313,20 @@ final class SimdPooling implements Pooling {
             if (!overlapping) {
                 fill(dx, xo, in, 0f);
                 for (int k = 0; k < out; k++) {
-                    dx[xo + argmax[ao + k]] = dy[go + k];
+                    int a = argmax[ao + k];
+                    if (a >= 0) {
+                        dx[xo + a] = dy[go + k];
+                    }
                 }
                 return;
             }
             // overlapping windows: accumulate in double and round once, as the reference does
             double[] acc = plane(in);
             for (int k = 0; k < out; k++) {
-                acc[argmax[ao + k]] += dy[go + k];
+                int a = argmax[ao + k];
+                if (a >= 0) { // a window with no real element routes nothing
+                    acc[a] += dy[go + k];
+                }
             }
             for (int i = 0; i < in; i++) {
                 dx[xo + i] = (float) acc[i];

@@ -135,7 +135,7 @@ final class SimdBatchNorm implements BatchNorm {
             FloatVector d = FloatVector.fromArray(F, a, off + i, mk).sub(m).blend(0f, mk.not());
             acc = d.fma(d, acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 
     /**
@@ -167,8 +167,8 @@ final class SimdBatchNorm implements BatchNorm {
             a0 += dy[go + i];
             a1 += (double) dy[go + i] * (x[xo + i] - mean);
         }
-        out[0] = a0 + (double) s0.reduceLanes(VectorOperators.ADD) + c0.reduceLanes(VectorOperators.ADD);
-        out[1] = a1 + (double) s1.reduceLanes(VectorOperators.ADD) + c1.reduceLanes(VectorOperators.ADD);
+        out[0] = a0 + (double) Lanes.sum(s0) + Lanes.sum(c0);
+        out[1] = a1 + (double) Lanes.sum(s1) + Lanes.sum(c1);
     }
 
     /** Sum of a plane with compensated (TwoSum) lane accumulators, in double. */
@@ -187,7 +187,7 @@ final class SimdBatchNorm implements BatchNorm {
         for (; i < n; i++) {
             r += a[off + i];
         }
-        return r + (double) s.reduceLanes(VectorOperators.ADD) + c.reduceLanes(VectorOperators.ADD);
+        return r + (double) Lanes.sum(s) + Lanes.sum(c);
     }
 
     static void affine(float[] x, int xo, float[] y, int yo, int n, float mean, float scale, float shift) {

@@ -505,7 +505,7 @@ final class SimdPooling implements Pooling {
         if (i < n) {
             acc = acc.add(FloatVector.fromArray(F, a, off + i, F.indexInRange(i, n)));
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 
     @Override

@@ -135,7 +135,7 @@ final class SimdSoftmax implements Softmax {
                 e.intoArray(y, yo + i, m);
             }
         }
-        double sumD = (double) vsum.reduceLanes(VectorOperators.ADD) + comp.reduceLanes(VectorOperators.ADD);
+        double sumD = (double) Lanes.sum(vsum) + Lanes.sum(comp);
         float sum = (float) sumD;
         if (log) {
             FloatVector logSum = FloatVector.broadcast(F, (float) Math.log(sumD));
@@ -196,7 +196,7 @@ final class SimdSoftmax implements Softmax {
             FloatVector g = FloatVector.fromArray(F, dy, go + i, m);
             vs = log ? vs.add(g) : g.fma(FloatVector.fromArray(F, y, yo + i, m), vs);
         }
-        FloatVector sum = FloatVector.broadcast(F, vs.reduceLanes(VectorOperators.ADD));
+        FloatVector sum = FloatVector.broadcast(F, Lanes.sum(vs));
         for (i = 0; i < ub; i += L) {
             FloatVector g = FloatVector.fromArray(F, dy, go + i);
             FloatVector w = FloatVector.fromArray(F, y, yo + i);

@@ -58,4 +58,22 @@ public interface Losses {
 
     void nllBackward(Reduction r, int batch, int classes, int inner, float[] x, int xOff, int[] target, int tOff,
             float[] weight, int ignoreIndex, float[] dOut, int dOutOff, float[] dx, int dxOff);
+
+    /**
+     * The target check every implementation runs before any work: each class index in {@code (batch, inner)} must
+     * lie in {@code [0, classes)} unless it equals {@code ignoreIndex}.
+     *
+     * @throws IllegalArgumentException naming the operation, the flat index (sample and position) and the value
+     */
+    static void checkTargets(String op, int batch, int classes, int inner, int[] target, int tOff, int ignoreIndex) {
+        int m = batch * inner;
+        for (int k = 0; k < m; k++) {
+            int c = target[tOff + k];
+            if (c != ignoreIndex && (c < 0 || c >= classes)) {
+                throw new IllegalArgumentException(op + ": target at index " + k + " (sample " + (k / inner)
+                        + (inner > 1 ? ", position " + (k % inner) : "") + ") is " + c + ", outside [0, " + classes
+                        + ") and not the ignoreIndex " + ignoreIndex);
+            }
+        }
+    }
 }

@@ -300,7 +300,8 @@ class ActivationsTest {
             case GELU -> x -> 0.5 * x * (1 + RefMath.erf(x / Math.sqrt(2)));
             case GELU_TANH -> x -> 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
             case SILU -> x -> x / (1 + Math.exp(-x));
-            case SOFTPLUS -> x -> a * x > b ? x : Math.log(1 + Math.exp(a * x)) / a;
+            // PyTorch (and the reference) compare the float product beta*x with the threshold
+            case SOFTPLUS -> x -> (float) a * (float) x > b ? x : Math.log(1 + Math.exp(a * x)) / a;
             case HARDSWISH -> x -> x * Math.min(Math.max(x + 3, 0), 6) / 6;
         };
     }

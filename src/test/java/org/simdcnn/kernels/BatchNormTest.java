@@ -290,6 +290,8 @@ class BatchNormTest {
         float[] beta = affine ? ElemTestSupport.uniform(r, channels, -1, 1) : null;
         float[] rm0 = ElemTestSupport.uniform(r, channels, -1, 1);
         float[] rv0 = ElemTestSupport.uniform(r, channels, 0.1, 2);
+        // one upstream gradient for both backends, so backward compares like with like
+        float[] dy = ElemTestSupport.uniform(r, n, -1, 1);
         BatchNorm fast = SimdCnn.backend().batchNorm();
         float[][] res = new float[2][];
         float[][] stats = new float[2][];
@@ -304,7 +306,7 @@ class BatchNormTest {
             float[] dx = new float[n];
             float[] dg = new float[channels];
             float[] db = new float[channels];
-            bn.backward(batch, channels, spatial, x, 0, y, 0, gamma, mean, invStd, dx, 0, dg, db);
+            bn.backward(batch, channels, spatial, x, 0, dy, 0, gamma, mean, invStd, dx, 0, dg, db);
             float[] ye = new float[n];
             bn.forwardEval(batch, channels, spatial, x, 0, gamma, beta, rm0, rv0, 1e-5f, ye, 0);
             res[k] = concat(y, dx, ye);

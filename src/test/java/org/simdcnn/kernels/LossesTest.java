@@ -926,7 +926,18 @@ class LossesTest {
                 fast.crossEntropy(r, batch, classes, inner, x, 0, target, 0, cw, -100, eps, oF, 0), oR, oF);
         REF.crossEntropyBackward(r, batch, classes, inner, x, 0, target, 0, cw, -100, eps, g, 0, dR, 0);
         fast.crossEntropyBackward(r, batch, classes, inner, x, 0, target, 0, cw, -100, eps, g, 0, dF, 0);
-        ElemTestSupport.assertClose("cross_entropy backward", dF, dR, PARITY_RTOL, 1e-7);
+        // A float probability exp(x - lse) carries an absolute error of a few ulps of max(|x|, |lse|) in its
+        // exponent; p_t - 1 near p_t = 1 turns that into a large relative error of a small gradient. So the bound
+        // is a few ulps of the logits' magnitude, scaled by the upstream gradient.
+        double gMax = 1;
+        for (float v : g) {
+            gMax = Math.max(gMax, Math.abs(v));
+        }
+        double xMax = 1;
+        for (float v : x) {
+            xMax = Math.max(xMax, Math.abs(v));
+        }
+        ElemTestSupport.assertClose("cross_entropy backward", dF, dR, PARITY_RTOL, 8 * 0x1p-24 * gMax * xMax);
         cmp("nll", REF.nll(r, batch, classes, inner, x, 0, target, 0, cw, -100, oR, 0),
                 fast.nll(r, batch, classes, inner, x, 0, target, 0, cw, -100, oF, 0), oR, oF);
         REF.nllBackward(r, batch, classes, inner, x, 0, target, 0, cw, -100, g, 0, dR, 0);

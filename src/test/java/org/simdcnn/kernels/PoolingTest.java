@@ -453,7 +453,7 @@ class PoolingTest {
             float[] x = ElemTestSupport.distinctEighths(new SplittableRandom(c.seed()), g.inputSize());
             for (Pooling p : backends()) {
                 float[] y = new float[g.outputSize() + 5];
-                Arrays.fill(y, 77f);
+                Arrays.fill(y, Float.NaN); // no input (distinct eighths) or window yields NaN
                 int[] am = new int[g.outputSize() + 5];
                 Arrays.fill(am, -7);
                 if (kind.equals("max_pool")) {
@@ -472,13 +472,13 @@ class PoolingTest {
                 } else {
                     p.avgForward(g, true, x, 0, y, 2);
                 }
-                assertEquals(77f, y[0]);
-                assertEquals(77f, y[1]);
+                assertTrue(Float.isNaN(y[0]), "wrote before its output");
+                assertTrue(Float.isNaN(y[1]), "wrote before its output");
                 for (int o = 0; o < g.outputSize(); o++) {
-                    assertTrue(y[2 + o] != 77f, p + " " + g + " did not write output " + o);
+                    assertTrue(!Float.isNaN(y[2 + o]), p + " " + g + " did not write output " + o);
                 }
                 for (int j = g.outputSize() + 2; j < y.length; j++) {
-                    assertEquals(77f, y[j], p + " " + g + " wrote past its output");
+                    assertTrue(Float.isNaN(y[j]), p + " " + g + " wrote past its output");
                 }
             }
         }

@@ -97,6 +97,15 @@ class SimdPoolingParityTest {
         checkMax(PoolGeometry.pool2d("max_pool", 1, 3, 65, 67, 2, 2, 0, false), 3); // odd sizes, floor
         checkMax(PoolGeometry.pool2d("max_pool", 1, 3, 65, 67, 2, 2, 0, true), 4); // ceil: partial last windows
         checkMax(PoolGeometry.pool2d("max_pool", 1, 2, 2, 2 * 16 * 3 + 2, 2, 2, 0, false), 5);
+        // narrow maps: two output rows per vector, odd row counts, ceil mode
+        for (int h = 2; h <= 9; h++) {
+            for (int w = 2; w <= 19; w += 3) {
+                checkMax(PoolGeometry.of("max_pool", 2, 2, 3, new int[] {h, w}, new int[] {2}, null, null, null,
+                        (h + w) % 2 == 0), 100 + h * 31 + w);
+            }
+        }
+        checkMax(PoolGeometry.of("max_pool", 3, 2, 3, new int[] {3, 6, 10}, new int[] {1, 2, 2}, null, null, null,
+                false), 7); // 3d with a unit depth kernel takes the fused path per depth slice
     }
 
     @Test

@@ -149,19 +149,6 @@ final class ScalarLosses implements Losses {
 
     // ---- class-index losses ----------------------------------------------------------------------------------
 
-    private static void checkTargets(String op, int batch, int classes, int inner, int[] target, int tOff,
-            int ignoreIndex) {
-        int m = batch * inner;
-        for (int k = 0; k < m; k++) {
-            int c = target[tOff + k];
-            if (c != ignoreIndex && (c < 0 || c >= classes)) {
-                throw new IllegalArgumentException(op + ": target at index " + k + " (sample " + (k / inner)
-                        + (inner > 1 ? ", position " + (k % inner) : "") + ") is " + c + ", outside [0, " + classes
-                        + ") and not the ignoreIndex " + ignoreIndex);
-            }
-        }
-    }
-
     /** Summed weight of the non-ignored targets (their count when {@code weight} is null). */
     private static double targetWeightSum(int m, int[] target, int tOff, float[] weight, int ignoreIndex) {
         double s = 0;
@@ -200,7 +187,7 @@ final class ScalarLosses implements Losses {
     @Override
     public float crossEntropy(Reduction r, int batch, int classes, int inner, float[] x, int xOff, int[] target,
             int tOff, float[] weight, int ignoreIndex, float labelSmoothing, float[] out, int outOff) {
-        checkTargets("cross_entropy", batch, classes, inner, target, tOff, ignoreIndex);
+        Losses.checkTargets("cross_entropy", batch, classes, inner, target, tOff, ignoreIndex);
         double eps = labelSmoothing;
         double nllSum = 0;
         double smoothSum = 0;
@@ -254,7 +241,7 @@ final class ScalarLosses implements Losses {
     public void crossEntropyBackward(Reduction r, int batch, int classes, int inner, float[] x, int xOff,
             int[] target, int tOff, float[] weight, int ignoreIndex, float labelSmoothing, float[] dOut,
             int dOutOff, float[] dx, int dxOff) {
-        checkTargets("cross_entropy", batch, classes, inner, target, tOff, ignoreIndex);
+        Losses.checkTargets("cross_entropy", batch, classes, inner, target, tOff, ignoreIndex);
         int m = batch * inner;
         double eps = labelSmoothing;
         double nllDiv = 1;
@@ -299,7 +286,7 @@ final class ScalarLosses implements Losses {
     @Override
     public float nll(Reduction r, int batch, int classes, int inner, float[] x, int xOff, int[] target, int tOff,
             float[] weight, int ignoreIndex, float[] out, int outOff) {
-        checkTargets("nll_loss", batch, classes, inner, target, tOff, ignoreIndex);
+        Losses.checkTargets("nll_loss", batch, classes, inner, target, tOff, ignoreIndex);
         double sum = 0;
         for (int b = 0; b < batch; b++) {
             for (int i = 0; i < inner; i++) {
@@ -325,7 +312,7 @@ final class ScalarLosses implements Losses {
     @Override
     public void nllBackward(Reduction r, int batch, int classes, int inner, float[] x, int xOff, int[] target,
             int tOff, float[] weight, int ignoreIndex, float[] dOut, int dOutOff, float[] dx, int dxOff) {
-        checkTargets("nll_loss", batch, classes, inner, target, tOff, ignoreIndex);
+        Losses.checkTargets("nll_loss", batch, classes, inner, target, tOff, ignoreIndex);
         double div = r == Reduction.MEAN ? targetWeightSum(batch * inner, target, tOff, weight, ignoreIndex) : 1;
         for (int b = 0; b < batch; b++) {
             for (int i = 0; i < inner; i++) {

@@ -102,10 +102,15 @@ final class SimdActivations implements Activations {
             v.blend(0f, v.compare(VectorOperators.LT, 0f)).intoArray(y, yo + i);
         }
         if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
-            v.blend(0f, v.compare(VectorOperators.LT, 0f)).intoArray(y, yo + i, m);
+            reluTail(x, xo + i, y, yo + i, n - i, a, b);
         }
+    }
+
+    /** The remainder (fewer than a vector's lanes), apart so the loop's compilation stays small. */
+    private static void reluTail(float[] x, int xo, float[] y, int yo, int r, float a, float b) {
+        VectorMask<Float> m = F.indexInRange(0, r);
+        FloatVector v = FloatVector.fromArray(F, x, xo, m);
+        v.blend(0f, v.compare(VectorOperators.LT, 0f)).intoArray(y, yo, m);
     }
 
     static void leakyRelu(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
@@ -115,23 +120,33 @@ final class SimdActivations implements Activations {
             v.mul(a).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, yo + i);
         }
         if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
-            v.mul(a).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, yo + i, m);
+            leakyReluTail(x, xo + i, y, yo + i, n - i, a, b);
         }
+    }
+
+    /** The remainder (fewer than a vector's lanes), apart so the loop's compilation stays small. */
+    private static void leakyReluTail(float[] x, int xo, float[] y, int yo, int r, float a, float b) {
+        VectorMask<Float> m = F.indexInRange(0, r);
+        FloatVector v = FloatVector.fromArray(F, x, xo, m);
+        v.mul(a).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, yo, m);
     }
 
     static void elu(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
         int i = 0;
         for (int ub = F.loopBound(n); i < ub; i += L) {
             FloatVector v = FloatVector.fromArray(F, x, xo + i);
-            SimdMath.expm1(v.blend(-30f, v.compare(VectorOperators.LT, -30f))).mul(a).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, yo + i);
+            elu(v, a).intoArray(y, yo + i);
         }
         if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
-            SimdMath.expm1(v.blend(-30f, v.compare(VectorOperators.LT, -30f))).mul(a).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, yo + i, m);
+            eluTail(x, xo + i, y, yo + i, n - i, a, b);
         }
+    }
+
+    /** The remainder (fewer than a vector's lanes), apart so the loop's compilation stays small. */
+    private static void eluTail(float[] x, int xo, float[] y, int yo, int r, float a, float b) {
+        VectorMask<Float> m = F.indexInRange(0, r);
+        FloatVector v = FloatVector.fromArray(F, x, xo, m);
+        elu(v, a).intoArray(y, yo, m);
     }
 
     static void sigmoid(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
@@ -141,10 +156,15 @@ final class SimdActivations implements Activations {
             SimdMath.sigmoid(v).intoArray(y, yo + i);
         }
         if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
-            SimdMath.sigmoid(v).intoArray(y, yo + i, m);
+            sigmoidTail(x, xo + i, y, yo + i, n - i, a, b);
         }
+    }
+
+    /** The remainder (fewer than a vector's lanes), apart so the loop's compilation stays small. */
+    private static void sigmoidTail(float[] x, int xo, float[] y, int yo, int r, float a, float b) {
+        VectorMask<Float> m = F.indexInRange(0, r);
+        FloatVector v = FloatVector.fromArray(F, x, xo, m);
+        SimdMath.sigmoid(v).intoArray(y, yo, m);
     }
 
     static void tanh(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
@@ -154,10 +174,15 @@ final class SimdActivations implements Activations {
             SimdMath.tanh(v).intoArray(y, yo + i);
         }
         if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
-            SimdMath.tanh(v).intoArray(y, yo + i, m);
+            tanhTail(x, xo + i, y, yo + i, n - i, a, b);
         }
+    }
+
+    /** The remainder (fewer than a vector's lanes), apart so the loop's compilation stays small. */
+    private static void tanhTail(float[] x, int xo, float[] y, int yo, int r, float a, float b) {
+        VectorMask<Float> m = F.indexInRange(0, r);
+        FloatVector v = FloatVector.fromArray(F, x, xo, m);
+        SimdMath.tanh(v).intoArray(y, yo, m);
     }
 
     static void gelu(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
@@ -167,10 +192,15 @@ final class SimdActivations implements Activations {
             v.mul(SimdMath.phi(v)).intoArray(y, yo + i);
         }
         if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
-            v.mul(SimdMath.phi(v)).intoArray(y, yo + i, m);
+            geluTail(x, xo + i, y, yo + i, n - i, a, b);
         }
+    }
+
+    /** The remainder (fewer than a vector's lanes), apart so the loop's compilation stays small. */
+    private static void geluTail(float[] x, int xo, float[] y, int yo, int r, float a, float b) {
+        VectorMask<Float> m = F.indexInRange(0, r);
+        FloatVector v = FloatVector.fromArray(F, x, xo, m);
+        v.mul(SimdMath.phi(v)).intoArray(y, yo, m);
     }
 
     static void geluTanh(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
@@ -180,10 +210,15 @@ final class SimdActivations implements Activations {
             v.mul(SimdMath.sigmoid(v.mul(v).fma(GT_K3, GT_K1).mul(v))).intoArray(y, yo + i);
         }
         if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
-            v.mul(SimdMath.sigmoid(v.mul(v).fma(GT_K3, GT_K1).mul(v))).intoArray(y, yo + i, m);
+            geluTanhTail(x, xo + i, y, yo + i, n - i, a, b);
         }
+    }
+
+    /** The remainder (fewer than a vector's lanes), apart so the loop's compilation stays small. */
+    private static void geluTanhTail(float[] x, int xo, float[] y, int yo, int r, float a, float b) {
+        VectorMask<Float> m = F.indexInRange(0, r);
+        FloatVector v = FloatVector.fromArray(F, x, xo, m);
+        v.mul(SimdMath.sigmoid(v.mul(v).fma(GT_K3, GT_K1).mul(v))).intoArray(y, yo, m);
     }
 
     static void silu(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
@@ -193,10 +228,15 @@ final class SimdActivations implements Activations {
             v.mul(SimdMath.sigmoid(v)).intoArray(y, yo + i);
         }
         if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
-            v.mul(SimdMath.sigmoid(v)).intoArray(y, yo + i, m);
+            siluTail(x, xo + i, y, yo + i, n - i, a, b);
         }
+    }
+
+    /** The remainder (fewer than a vector's lanes), apart so the loop's compilation stays small. */
+    private static void siluTail(float[] x, int xo, float[] y, int yo, int r, float a, float b) {
+        VectorMask<Float> m = F.indexInRange(0, r);
+        FloatVector v = FloatVector.fromArray(F, x, xo, m);
+        v.mul(SimdMath.sigmoid(v)).intoArray(y, yo, m);
     }
 
     static void softplus(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
@@ -206,10 +246,15 @@ final class SimdActivations implements Activations {
             softplus(v, a, b).intoArray(y, yo + i);
         }
         if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
-            softplus(v, a, b).intoArray(y, yo + i, m);
+            softplusTail(x, xo + i, y, yo + i, n - i, a, b);
         }
+    }
+
+    /** The remainder (fewer than a vector's lanes), apart so the loop's compilation stays small. */
+    private static void softplusTail(float[] x, int xo, float[] y, int yo, int r, float a, float b) {
+        VectorMask<Float> m = F.indexInRange(0, r);
+        FloatVector v = FloatVector.fromArray(F, x, xo, m);
+        softplus(v, a, b).intoArray(y, yo, m);
     }
 
     static void hardswish(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
@@ -219,10 +264,15 @@ final class SimdActivations implements Activations {
             hardswish(v).intoArray(y, yo + i);
         }
         if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
-            hardswish(v).intoArray(y, yo + i, m);
+            hardswishTail(x, xo + i, y, yo + i, n - i, a, b);
         }
+    }
+
+    /** The remainder (fewer than a vector's lanes), apart so the loop's compilation stays small. */
+    private static void hardswishTail(float[] x, int xo, float[] y, int yo, int r, float a, float b) {
+        VectorMask<Float> m = F.indexInRange(0, r);
+        FloatVector v = FloatVector.fromArray(F, x, xo, m);
+        hardswish(v).intoArray(y, yo, m);
     }
 
     static void reluBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
@@ -234,11 +284,17 @@ final class SimdActivations implements Activations {
             g.blend(0f, v.compare(VectorOperators.LE, 0f)).intoArray(dx, dxo + i);
         }
         if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
-            FloatVector g = FloatVector.fromArray(F, dy, go + i, m);
-            g.blend(0f, v.compare(VectorOperators.LE, 0f)).intoArray(dx, dxo + i, m);
+            reluBackwardTail(x, xo + i, y, yo + i, dy, go + i, dx, dxo + i, n - i, a, b);
         }
+    }
+
+    private static void reluBackwardTail(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx,
+            int dxo, int r, float a, float b) {
+        VectorMask<Float> m = F.indexInRange(0, r);
+        int i = 0;
+        FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
+        FloatVector g = FloatVector.fromArray(F, dy, go, m);
+        g.blend(0f, v.compare(VectorOperators.LE, 0f)).intoArray(dx, dxo, m);
     }
 
     static void leakyReluBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
@@ -250,11 +306,17 @@ final class SimdActivations implements Activations {
             g.mul(a).blend(g, v.compare(VectorOperators.GT, 0f)).intoArray(dx, dxo + i);
         }
         if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
-            FloatVector g = FloatVector.fromArray(F, dy, go + i, m);
-            g.mul(a).blend(g, v.compare(VectorOperators.GT, 0f)).intoArray(dx, dxo + i, m);
+            leakyReluBackwardTail(x, xo + i, y, yo + i, dy, go + i, dx, dxo + i, n - i, a, b);
         }
+    }
+
+    private static void leakyReluBackwardTail(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx,
+            int dxo, int r, float a, float b) {
+        VectorMask<Float> m = F.indexInRange(0, r);
+        int i = 0;
+        FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
+        FloatVector g = FloatVector.fromArray(F, dy, go, m);
+        g.mul(a).blend(g, v.compare(VectorOperators.GT, 0f)).intoArray(dx, dxo, m);
     }
 
     static void eluBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
@@ -266,11 +328,17 @@ final class SimdActivations implements Activations {
             g.mul(a).mul(SimdMath.exp(v)).blend(g, v.compare(VectorOperators.GT, 0f)).intoArray(dx, dxo + i);
         }
         if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
-            FloatVector g = FloatVector.fromArray(F, dy, go + i, m);
-            g.mul(a).mul(SimdMath.exp(v)).blend(g, v.compare(VectorOperators.GT, 0f)).intoArray(dx, dxo + i, m);
+            eluBackwardTail(x, xo + i, y, yo + i, dy, go + i, dx, dxo + i, n - i, a, b);
         }
+    }
+
+    private static void eluBackwardTail(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx,
+            int dxo, int r, float a, float b) {
+        VectorMask<Float> m = F.indexInRange(0, r);
+        int i = 0;
+        FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
+        FloatVector g = FloatVector.fromArray(F, dy, go, m);
+        g.mul(a).mul(SimdMath.exp(v)).blend(g, v.compare(VectorOperators.GT, 0f)).intoArray(dx, dxo, m);
     }
 
     static void sigmoidBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
@@ -282,11 +350,17 @@ final class SimdActivations implements Activations {
             g.mul(w.neg().add(1f)).mul(w).intoArray(dx, dxo + i);
         }
         if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector w = FloatVector.fromArray(F, y, yo + i, m);
-            FloatVector g = FloatVector.fromArray(F, dy, go + i, m);
-            g.mul(w.neg().add(1f)).mul(w).intoArray(dx, dxo + i, m);
+            sigmoidBackwardTail(x, xo + i, y, yo + i, dy, go + i, dx, dxo + i, n - i, a, b);
         }
+    }
+
+    private static void sigmoidBackwardTail(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx,
+            int dxo, int r, float a, float b) {
+        VectorMask<Float> m = F.indexInRange(0, r);
+        int i = 0;
+        FloatVector w = FloatVector.fromArray(F, y, yo + i, m);
+        FloatVector g = FloatVector.fromArray(F, dy, go, m);
+        g.mul(w.neg().add(1f)).mul(w).intoArray(dx, dxo, m);
     }
 
     static void tanhBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
@@ -298,11 +372,17 @@ final class SimdActivations implements Activations {
             g.mul(w.neg().fma(w, FloatVector.broadcast(F, 1f))).intoArray(dx, dxo + i);
         }
         if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector w = FloatVector.fromArray(F, y, yo + i, m);
-            FloatVector g = FloatVector.fromArray(F, dy, go + i, m);
-            g.mul(w.neg().fma(w, FloatVector.broadcast(F, 1f))).intoArray(dx, dxo + i, m);
+            tanhBackwardTail(x, xo + i, y, yo + i, dy, go + i, dx, dxo + i, n - i, a, b);
         }
+    }
+
+    private static void tanhBackwardTail(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx,
+            int dxo, int r, float a, float b) {
+        VectorMask<Float> m = F.indexInRange(0, r);
+        int i = 0;
+        FloatVector w = FloatVector.fromArray(F, y, yo + i, m);
+        FloatVector g = FloatVector.fromArray(F, dy, go, m);
+        g.mul(w.neg().fma(w, FloatVector.broadcast(F, 1f))).intoArray(dx, dxo, m);
     }
 
     static void geluBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
@@ -314,11 +394,17 @@ final class SimdActivations implements Activations {
             g.mul(geluGrad(v)).intoArray(dx, dxo + i);
         }
         if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
-            FloatVector g = FloatVector.fromArray(F, dy, go + i, m);
-            g.mul(geluGrad(v)).intoArray(dx, dxo + i, m);
+            geluBackwardTail(x, xo + i, y, yo + i, dy, go + i, dx, dxo + i, n - i, a, b);
         }
+    }
+
+    private static void geluBackwardTail(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx,
+            int dxo, int r, float a, float b) {
+        VectorMask<Float> m = F.indexInRange(0, r);
+        int i = 0;
+        FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
+        FloatVector g = FloatVector.fromArray(F, dy, go, m);
+        g.mul(geluGrad(v)).intoArray(dx, dxo, m);
     }
 
     static void geluTanhBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
@@ -330,11 +416,17 @@ final class SimdActivations implements Activations {
             g.mul(geluTanhGrad(v)).intoArray(dx, dxo + i);
         }
         if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
-            FloatVector g = FloatVector.fromArray(F, dy, go + i, m);
-            g.mul(geluTanhGrad(v)).intoArray(dx, dxo + i, m);
+            geluTanhBackwardTail(x, xo + i, y, yo + i, dy, go + i, dx, dxo + i, n - i, a, b);
         }
+    }
+
+    private static void geluTanhBackwardTail(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx,
+            int dxo, int r, float a, float b) {
+        VectorMask<Float> m = F.indexInRange(0, r);
+        int i = 0;
+        FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
+        FloatVector g = FloatVector.fromArray(F, dy, go, m);
+        g.mul(geluTanhGrad(v)).intoArray(dx, dxo, m);
     }
 
     static void siluBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
@@ -346,11 +438,17 @@ final class SimdActivations implements Activations {
             g.mul(siluGrad(v)).intoArray(dx, dxo + i);
         }
         if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
-            FloatVector g = FloatVector.fromArray(F, dy, go + i, m);
-            g.mul(siluGrad(v)).intoArray(dx, dxo + i, m);
+            siluBackwardTail(x, xo + i, y, yo + i, dy, go + i, dx, dxo + i, n - i, a, b);
         }
+    }
+
+    private static void siluBackwardTail(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx,
+            int dxo, int r, float a, float b) {
+        VectorMask<Float> m = F.indexInRange(0, r);
+        int i = 0;
+        FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
+        FloatVector g = FloatVector.fromArray(F, dy, go, m);
+        g.mul(siluGrad(v)).intoArray(dx, dxo, m);
     }
 
     static void softplusBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
@@ -362,11 +460,17 @@ final class SimdActivations implements Activations {
             softplusGrad(v, g, a, b).intoArray(dx, dxo + i);
         }
         if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
-            FloatVector g = FloatVector.fromArray(F, dy, go + i, m);
-            softplusGrad(v, g, a, b).intoArray(dx, dxo + i, m);
+            softplusBackwardTail(x, xo + i, y, yo + i, dy, go + i, dx, dxo + i, n - i, a, b);
         }
+    }
+
+    private static void softplusBackwardTail(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx,
+            int dxo, int r, float a, float b) {
+        VectorMask<Float> m = F.indexInRange(0, r);
+        int i = 0;
+        FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
+        FloatVector g = FloatVector.fromArray(F, dy, go, m);
+        softplusGrad(v, g, a, b).intoArray(dx, dxo, m);
     }
 
     static void hardswishBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
@@ -378,11 +482,23 @@ final class SimdActivations implements Activations {
             hardswishGrad(v, g).intoArray(dx, dxo + i);
         }
         if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
-            FloatVector g = FloatVector.fromArray(F, dy, go + i, m);
-            hardswishGrad(v, g).intoArray(dx, dxo + i, m);
+            hardswishBackwardTail(x, xo + i, y, yo + i, dy, go + i, dx, dxo + i, n - i, a, b);
         }
+    }
+
+    private static void hardswishBackwardTail(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx,
+            int dxo, int r, float a, float b) {
+        VectorMask<Float> m = F.indexInRange(0, r);
+        int i = 0;
+        FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
+        FloatVector g = FloatVector.fromArray(F, dy, go, m);
+        hardswishGrad(v, g).intoArray(dx, dxo, m);
+    }
+
+    /** x if x &gt; 0 (or NaN), else alpha*expm1(x) (expm1 saturates at -1 below -30). */
+    private static FloatVector elu(FloatVector v, float a) {
+        FloatVector e = SimdMath.expm1(v.blend(-30f, v.compare(VectorOperators.LT, -30f))).mul(a);
+        return e.blend(v, v.compare(VectorOperators.GT, 0f).or(v.test(VectorOperators.IS_NAN)));
     }
 
     /** PyTorch: x if beta*x &gt; threshold, else log(1 + e^(beta*x))/beta, here max(z,0) + log1p(e^-|z|). */
@@ -426,7 +542,7 @@ final class SimdActivations implements Activations {
 
     /** d/dx x*Phi(x) = Phi(x) + x*pdf(x). */
     private static FloatVector geluGrad(FloatVector v) {
-        FloatVector pdf = SimdMath.exp(v.mul(v).mul(-0.5f)).mul(INV_SQRT_2PI);
+        FloatVector pdf = SimdMath.expNeg(v.mul(v).mul(-0.5f)).mul(INV_SQRT_2PI);
         return v.fma(pdf, SimdMath.phi(v));
     }
 
@@ -440,7 +556,7 @@ final class SimdActivations implements Activations {
         vc = vc.blend(-1e4f, vc.compare(VectorOperators.LT, -1e4f));
         FloatVector x2 = vc.mul(vc);
         FloatVector u2 = x2.fma(GT_K3, GT_K1).mul(vc);
-        FloatVector e = SimdMath.exp(u2.abs().neg());
+        FloatVector e = SimdMath.expNeg(u2.abs().neg());
         FloatVector d = FloatVector.broadcast(F, 1f).div(e.add(1f));
         FloatVector ed = e.mul(d);
         FloatVector s = d.blend(ed, u2.compare(VectorOperators.LT, 0f));
@@ -450,7 +566,7 @@ final class SimdActivations implements Activations {
 
     /** d/dx x*sigmoid(x) = s*(1 + x*(1-s)), with s and 1-s from e = exp(-|x|) (no cancellation in 1-s). */
     private static FloatVector siluGrad(FloatVector v) {
-        FloatVector e = SimdMath.exp(v.abs().neg());
+        FloatVector e = SimdMath.expNeg(v.abs().neg());
         FloatVector d = FloatVector.broadcast(F, 1f).div(e.add(1f));
         FloatVector ed = e.mul(d);
         VectorMask<Float> neg = v.compare(VectorOperators.LT, 0f);

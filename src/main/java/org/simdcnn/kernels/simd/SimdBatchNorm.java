@@ -18,6 +18,7 @@ final class SimdBatchNorm implements BatchNorm {
     private static final VectorSpecies<Float> F = SimdBackend.F;
     private static final int L = F.length();
     private static final int PAR_MIN = 1 << 15;
+    private static final ThreadLocal<double[]> TWO = ThreadLocal.withInitial(() -> new double[2]);
 
     private static void channels(int channels, long work, ThreadPool.Task c) {
         ThreadPool pool = SimdCnn.pool();
@@ -38,7 +39,7 @@ final class SimdBatchNorm implements BatchNorm {
         channels(channels, n * channels, c -> {
             double s = 0;
             for (int b = 0; b < batch; b++) {
-                s += sum(x, xOff + (b * channels + c) * spatial, spatial);
+                s += sumCompensated(x, xOff + (b * channels + c) * spatial, spatial);
             }
             float mean = (float) (s / n);
             double ss = 0;
@@ -92,11 +93,12 @@ final class SimdBatchNorm implements BatchNorm {
             float invStd = saveInvStd[c];
             double sdy = 0;
             double sdyx = 0;
+            double[] two = TWO.get();
             for (int b = 0; b < batch; b++) {
                 int o = (b * channels + c) * spatial;
-                long two = sums(dy, dyOff + o, x, xOff + o, spatial, mean);
-                sdy += Float.intBitsToFloat((int) (two >>> 32));
-                sdyx += Float.intBitsToFloat((int) two);
+                sums(dy, dyOff + o, x, xOff + o, spatial, mean, two);
+                sdy += two[0];
+                sdyx += two[1];
             }
             if (dbeta != null) {
                 dbeta[c] = (float) sdy;
@@ -133,28 +135,59 @@ final class SimdBatchNorm implements BatchNorm {
             FloatVector d = FloatVector.fromArray(F, a, off + i, mk).sub(m).blend(0f, mk.not());
             acc = d.fma(d, acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 
-    /** Sum of dy (high 32 bits) and of dy*(x - mean) (low 32 bits), as float bits packed in a long. */
-    static long sums(float[] dy, int go, float[] x, int xo, int n, float mean) {
+    /**
+     * Sum of dy and of dy*(x - mean) over one plane, each with compensated (TwoSum) lane accumulators so the
+     * cancelling sums of a gradient keep double-like accuracy; returned as doubles in {@code out[0..1]}.
+     */
+    static void sums(float[] dy, int go, float[] x, int xo, int n, float mean, double[] out) {
         FloatVector m = FloatVector.broadcast(F, mean);
         FloatVector s0 = FloatVector.zero(F);
+        FloatVector c0 = FloatVector.zero(F);
         FloatVector s1 = FloatVector.zero(F);
+        FloatVector c1 = FloatVector.zero(F);
         int i = 0;
         for (int ub = F.loopBound(n); i < ub; i += L) {
             FloatVector g = FloatVector.fromArray(F, dy, go + i);
-            s0 = s0.add(g);
-            s1 = g.fma(FloatVector.fromArray(F, x, xo + i).sub(m), s1);
+            FloatVector p = g.mul(FloatVector.fromArray(F, x, xo + i).sub(m));
+            FloatVector t0 = s0.add(g);
+            FloatVector b0 = t0.sub(s0);
+            c0 = c0.add(s0.sub(t0.sub(b0)).add(g.sub(b0)));
+            s0 = t0;
+            FloatVector t1 = s1.add(p);
+            FloatVector b1 = t1.sub(s1);
+            c1 = c1.add(s1.sub(t1.sub(b1)).add(p.sub(b1)));
+            s1 = t1;
         }
-        if (i < n) {
-            VectorMask<Float> mk = F.indexInRange(i, n);
-            FloatVector g = FloatVector.fromArray(F, dy, go + i, mk);
-            s0 = s0.add(g);
-            s1 = g.fma(FloatVector.fromArray(F, x, xo + i, mk).sub(m), s1);
+        double a0 = 0;
+        double a1 = 0;
+        for (; i < n; i++) {
+            a0 += dy[go + i];
+            a1 += (double) dy[go + i] * (x[xo + i] - mean);
         }
-        return ((long) Float.floatToRawIntBits(s0.reduceLanes(VectorOperators.ADD)) << 32)
-                | (Float.floatToRawIntBits(s1.reduceLanes(VectorOperators.ADD)) & 0xffffffffL);
+        out[0] = a0 + (double) Lanes.sum(s0) + Lanes.sum(c0);
+        out[1] = a1 + (double) Lanes.sum(s1) + Lanes.sum(c1);
+    }
+
+    /** Sum of a plane with compensated (TwoSum) lane accumulators, in double. */
+    static double sumCompensated(float[] a, int off, int n) {
+        FloatVector s = FloatVector.zero(F);
+        FloatVector c = FloatVector.zero(F);
+        int i = 0;
+        for (int ub = F.loopBound(n); i < ub; i += L) {
+            FloatVector v = FloatVector.fromArray(F, a, off + i);
+            FloatVector t = s.add(v);
+            FloatVector b = t.sub(s);
+            c = c.add(s.sub(t.sub(b)).add(v.sub(b)));
+            s = t;
+        }
+        double r = 0;
+        for (; i < n; i++) {
+            r += a[off + i];
+        }
+        return r + (double) Lanes.sum(s) + Lanes.sum(c);
     }
 
     static void affine(float[] x, int xo, float[] y, int yo, int n, float mean, float scale, float shift) {

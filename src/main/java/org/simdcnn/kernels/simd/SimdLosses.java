@@ -64,7 +64,7 @@ final class SimdLosses implements Losses {
                 }
                 acc = acc.add(m == null ? l : l.blend(0f, m.not()));
             }
-            total += acc.reduceLanes(VectorOperators.ADD);
+            total += Lanes.sum(acc);
         }
         return finish(r, total, n);
     }
@@ -110,7 +110,7 @@ final class SimdLosses implements Losses {
                 }
                 acc = acc.add(m == null ? l : l.blend(0f, m.not()));
             }
-            total += acc.reduceLanes(VectorOperators.ADD);
+            total += Lanes.sum(acc);
         }
         return finish(r, total, n);
     }
@@ -161,16 +161,19 @@ final class SimdLosses implements Losses {
                 VectorMask<Float> m = i + L <= e ? null : F.indexInRange(i, e);
                 FloatVector xv = load(x, xOff + i, m);
                 FloatVector tv = load(t, tOff + i, m);
-                // (1 - t) * x + lw * (log1p(exp(-|x|)) + max(-x, 0)), lw = (p - 1) * t + 1
-                FloatVector nx = xv.neg();
-                FloatVector sp = SimdMath.log1pNonNeg(SimdMath.exp(xv.abs().neg()))
-                        .add(nx.blend(0f, nx.compare(VectorOperators.LT, 0f)));
+                // (1 - t) * x + lw * (log1p(exp(-|x|)) + max(-x, 0)), lw = (p - 1) * t + 1, rewritten without the
+                // cancellation of the x terms for x < 0 as
+                // (1 - t) * max(x, 0) - p * t * min(x, 0) + lw * log1p(exp(-|x|))
+                FloatVector lp = SimdMath.log1pNonNeg(SimdMath.exp(xv.abs().neg()));
+                FloatVector pos = xv.max(0f);
+                FloatVector neg = xv.min(0f);
                 FloatVector l;
                 if (posWeight != null) {
-                    FloatVector lw = posWeight(posWeight, posInner, i).sub(1f).fma(tv, FloatVector.broadcast(F, 1f));
-                    l = tv.neg().add(1f).fma(xv, lw.mul(sp));
+                    FloatVector pw = posWeight(posWeight, posInner, i);
+                    FloatVector lw = pw.sub(1f).fma(tv, FloatVector.broadcast(F, 1f));
+                    l = tv.neg().add(1f).fma(pos, lw.mul(lp)).sub(pw.mul(tv).mul(neg));
                 } else {
-                    l = tv.neg().add(1f).fma(xv, sp);
+                    l = tv.neg().add(1f).fma(pos, lp).sub(tv.mul(neg));
                 }
                 if (weight != null) {
                     l = l.mul(load(weight, i, m));
@@ -180,7 +183,7 @@ final class SimdLosses implements Losses {
                 }
                 acc = acc.add(m == null ? l : l.blend(0f, m.not()));
             }
-            total += acc.reduceLanes(VectorOperators.ADD);
+            total += Lanes.sum(acc);
         }
         return finish(r, total, n);
     }
@@ -212,18 +215,6 @@ final class SimdLosses implements Losses {
 
     // ---------------------------------------------------------------- cross-entropy and NLL
 
-    private static void checkTargets(String op, int batch, int classes, int inner, int[] target, int tOff,
-            int ignoreIndex) {
-        int n = batch * inner;
-        for (int i = 0; i < n; i++) {
-            int c = target[tOff + i];
-            if (c != ignoreIndex && (c < 0 || c >= classes)) {
-                throw new IllegalArgumentException(op + ": target " + c + " at position " + i + " is outside [0, "
-                        + classes + ") and is not ignoreIndex " + ignoreIndex);
-            }
-        }
-    }
-
     /** log(sum exp) of a contiguous row, with vector max and vector exp-sum. */
     static float rowLse(float[] x, int off, int n) {
         FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
@@ -243,7 +234,7 @@ final class SimdLosses implements Losses {
         if (Float.isInfinite(max)) {
             return max; // all -Inf: -Inf; a +Inf logit: +Inf (its own log-probability becomes NaN, as in PyTorch)
         }
-        return max + (float) Math.log(sum.reduceLanes(VectorOperators.ADD));
+        return max + (float) Math.log(Lanes.sum(sum));
     }
 
     /** sum_c w_c*(lse - x_c) over a contiguous row (w null means all ones). */
@@ -258,7 +249,7 @@ final class SimdLosses implements Losses {
             }
             acc = acc.add(m == null ? d : d.blend(0f, m.not()));
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 
     /** Per position: lse into s[0..L), smooth sum into s[L..2L), for positions i..i+L-1 of one batch row. */
@@ -289,7 +280,7 @@ final class SimdLosses implements Losses {
     @Override
     public float crossEntropy(Reduction r, int batch, int classes, int inner, float[] x, int xOff, int[] target,
             int tOff, float[] weight, int ignoreIndex, float labelSmoothing, float[] out, int outOff) {
-        checkTargets("cross_entropy", batch, classes, inner, target, tOff, ignoreIndex);
+        Losses.checkTargets("cross_entropy", batch, classes, inner, target, tOff, ignoreIndex);
         boolean smooth = labelSmoothing > 0f;
         float eps = labelSmoothing;
         float ec = eps / classes;
@@ -358,7 +349,7 @@ final class SimdLosses implements Losses {
     public void crossEntropyBackward(Reduction r, int batch, int classes, int inner, float[] x, int xOff,
             int[] target, int tOff, float[] weight, int ignoreIndex, float labelSmoothing, float[] dOut,
             int dOutOff, float[] dx, int dxOff) {
-        checkTargets("cross_entropy", batch, classes, inner, target, tOff, ignoreIndex);
+        Losses.checkTargets("cross_entropy", batch, classes, inner, target, tOff, ignoreIndex);
         float eps = labelSmoothing;
         float ec = eps / classes;
         float wAll = 0f;
@@ -391,17 +382,27 @@ final class SimdLosses implements Losses {
                 float scale = r == Reduction.NONE ? dOut[dOutOff + pos] : g;
                 float wt = weight == null ? 1f : weight[t];
                 float lse = rowLse(x, rowOff, classes);
-                // dx_j = scale * (p_j * ((1-eps)*w_t + ec*W) - ec*w_j) - [j == t] * scale*(1-eps)*w_t
-                FloatVector a = FloatVector.broadcast(F, scale * ((1 - eps) * wt + ec * wAll));
-                FloatVector bc = FloatVector.broadcast(F, -scale * ec);
+                // dx_j = A1*(p_j - [j == t]) + A2*(W*p_j - w_j), A1 = scale*(1-eps)*w_t, A2 = scale*eps/C: the
+                // target's p_t - 1 is formed first, so it is exactly 0 where p_t rounds to 1
+                FloatVector a1 = FloatVector.broadcast(F, scale * (1 - eps) * wt);
+                FloatVector a2 = FloatVector.broadcast(F, scale * ec);
+                FloatVector wa = FloatVector.broadcast(F, wAll);
                 FloatVector lv = FloatVector.broadcast(F, lse);
                 for (int j = 0; j < classes; j += L) {
                     VectorMask<Float> m = j + L <= classes ? null : F.indexInRange(j, classes);
                     FloatVector p = SimdMath.exp(load(x, rowOff + j, m).sub(lv));
                     FloatVector wj = weight == null ? FloatVector.broadcast(F, 1f) : load(weight, j, m);
-                    store(p.fma(a, wj.mul(bc)), dx, dRow + j, m);
+                    FloatVector pt = p;
+                    if (t >= j && t < j + L) {
+                        VectorMask<Float> isT = IntVector.zero(I).addIndex(1).compare(VectorOperators.EQ, t - j).cast(F);
+                        pt = p.sub(FloatVector.zero(F).blend(1f, isT));
+                    }
+                    FloatVector d = pt.mul(a1);
+                    if (ec != 0f) {
+                        d = p.fma(wa, wj.neg()).fma(a2, d);
+                    }
+                    store(d, dx, dRow + j, m);
                 }
-                dx[dRow + t] -= scale * (1 - eps) * wt;
                 continue;
             }
             for (int i0 = 0; i0 < inner; i0 += L) {
@@ -425,22 +426,24 @@ final class SimdLosses implements Losses {
                         }
                     }
                     // sc is 0 for ignored positions and padding lanes, so their gradient is 0
-                    s[L + k] = sc * ((1 - eps) * wt + ec * wAll);
-                    s[2 * L + k] = -sc * ec;
-                    s[3 * L + k] = sc * (1 - eps) * wt;
+                    s[L + k] = sc * (1 - eps) * wt; // A1
+                    s[2 * L + k] = sc * ec; // A2
                     lanesT[k] = t;
                 }
                 FloatVector lse = FloatVector.fromArray(F, s, 0);
-                FloatVector a = FloatVector.fromArray(F, s, L);
-                FloatVector bc = FloatVector.fromArray(F, s, 2 * L);
-                FloatVector tc = FloatVector.fromArray(F, s, 3 * L);
+                FloatVector a1 = FloatVector.fromArray(F, s, L);
+                FloatVector a2 = FloatVector.fromArray(F, s, 2 * L);
+                FloatVector wa = FloatVector.broadcast(F, wAll);
                 IntVector tv = IntVector.fromArray(I, lanesT, 0);
                 for (int c = 0; c < classes; c++) {
                     int o = c * inner + i0;
                     FloatVector p = SimdMath.exp(load(x, rowOff + o, m).sub(lse));
-                    FloatVector wj = FloatVector.broadcast(F, weight == null ? 1f : weight[c]);
-                    FloatVector d = p.fma(a, wj.mul(bc));
-                    d = d.sub(tc.blend(0f, tv.compare(VectorOperators.NE, c).cast(F)));
+                    FloatVector pt = p.sub(FloatVector.zero(F).blend(1f, tv.compare(VectorOperators.EQ, c).cast(F)));
+                    FloatVector d = pt.mul(a1);
+                    if (ec != 0f) {
+                        float wj = weight == null ? 1f : weight[c];
+                        d = p.fma(wa, FloatVector.broadcast(F, -wj)).fma(a2, d);
+                    }
                     store(d, dx, dRow + o, m);
                 }
             }
@@ -452,7 +455,7 @@ final class SimdLosses implements Losses {
     @Override
     public float nll(Reduction r, int batch, int classes, int inner, float[] x, int xOff, int[] target, int tOff,
             float[] weight, int ignoreIndex, float[] out, int outOff) {
-        checkTargets("nll_loss", batch, classes, inner, target, tOff, ignoreIndex);
+        Losses.checkTargets("nll_loss", batch, classes, inner, target, tOff, ignoreIndex);
         double sum = 0;
         double wSum = 0;
         for (int b = 0; b < batch; b++) {
@@ -477,7 +480,7 @@ final class SimdLosses implements Losses {
     @Override
     public void nllBackward(Reduction r, int batch, int classes, int inner, float[] x, int xOff, int[] target,
             int tOff, float[] weight, int ignoreIndex, float[] dOut, int dOutOff, float[] dx, int dxOff) {
-        checkTargets("nll_loss", batch, classes, inner, target, tOff, ignoreIndex);
+        Losses.checkTargets("nll_loss", batch, classes, inner, target, tOff, ignoreIndex);
         SimdPooling.fill(dx, dxOff, batch * classes * inner, 0f);
         float g = 0f;
         if (r == Reduction.MEAN) {

@@ -25,13 +25,11 @@ final class SimdPooling implements Pooling {
     private static final int PAR_MIN = 1 << 15;
     private static final float[] EVEN_IDX = new float[L];
     private static final float[] ODD_IDX = new float[L];
-    private static final int[] IOTA2 = new int[L];
 
     static {
         for (int i = 0; i < L; i++) {
             EVEN_IDX[i] = 2 * i;
             ODD_IDX[i] = 2 * i + 1;
-            IOTA2[i] = 2 * i;
         }
     }
 
@@ -54,6 +52,28 @@ final class SimdPooling implements Pooling {
         }
     }
 
+    /** A block of planes {@code [from, to)}. */
+    @FunctionalInterface
+    interface PlaneRange {
+        void run(int from, int to);
+    }
+
+    /** Like {@link #planes} but hands each task its whole block, so per-call setup is paid once per block. */
+    private static void planeBlocks(int planes, long work, PlaneRange body) {
+        ThreadPool pool = SimdCnn.pool();
+        if (work >= PAR_MIN && planes > 1 && pool.threads() > 1) {
+            int tasks = Math.min(planes, 64);
+            pool.run(tasks, t -> body.run((int) ((long) planes * t / tasks), (int) ((long) planes * (t + 1) / tasks)));
+        } else {
+            body.run(0, planes);
+        }
+    }
+
+    /** PyTorch's max-pool update rule: a candidate replaces the best when it is greater or NaN. */
+    static VectorMask<Float> takes(FloatVector v, FloatVector best) {
+        return v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
+    }
+
     static boolean isFused2x2(PoolGeometry g) {
         return g.kernel(0) == 1 && g.kernel(1) == 2 && g.kernel(2) == 2 && g.stride(0) == 1 && g.stride(1) == 2
                 && g.stride(2) == 2 && g.pad(0) == 0 && g.pad(1) == 0 && g.pad(2) == 0 && g.dilation(0) == 1
@@ -65,82 +85,167 @@ final class SimdPooling implements Pooling {
     public void maxForward(PoolGeometry g, float[] x, int xOff, float[] y, int yOff, int[] argmax, int amOff) {
         int in = g.inSpatial();
         int out = g.outSpatial();
-        boolean fused = isFused2x2(g);
-        planes(g.batch() * g.channels(), (long) g.inputSize(), p -> {
-            if (fused) {
-                max2x2Plane(g, x, xOff + p * in, y, yOff + p * out, argmax, amOff + p * out);
-            } else {
-                maxPlane(g, x, xOff + p * in, y, yOff + p * out, argmax, amOff + p * out);
-            }
-        });
+        if (isFused2x2(g)) {
+            planeBlocks(g.batch() * g.channels(), (long) g.inputSize(),
+                    (from, to) -> max2x2Planes(g, x, xOff, y, yOff, argmax, amOff, from, to));
+            return;
+        }
+        planes(g.batch() * g.channels(), (long) g.inputSize(),
+                p -> maxPlane(g, x, xOff + p * in, y, yOff + p * out, argmax, amOff + p * out));
     }
 
-    /** The fused 2x2 stride-2 max pool of one plane (depth planes of a 3d input included). */
-    static void max2x2Plane(PoolGeometry g, float[] x, int xo, float[] y, int yo, int[] am, int amo) {
+    private static final ThreadLocal<float[][]> FSCRATCH = ThreadLocal.withInitial(() -> new float[2][64]);
+    private static final ThreadLocal<int[][]> ISCRATCH = ThreadLocal.withInitial(() -> new int[1][64]);
+
+    private static float[] floatScratch(int which, int n) {
+        float[][] h = FSCRATCH.get();
+        if (h[which].length < n) {
+            h[which] = new float[Math.max(n, 2 * h[which].length)];
+        }
+        return h[which];
+    }
+
+    private static int[] intScratch(int n) {
+        int[][] h = ISCRATCH.get();
+        if (h[0].length < n) {
+            h[0] = new int[Math.max(n, 2 * h[0].length)];
+        }
+        return h[0];
+    }
+
+    /**
+     * The fused 2x2 stride-2 max pool of one plane (depth planes of a 3d input included). No masks: every load is
+     * a full vector (reading past the end of a row is harmless; rows at the very end of {@code x} are first copied
+     * to a padded scratch row), results go with full-vector stores to a per-thread scratch plane whose spill-over
+     * lanes are overwritten by the next row or land in padding, and the plane is copied out at the end.
+     */
+    static void max2x2Planes(PoolGeometry g, float[] x, int xOff, float[] y, int yOff, int[] am, int amOff,
+            int fromPlane, int toPlane) {
         int inH = g.in(1);
         int inW = g.in(2);
         int outH = g.out(1);
         int outW = g.out(2);
+        int outPlane = g.outSpatial();
+        float[] ys = floatScratch(0, outPlane + 2 * L);
+        int[] as = am == null ? null : intScratch(outPlane + 2 * L);
         FloatVector even = FloatVector.fromArray(F, EVEN_IDX, 0);
         FloatVector odd = FloatVector.fromArray(F, ODD_IDX, 0);
-        IntVector iota2 = IntVector.fromArray(I, IOTA2, 0);
+        FloatVector iota2 = FloatVector.fromArray(F, EVEN_IDX, 0);
         int span = 2 * outW; // input columns used per row
-        for (int d = 0; d < g.out(0); d++) {
-            int xd = xo + d * inH * inW;
-            int yd = yo + d * outH * outW;
-            for (int oh = 0; oh < outH; oh++) {
-                int r0 = xd + 2 * oh * inW;
-                int r1 = r0 + inW;
-                int yr = yd + oh * outW;
-                int base = (d * inH + 2 * oh) * inW; // flat index of the window's top-left within the input plane
-                for (int j = 0; j < span; j += 2 * L) {
-                    FloatVector a0;
-                    FloatVector a1;
-                    FloatVector b0;
-                    FloatVector b1;
-                    if (j + 2 * L <= span) {
-                        a0 = FloatVector.fromArray(F, x, r0 + j);
-                        a1 = FloatVector.fromArray(F, x, r0 + j + L);
-                        b0 = FloatVector.fromArray(F, x, r1 + j);
-                        b1 = FloatVector.fromArray(F, x, r1 + j + L);
-                    } else {
-                        VectorMask<Float> m0 = F.indexInRange(j, span);
-                        VectorMask<Float> m1 = F.indexInRange(j + L, span);
-                        a0 = FloatVector.fromArray(F, x, r0 + j, m0);
-                        b0 = FloatVector.fromArray(F, x, r1 + j, m0);
-                        a1 = FloatVector.fromArray(F, x, r0 + j + L, m1);
-                        b1 = FloatVector.fromArray(F, x, r1 + j + L, m1);
-                    }
-                    FloatVector a00 = even.selectFrom(a0, a1);
-                    FloatVector a01 = odd.selectFrom(a0, a1);
-                    FloatVector a10 = even.selectFrom(b0, b1);
-                    FloatVector a11 = odd.selectFrom(b0, b1);
-                    // PyTorch's update rule: take v when v > best or v is NaN
-                    VectorMask<Float> w0 = a01.compare(VectorOperators.GT, a00).or(a01.test(VectorOperators.IS_NAN));
-                    FloatVector top = a00.blend(a01, w0);
-                    VectorMask<Float> w1 = a11.compare(VectorOperators.GT, a10).or(a11.test(VectorOperators.IS_NAN));
-                    FloatVector bot = a10.blend(a11, w1);
-                    VectorMask<Float> wb = bot.compare(VectorOperators.GT, top).or(bot.test(VectorOperators.IS_NAN));
-                    FloatVector best = top.blend(bot, wb);
-                    int o = j >> 1;
-                    boolean full = o + L <= outW;
-                    VectorMask<Float> om = full ? null : F.indexInRange(o, outW);
-                    if (full) {
-                        best.intoArray(y, yr + o);
-                    } else {
-                        best.intoArray(y, yr + o, om);
-                    }
-                    if (am != null) {
-                        IntVector colTop = iota2.add(base + j).blend(iota2.add(base + j + 1), w0.cast(I));
-                        IntVector colBot = iota2.add(base + inW + j).blend(iota2.add(base + inW + j + 1), w1.cast(I));
-                        IntVector idx = colTop.blend(colBot, wb.cast(I));
-                        if (full) {
-                            idx.intoArray(am, amo + oh * outW + d * outH * outW + o);
-                        } else {
-                            idx.intoArray(am, amo + oh * outW + d * outH * outW + o, om.cast(I));
+        boolean two = span > L; // a second input vector per step is needed
+        int readLen = two ? (span + 2 * L - 1) / (2 * L) * (2 * L) : L;
+        boolean pairs = 2 * outW <= L; // two output rows fit one vector
+        FloatVector pe = null;
+        FloatVector po = null;
+        FloatVector pcol = null;
+        if (pairs) {
+            // lane k < outW: row pair 0, column 2k; lane k >= outW: row pair 1 (second vector), column 2(k - outW)
+            float[] t = floatScratch(1, 3 * L);
+            for (int k = 0; k < L; k++) {
+                boolean second = k >= outW && k < 2 * outW;
+                int c = second ? 2 * (k - outW) : Math.min(2 * k, L - 2);
+                t[k] = second ? L + c : c;
+                t[L + k] = t[k] + 1;
+                t[2 * L + k] = second ? c + 2 * inW : c;
+            }
+            pe = FloatVector.fromArray(F, t, 0);
+            po = FloatVector.fromArray(F, t, L);
+            pcol = FloatVector.fromArray(F, t, 2 * L);
+        }
+        int inPlane = g.inSpatial();
+        for (int plane = fromPlane; plane < toPlane; plane++) {
+            int xo = xOff + plane * inPlane;
+            for (int d = 0; d < g.out(0); d++) {
+                int xd = xo + d * inH * inW;
+                int oh = 0;
+                if (pairs) {
+                    // two output rows per step: rows 2oh, 2oh+1 in the low lanes, 2oh+2, 2oh+3 in the high lanes
+                    for (; oh + 1 < outH; oh += 2) {
+                        int r0 = xd + 2 * oh * inW;
+                        if (r0 + 3 * inW + L > x.length) {
+                            break; // the last rows of the array: the single-row path copies them to a padded buffer
+                        }
+                        FloatVector a0 = FloatVector.fromArray(F, x, r0);
+                        FloatVector b0 = FloatVector.fromArray(F, x, r0 + inW);
+                        FloatVector a1 = FloatVector.fromArray(F, x, r0 + 2 * inW);
+                        FloatVector b1 = FloatVector.fromArray(F, x, r0 + 3 * inW);
+                        int o = (d * outH + oh) * outW;
+                        FloatVector a00 = pe.selectFrom(a0, a1);
+                        FloatVector a01 = po.selectFrom(a0, a1);
+                        FloatVector a10 = pe.selectFrom(b0, b1);
+                        FloatVector a11 = po.selectFrom(b0, b1);
+                        VectorMask<Float> w0 = takes(a01, a00);
+                        FloatVector top = a00.blend(a01, w0);
+                        VectorMask<Float> w1 = takes(a11, a10);
+                        FloatVector bot = a10.blend(a11, w1);
+                        VectorMask<Float> wb = takes(bot, top);
+                        top.blend(bot, wb).intoArray(ys, o);
+                        if (as != null) {
+                            FloatVector col = pcol.add((d * inH + 2 * oh) * inW);
+                            FloatVector idx = col.add(FloatVector.zero(F).blend(1f, w0))
+                                    .blend(col.add(FloatVector.zero(F).blend(1f, w1)).add(inW), wb);
+                            ((IntVector) idx.convert(VectorOperators.F2I, 0)).intoArray(as, o);
                         }
                     }
                 }
+                for (; oh < outH; oh++) {
+                    float[] src = x;
+                    int r0 = xd + 2 * oh * inW;
+                    int r1 = r0 + inW;
+                    if (r1 + readLen > x.length) {
+                        float[] buf = floatScratch(1, 2 * readLen);
+                        java.util.Arrays.fill(buf, 0, 2 * readLen, 0f);
+                        System.arraycopy(x, r0, buf, 0, span);
+                        System.arraycopy(x, r1, buf, readLen, span);
+                        src = buf;
+                        r0 = 0;
+                        r1 = readLen;
+                    }
+                    int yr = (d * outH + oh) * outW;
+                    float base = (d * inH + 2 * oh) * inW; // flat index of the row's first window within the plane
+                    for (int j = 0; j < span; j += 2 * L) {
+                        FloatVector a0 = FloatVector.fromArray(F, src, r0 + j);
+                        FloatVector b0 = FloatVector.fromArray(F, src, r1 + j);
+                        FloatVector a1 = two ? FloatVector.fromArray(F, src, r0 + j + L) : a0;
+                        FloatVector b1 = two ? FloatVector.fromArray(F, src, r1 + j + L) : b0;
+                        if (as == null) {
+                            // values only: the column maxima first (2 permutations instead of 4); the value is the
+                            // same whatever the order (a NaN anywhere in the window gives NaN)
+                            VectorMask<Float> v0 = takes(b0, a0);
+                            VectorMask<Float> v1 = takes(b1, a1);
+                            FloatVector c0 = a0.blend(b0, v0);
+                            FloatVector c1 = a1.blend(b1, v1);
+                            FloatVector ce = even.selectFrom(c0, c1);
+                            FloatVector co = odd.selectFrom(c0, c1);
+                            VectorMask<Float> wo = takes(co, ce);
+                            ce.blend(co, wo).intoArray(ys, yr + (j >> 1));
+                            continue;
+                        }
+                        FloatVector a00 = even.selectFrom(a0, a1);
+                        FloatVector a01 = odd.selectFrom(a0, a1);
+                        FloatVector a10 = even.selectFrom(b0, b1);
+                        FloatVector a11 = odd.selectFrom(b0, b1);
+                        // PyTorch's update rule in its scan order: take v when v > best or v is NaN
+                        VectorMask<Float> w0 = takes(a01, a00);
+                        FloatVector top = a00.blend(a01, w0);
+                        VectorMask<Float> w1 = takes(a11, a10);
+                        FloatVector bot = a10.blend(a11, w1);
+                        VectorMask<Float> wb = takes(bot, top);
+                        int o = yr + (j >> 1);
+                        top.blend(bot, wb).intoArray(ys, o);
+                        if (as != null) {
+                            // indices as floats (exact below 2^24): column offset 0/1 and row offset 0/inW
+                            FloatVector col = iota2.add(base + j);
+                            FloatVector idx = col.add(FloatVector.zero(F).blend(1f, w0))
+                                    .blend(col.add(FloatVector.zero(F).blend(1f, w1)).add(inW), wb);
+                            ((IntVector) idx.convert(VectorOperators.F2I, 0)).intoArray(as, o);
+                        }
+                    }
+                }
+            }
+            System.arraycopy(ys, 0, y, yOff + plane * outPlane, outPlane);
+            if (am != null) {
+                System.arraycopy(as, 0, am, amOff + plane * outPlane, outPlane);
             }
         }
     }
@@ -169,14 +274,14 @@ final class SimdPooling implements Pooling {
                     while (w0 < 0) {
                         w0 += g.dilation(2);
                     }
-                    int best = (d0 * inH + h0) * inW + w0;
+                    int best = -1; // -1 for a window with no real element (all padding), as the reference
                     float max = Float.NEGATIVE_INFINITY;
                     for (int d = d0; d < d1; d += g.dilation(0)) {
                         for (int h = h0; h < h1; h += g.dilation(1)) {
                             int row = (d * inH + h) * inW;
                             for (int w = w0; w < w1; w += g.dilation(2)) {
                                 float v = x[xo + row + w];
-                                if (v > max || Float.isNaN(v)) {
+                                if (best < 0 || v > max || Float.isNaN(v)) {
                                     max = v;
                                     best = row + w;
                                 }
@@ -208,14 +313,20 @@ final class SimdPooling implements Pooling {
             if (!overlapping) {
                 fill(dx, xo, in, 0f);
                 for (int k = 0; k < out; k++) {
-                    dx[xo + argmax[ao + k]] = dy[go + k];
+                    int a = argmax[ao + k];
+                    if (a >= 0) {
+                        dx[xo + a] = dy[go + k];
+                    }
                 }
                 return;
             }
             // overlapping windows: accumulate in double and round once, as the reference does
             double[] acc = plane(in);
             for (int k = 0; k < out; k++) {
-                acc[argmax[ao + k]] += dy[go + k];
+                int a = argmax[ao + k];
+                if (a >= 0) { // a window with no real element routes nothing
+                    acc[a] += dy[go + k];
+                }
             }
             for (int i = 0; i < in; i++) {
                 dx[xo + i] = (float) acc[i];
@@ -223,6 +334,7 @@ final class SimdPooling implements Pooling {
         });
     }
 
+    private static final ThreadLocal<int[]> BOUNDS = ThreadLocal.withInitial(() -> new int[6]);
     private static final ThreadLocal<double[][]> PLANE = ThreadLocal.withInitial(() -> new double[1][64]);
 
     /** A zeroed per-thread double plane of at least n entries (grows on demand). */
@@ -271,7 +383,7 @@ final class SimdPooling implements Pooling {
         planes(g.batch() * g.channels(), (long) g.inputSize(), p -> {
             int xo = xOff + p * in;
             int yo = yOff + p * out;
-            int[] b = new int[6];
+            int[] b = BOUNDS.get();
             int k = 0;
             for (int od = 0; od < g.out(0); od++) {
                 for (int oh = 0; oh < g.out(1); oh++) {
@@ -305,7 +417,7 @@ final class SimdPooling implements Pooling {
             int xo = dxOff + p * in;
             int go = dyOff + p * out;
             double[] acc = plane(in);
-            int[] b = new int[6];
+            int[] b = BOUNDS.get();
             int k = 0;
             for (int od = 0; od < g.out(0); od++) {
                 for (int oh = 0; oh < g.out(1); oh++) {
@@ -393,7 +505,7 @@ final class SimdPooling implements Pooling {
         if (i < n) {
             acc = acc.add(FloatVector.fromArray(F, a, off + i, F.indexInRange(i, n)));
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 
     @Override

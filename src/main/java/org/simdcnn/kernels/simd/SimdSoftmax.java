@@ -18,6 +18,7 @@ final class SimdSoftmax implements Softmax {
     private static final VectorSpecies<Float> F = SimdBackend.F;
     private static final int L = F.length();
     private static final int PAR_MIN = 1 << 15;
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[2 * L]);
 
     @Override
     public void forward(boolean log, int outer, int dim, int inner, float[] x, int xOff, float[] y, int yOff) {
@@ -64,22 +65,34 @@ final class SimdSoftmax implements Softmax {
                 max = max.max(load(x, xo + d * inner + i, m));
             }
             FloatVector sum = FloatVector.zero(F);
+            FloatVector comp = FloatVector.zero(F);
             for (int d = 0; d < dim; d++) {
                 FloatVector e = SimdMath.exp(load(x, xo + d * inner + i, m).sub(max));
-                sum = sum.add(e);
+                // TwoSum: the rounding error of each addition is kept in comp
+                FloatVector t = sum.add(e);
+                FloatVector b = t.sub(sum);
+                comp = comp.add(sum.sub(t.sub(b)).add(e.sub(b)));
+                sum = t;
                 if (!log) {
                     store(e, y, yo + d * inner + i, m);
                 }
             }
             if (log) {
-                FloatVector logSum = SimdMath.log(sum);
+                // log of the compensated sum, per lane in double (one log per lane for dim elements)
+                float[] sc = SCRATCH.get();
+                sum.intoArray(sc, 0);
+                comp.intoArray(sc, L);
+                for (int k = 0; k < L; k++) {
+                    sc[k] = (float) Math.log((double) sc[k] + sc[L + k]);
+                }
+                FloatVector logSum = FloatVector.fromArray(F, sc, 0);
                 for (int d = 0; d < dim; d++) {
-                    store(load(x, xo + d * inner + i, m).sub(max).sub(logSum), y, yo + d * inner + i, m);
+                    store(logProb(load(x, xo + d * inner + i, m), max, logSum), y, yo + d * inner + i, m);
                 }
             } else {
-                FloatVector inv = FloatVector.broadcast(F, 1f).div(sum);
+                FloatVector total = sum.add(comp);
                 for (int d = 0; d < dim; d++) {
-                    store(load(y, yo + d * inner + i, m).mul(inv), y, yo + d * inner + i, m);
+                    store(load(y, yo + d * inner + i, m).div(total), y, yo + d * inner + i, m);
                 }
             }
         }
@@ -99,9 +112,13 @@ final class SimdSoftmax implements Softmax {
         float max = vmax.reduceLanes(VectorOperators.MAX);
         FloatVector mv = FloatVector.broadcast(F, max);
         FloatVector vsum = FloatVector.zero(F);
+        FloatVector comp = FloatVector.zero(F);
         for (i = 0; i < ub; i += L) {
             FloatVector e = SimdMath.exp(FloatVector.fromArray(F, x, xo + i).sub(mv));
-            vsum = vsum.add(e);
+            FloatVector t = vsum.add(e);
+            FloatVector b = t.sub(vsum);
+            comp = comp.add(vsum.sub(t.sub(b)).add(e.sub(b)));
+            vsum = t;
             if (!log) {
                 e.intoArray(y, yo + i);
             }
@@ -110,29 +127,33 @@ final class SimdSoftmax implements Softmax {
             VectorMask<Float> m = F.indexInRange(i, n);
             FloatVector e = SimdMath.exp(FloatVector.fromArray(F, x, xo + i, m).sub(mv));
             e = e.blend(0f, m.not());
-            vsum = vsum.add(e);
+            FloatVector t = vsum.add(e);
+            FloatVector b = t.sub(vsum);
+            comp = comp.add(vsum.sub(t.sub(b)).add(e.sub(b)));
+            vsum = t;
             if (!log) {
                 e.intoArray(y, yo + i, m);
             }
         }
-        float sum = vsum.reduceLanes(VectorOperators.ADD);
+        double sumD = (double) Lanes.sum(vsum) + Lanes.sum(comp);
+        float sum = (float) sumD;
         if (log) {
-            FloatVector logSum = FloatVector.broadcast(F, (float) Math.log(sum));
+            FloatVector logSum = FloatVector.broadcast(F, (float) Math.log(sumD));
             for (i = 0; i < ub; i += L) {
-                FloatVector.fromArray(F, x, xo + i).sub(mv).sub(logSum).intoArray(y, yo + i);
+                logProb(FloatVector.fromArray(F, x, xo + i), mv, logSum).intoArray(y, yo + i);
             }
             if (i < n) {
                 VectorMask<Float> m = F.indexInRange(i, n);
-                FloatVector.fromArray(F, x, xo + i, m).sub(mv).sub(logSum).intoArray(y, yo + i, m);
+                logProb(FloatVector.fromArray(F, x, xo + i, m), mv, logSum).intoArray(y, yo + i, m);
             }
         } else {
-            FloatVector inv = FloatVector.broadcast(F, 1f / sum);
+            FloatVector sv = FloatVector.broadcast(F, sum); // divide (one rounding) rather than multiply by 1/sum
             for (i = 0; i < ub; i += L) {
-                FloatVector.fromArray(F, y, yo + i).mul(inv).intoArray(y, yo + i);
+                FloatVector.fromArray(F, y, yo + i).div(sv).intoArray(y, yo + i);
             }
             if (i < n) {
                 VectorMask<Float> m = F.indexInRange(i, n);
-                FloatVector.fromArray(F, y, yo + i, m).mul(inv).intoArray(y, yo + i, m);
+                FloatVector.fromArray(F, y, yo + i, m).div(sv).intoArray(y, yo + i, m);
             }
         }
     }
@@ -175,7 +196,7 @@ final class SimdSoftmax implements Softmax {
             FloatVector g = FloatVector.fromArray(F, dy, go + i, m);
             vs = log ? vs.add(g) : g.fma(FloatVector.fromArray(F, y, yo + i, m), vs);
         }
-        FloatVector sum = FloatVector.broadcast(F, vs.reduceLanes(VectorOperators.ADD));
+        FloatVector sum = FloatVector.broadcast(F, Lanes.sum(vs));
         for (i = 0; i < ub; i += L) {
             FloatVector g = FloatVector.fromArray(F, dy, go + i);
             FloatVector w = FloatVector.fromArray(F, y, yo + i);
@@ -187,6 +208,19 @@ final class SimdSoftmax implements Softmax {
             FloatVector w = FloatVector.fromArray(F, y, yo + i, m);
             (log ? SimdMath.exp(w).neg().fma(sum, g) : w.mul(g.sub(sum))).intoArray(dx, dxo + i, m);
         }
+    }
+
+    /**
+     * x - max - logSum rounded once: x - max is split exactly into hi + lo (TwoSum), so only the final addition
+     * rounds.
+     */
+    static FloatVector logProb(FloatVector x, FloatVector max, FloatVector logSum) {
+        FloatVector nm = max.neg();
+        FloatVector hi = x.add(nm);
+        FloatVector bb = hi.sub(x);
+        FloatVector lo = x.sub(hi.sub(bb)).add(nm.sub(bb));
+        lo = lo.blend(0f, lo.test(VectorOperators.IS_NAN)); // infinite x or max: hi carries the result
+        return hi.add(lo.sub(logSum));
     }
 
     static FloatVector load(float[] a, int off, VectorMask<Float> m) {

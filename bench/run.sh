@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds the benchmark jar, runs the conv / SGEMM / FMA-peak / ONNX Runtime suite with JMH, and writes RESULTS.md.
+#
+#   bench/run.sh                     # the full measured run (about 20 minutes on 2 cores)
+#   bench/run.sh -wi 1 -i 1 -r 1 -w 1 # smoke: any extra arguments go to JMH and override the annotations
+#
+# JMH_JAVA_OPTS='-Djmh.ignoreLock=true' lets a run proceed while another JMH holds /tmp/jmh.lock (smoke only).
+# Outputs: bench/results.csv (JMH CSV), bench/results.log (JMH log), bench/RESULTS.md (the report).
+# Run it on a quiet machine: every other process on the cores lowers the figures (the report records the load).
+set -euo pipefail
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+export JAVA_HOME
+JAVA="$JAVA_HOME/bin/java"
+SUITE='^org\.simdcnn\.bench\.(PeakFmaBench|PeakFma2Bench|SgemmBench|ConvBench|ConvBackwardBench|MnistInferenceBench)\.'
+CSV="$BENCH_DIR/results.csv"
+LOG="$BENCH_DIR/results.log"
+
+"$JAVA" -version 2>&1 | head -1
+mvn -q -f "$BENCH_DIR/pom.xml" package
+# shellcheck disable=SC2086  # JMH_JAVA_OPTS is a list of JVM options for the JMH host JVM (not the forks)
+"$JAVA" ${JMH_JAVA_OPTS:-} -jar "$BENCH_DIR/target/benchmarks.jar" "$SUITE" -prof gc -rf csv -rff "$CSV" "$@" 2>&1 | tee "$LOG"
+"$JAVA" --add-modules jdk.incubator.vector -cp "$BENCH_DIR/target/benchmarks.jar" org.simdcnn.bench.Report \
+    "$CSV" "$BENCH_DIR/RESULTS.md" "bench/run.sh $*" 2>&1 | grep -v '^WARNING\|BackendProvider\|^INFO'

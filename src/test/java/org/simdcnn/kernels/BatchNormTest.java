@@ -313,7 +313,19 @@ class BatchNormTest {
             stats[k] = concat(rm, rv, mean, invStd, dg, db);
             k++;
         }
-        ElemTestSupport.assertClose("y | dx | eval y", res[1], res[0], 1e-5, 1e-5);
+        // Conditioning: x - mean cancels when a channel's values are close, and a float mean is only good to an
+        // ulp of max|x|, which the normalisation multiplies by invstd (and gamma). Same bound as the golden tests.
+        double xMax = 0;
+        for (float v : x) {
+            xMax = Math.max(xMax, Math.abs(v));
+        }
+        double scale = 1;
+        for (int c = 0; c < channels; c++) {
+            double gam = gamma == null ? 1 : Math.max(1, Math.abs(gamma[c]));
+            scale = Math.max(scale, stats[0][2 * channels + channels + c] * gam);
+        }
+        double atol = 1e-5 + 4 * Math.ulp((float) xMax) * scale;
+        ElemTestSupport.assertClose("y | dx | eval y", res[1], res[0], 1e-5, atol);
         ElemTestSupport.assertClose("running mean | var | saved mean | invstd | dgamma | dbeta", stats[1], stats[0],
                 1e-5, 1e-5);
     }

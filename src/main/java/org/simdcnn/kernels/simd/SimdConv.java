@@ -694,7 +694,14 @@ final class SimdConv implements Conv {
                         v = v.add(bv);
                     }
                     if (e != SimdGemm.EPI_NONE) {
-                        v = SimdGemm.epilogue(v, e, ea, eb);
+                        // inlined by hand: a vector passed to a method C2 does not inline is boxed
+                        if (e == SimdGemm.EPI_RELU) {
+                            v = v.max(0f);
+                        } else if (e == SimdGemm.EPI_LEAKY) {
+                            v = v.mul(ea).blend(v, v.compare(VectorOperators.GT, 0f));
+                        } else {
+                            v = v.max(ea).min(eb);
+                        }
                     }
                     v.intoArray(y, yi + q);
                 }
@@ -708,7 +715,14 @@ final class SimdConv implements Conv {
                         v = v.add(bv);
                     }
                     if (e != SimdGemm.EPI_NONE) {
-                        v = SimdGemm.epilogue(v, e, ea, eb);
+                        // inlined by hand: a vector passed to a method C2 does not inline is boxed
+                        if (e == SimdGemm.EPI_RELU) {
+                            v = v.max(0f);
+                        } else if (e == SimdGemm.EPI_LEAKY) {
+                            v = v.mul(ea).blend(v, v.compare(VectorOperators.GT, 0f));
+                        } else {
+                            v = v.max(ea).min(eb);
+                        }
                     }
                     v.intoArray(y, yi + q, mk);
                 }

@@ -463,7 +463,14 @@ final class SimdGemm implements Gemm {
                         acc = bm == 1 ? acc.add(rb) : acc.add(FloatVector.fromArray(F, bias, biasOff + j0 + v));
                     }
                     if (e != EPI_NONE) {
-                        acc = epilogue(acc, e, ea, eb);
+                        // inlined by hand: a vector passed to a method C2 does not inline is boxed
+                        if (e == EPI_RELU) {
+                            acc = acc.max(0f);
+                        } else if (e == EPI_LEAKY) {
+                            acc = acc.mul(ea).blend(acc, acc.compare(VectorOperators.GT, 0f));
+                        } else {
+                            acc = acc.max(ea).min(eb);
+                        }
                     }
                     acc.intoArray(c, ci + v);
                 }
@@ -493,16 +500,6 @@ final class SimdGemm implements Gemm {
                 }
             }
         }
-    }
-
-    /** The vector form of {@link Epilogue#apply}, bit for bit. */
-    static FloatVector epilogue(FloatVector v, int kind, float a, float b) {
-        return switch (kind) {
-            case EPI_RELU -> v.max(0f);
-            case EPI_LEAKY -> v.mul(a).blend(v, v.compare(VectorOperators.GT, 0f));
-            case EPI_CLAMP -> v.max(a).min(b);
-            default -> v;
-        };
     }
 
     static float epilogueScalar(float v, int kind, float a, float b) {

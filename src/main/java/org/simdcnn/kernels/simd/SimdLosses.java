@@ -216,25 +216,46 @@ final class SimdLosses implements Losses {
     // ---------------------------------------------------------------- cross-entropy and NLL
 
     /** log(sum exp) of a contiguous row, with vector max and vector exp-sum. */
+    /** {@code 1} at index {@code L}, zeros elsewhere: loading at {@code L - k} gives the one-hot vector of lane k. */
+    private static final float[] ONE_HOT = oneHot();
+
+    private static float[] oneHot() {
+        float[] a = new float[2 * L];
+        a[L] = 1f;
+        return a;
+    }
+
     static float rowLse(float[] x, int off, int n) {
-        FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = i + L <= n ? null : F.indexInRange(i, n);
-            FloatVector v = load(x, off + i, m);
-            vmax = vmax.max(m == null ? v : v.blend(Float.NEGATIVE_INFINITY, m.not()));
+        // Full vectors, then a scalar tail. (A nullable tail mask merged into the loads here made C2 on JDK 25.0.3
+        // emit code that reached a Halt node and aborted the JVM for rows of 1000 logits.)
+        int end = n - n % L;
+        float max = Float.NEGATIVE_INFINITY;
+        if (end > 0) {
+            FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            for (int i = 0; i < end; i += L) {
+                vmax = vmax.max(FloatVector.fromArray(F, x, off + i));
+            }
+            max = vmax.reduceLanes(VectorOperators.MAX);
         }
-        float max = vmax.reduceLanes(VectorOperators.MAX);
-        FloatVector mv = FloatVector.broadcast(F, max);
-        FloatVector sum = FloatVector.zero(F);
-        for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = i + L <= n ? null : F.indexInRange(i, n);
-            FloatVector e = SimdMath.exp(load(x, off + i, m).sub(mv));
-            sum = sum.add(m == null ? e : e.blend(0f, m.not()));
+        for (int i = end; i < n; i++) {
+            max = Math.max(max, x[off + i]);
         }
         if (Float.isInfinite(max)) {
             return max; // all -Inf: -Inf; a +Inf logit: +Inf (its own log-probability becomes NaN, as in PyTorch)
         }
-        return max + (float) Math.log(Lanes.sum(sum));
+        double sum = 0;
+        if (end > 0) {
+            FloatVector mv = FloatVector.broadcast(F, max);
+            FloatVector acc = FloatVector.zero(F);
+            for (int i = 0; i < end; i += L) {
+                acc = acc.add(SimdMath.exp(FloatVector.fromArray(F, x, off + i).sub(mv)));
+            }
+            sum = Lanes.sum(acc);
+        }
+        for (int i = end; i < n; i++) {
+            sum += Math.exp(x[off + i] - max);
+        }
+        return max + (float) Math.log(sum);
     }
 
     /** sum_c w_c*(lse - x_c) over a contiguous row (w null means all ones). */
@@ -388,20 +409,33 @@ final class SimdLosses implements Losses {
                 FloatVector a2 = FloatVector.broadcast(F, scale * ec);
                 FloatVector wa = FloatVector.broadcast(F, wAll);
                 FloatVector lv = FloatVector.broadcast(F, lse);
-                for (int j = 0; j < classes; j += L) {
-                    VectorMask<Float> m = j + L <= classes ? null : F.indexInRange(j, classes);
-                    FloatVector p = SimdMath.exp(load(x, rowOff + j, m).sub(lv));
-                    FloatVector wj = weight == null ? FloatVector.broadcast(F, 1f) : load(weight, j, m);
+                // Full vectors, then a scalar tail; the one-hot of the target is a sliding load of ONE_HOT (no
+                // masks: nullable tail masks and a mask cast here made C2 on JDK 25.0.3 abort the JVM for 1000
+                // classes).
+                int end = classes - classes % L;
+                for (int j = 0; j < end; j += L) {
+                    FloatVector p = SimdMath.exp(FloatVector.fromArray(F, x, rowOff + j).sub(lv));
+                    FloatVector wj = weight == null ? FloatVector.broadcast(F, 1f) : FloatVector.fromArray(F, weight, j);
                     FloatVector pt = p;
                     if (t >= j && t < j + L) {
-                        VectorMask<Float> isT = IntVector.zero(I).addIndex(1).compare(VectorOperators.EQ, t - j).cast(F);
-                        pt = p.sub(FloatVector.zero(F).blend(1f, isT));
+                        pt = p.sub(FloatVector.fromArray(F, ONE_HOT, L - (t - j)));
                     }
                     FloatVector d = pt.mul(a1);
                     if (ec != 0f) {
                         d = p.fma(wa, wj.neg()).fma(a2, d);
                     }
-                    store(d, dx, dRow + j, m);
+                    d.intoArray(dx, dRow + j);
+                }
+                float a1s = scale * (1 - eps) * wt;
+                float a2s = scale * ec;
+                for (int j = end; j < classes; j++) {
+                    float p = (float) Math.exp(x[rowOff + j] - lse);
+                    float wj = weight == null ? 1f : weight[j];
+                    float d = (j == t ? p - 1f : p) * a1s;
+                    if (ec != 0f) {
+                        d = Math.fma(a2s, Math.fma(p, wAll, -wj), d);
+                    }
+                    dx[dRow + j] = d;
                 }
                 continue;
             }

@@ -415,7 +415,8 @@ final class SimdLosses implements Losses {
                 int end = classes - classes % L;
                 for (int j = 0; j < end; j += L) {
                     FloatVector p = SimdMath.exp(FloatVector.fromArray(F, x, rowOff + j).sub(lv));
-                    FloatVector wj = weight == null ? FloatVector.broadcast(F, 1f) : FloatVector.fromArray(F, weight, j);
+                    FloatVector wj = weight == null ? FloatVector.broadcast(F, 1f)
+                            : FloatVector.fromArray(F, weight, j);
                     FloatVector pt = p;
                     if (t >= j && t < j + L) {
                         pt = p.sub(FloatVector.fromArray(F, ONE_HOT, L - (t - j)));

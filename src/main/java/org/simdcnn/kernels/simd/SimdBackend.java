@@ -27,7 +27,14 @@ public final class SimdBackend implements Backend, VectorMath {
     private final Activations activations = new SimdActivations();
     private final Pooling pooling = new SimdPooling();
     private final Softmax softmax = new SimdSoftmax();
-    private final Losses losses = new SimdLosses();
+    /**
+     * Losses are served by the scalar reference for now: C2 on JDK 25.0.3 aborts the JVM (a Halt node reached, in
+     * {@code MacroAssembler::debug64}) in several of {@link SimdLosses}' loops that merge a nullable tail mask into
+     * vector loads (seen in {@code bceBackward} and the label-smoothing row sum under a sustained hot loop). Losses
+     * are a small share of a training step; {@link SimdLosses} comes back once its loops use full vectors and a
+     * scalar tail only, as {@code rowLse} and the cross-entropy row gradient already do.
+     */
+    private final Losses losses = ScalarBackend.INSTANCE.losses();
     private final BatchNorm batchNorm = new SimdBatchNorm();
 
     /**

@@ -496,6 +496,7 @@ public final class F {
     /** {@code binary_cross_entropy(input, target, weight=None, reduction)}: input are probabilities. */
     public static float binary_cross_entropy(Tensor input, Tensor target, Tensor weight, Reduction reduction) {
         sameShape("binary_cross_entropy", input, target);
+        checkProbabilities("binary_cross_entropy", input);
         float[] w = elementWeight("binary_cross_entropy", weight, input);
         return be().losses().bce(red(reduction), input.size(), input.data(), input.offset(), target.data(),
                 target.offset(), w, reduction == Reduction.NONE ? new float[input.size()] : null, 0);
@@ -616,6 +617,22 @@ public final class F {
     }
 
     /** Checks that two tensors have the same shape. */
+    /**
+     * PyTorch's check for {@code binary_cross_entropy}: every input is a probability in [0, 1] (NaN is not).
+     *
+     * @throws IllegalArgumentException naming the first offending element and its value
+     */
+    public static void checkProbabilities(String op, Tensor input) {
+        float[] d = input.data();
+        for (int i = 0; i < input.size(); i++) {
+            float v = d[input.offset() + i];
+            if (!(v >= 0f && v <= 1f)) {
+                throw new IllegalArgumentException(op + ": all elements of input should be between 0 and 1, got "
+                        + v + " at flat index " + i);
+            }
+        }
+    }
+
     public static void sameShape(String op, Tensor input, Tensor target) {
         notNull(op, "input", input);
         notNull(op, "target", target);

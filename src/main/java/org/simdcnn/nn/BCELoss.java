@@ -26,6 +26,7 @@ public final class BCELoss extends Loss {
 
     public float forward(Tensor input, Tensor target) {
         F.sameShape("binary_cross_entropy", input, target);
+        F.checkProbabilities("binary_cross_entropy", input);
         float[] w = F.elementWeight("binary_cross_entropy", weight, input);
         float[] out = reduction() == Reduction.NONE ? new float[input.size()] : null;
         float v = SimdCnn.backend().losses().bce(reduction(), input.size(), input.data(), input.offset(),

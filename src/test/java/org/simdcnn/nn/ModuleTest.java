@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.simdcnn.functional.F;
 import org.simdcnn.geometry.Padding;
+import org.simdcnn.kernels.Reduction;
 import org.simdcnn.tensor.Tensor;
 
 /** Names, state dicts, modes, initialisation and argument validation of the module API. */
@@ -198,6 +199,10 @@ class ModuleTest {
         assertIae(() -> new CrossEntropyLoss().forward(Tensor.zeros(2, 3), new int[] {0, 3}), "target[1] = 3");
         assertIae(() -> new CrossEntropyLoss().forward(Tensor.zeros(2, 3), new int[] {0}), "target has 1");
         assertIae(() -> new MSELoss().forward(Tensor.zeros(2, 3), Tensor.zeros(3, 2)), "target has shape [3, 2]");
+        Tensor logits = Tensor.of(new float[] {0.2f, 1.5f, 0.4f}, 3);
+        assertIae(() -> new BCELoss().forward(logits, Tensor.zeros(3)), "between 0 and 1", "1.5", "index 1");
+        assertIae(() -> F.binary_cross_entropy(Tensor.of(new float[] {Float.NaN}, 1), Tensor.zeros(1), null,
+                Reduction.MEAN), "between 0 and 1", "NaN");
     }
 
     @Test

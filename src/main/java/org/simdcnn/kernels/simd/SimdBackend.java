@@ -28,13 +28,10 @@ public final class SimdBackend implements Backend, VectorMath {
     private final Pooling pooling = new SimdPooling();
     private final Softmax softmax = new SimdSoftmax();
     /**
-     * Losses are served by the scalar reference for now: C2 on JDK 25.0.3 aborts the JVM (a Halt node reached, in
-     * {@code MacroAssembler::debug64}) in several of {@link SimdLosses}' loops that merge a nullable tail mask into
-     * vector loads (seen in {@code bceBackward} and the label-smoothing row sum under a sustained hot loop). Losses
-     * are a small share of a training step; {@link SimdLosses} comes back once its loops use full vectors and a
-     * scalar tail only, as {@code rowLse} and the cross-entropy row gradient already do.
+     * Vector losses. Their loops use full vectors plus a scalar (or overlapping last-vector) tail and no masks: C2
+     * on JDK 25.0.3 aborted the JVM (a Halt node reached) in loops that merged nullable tail masks into loads.
      */
-    private final Losses losses = ScalarBackend.INSTANCE.losses();
+    private final Losses losses = new SimdLosses();
     private final BatchNorm batchNorm = new SimdBatchNorm();
 
     /**

@@ -1,7 +1,6 @@
 package org.simdcnn.kernels.simd;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -9,62 +8,69 @@ import org.simdcnn.kernels.Losses;
 import org.simdcnn.kernels.Reduction;
 
 /**
- * Vector API losses in PyTorch's formulas. Elementwise losses run one vector loop per loss (masked remainder);
- * sums are accumulated per block of {@link #BLOCK} elements in vector lanes and the block sums in double, in a
+ * Vector API losses in PyTorch's formulas. Elementwise losses run one vector loop per loss over the full vectors,
+ * then the remaining {@code n % L} elements by the scalar reference formula (in double). No masks anywhere: C2 on
+ * JDK 25.0.3 aborted the JVM (a Halt node reached) in loops that merged a nullable tail mask into their loads.
+ * Sums are accumulated per block of {@link #BLOCK} elements in vector lanes and the block sums in double, in a
  * fixed order. Cross-entropy is fused with log-softmax: one log-sum-exp per position (lanes along the classes when
- * {@code inner == 1}, along {@code inner} otherwise), never materialising the log-probabilities. Single-threaded
- * (losses are a small part of a step).
+ * {@code inner == 1}, with the row helpers of {@link SimdSoftmax}; along {@code inner} otherwise, the
+ * {@code inner % L} leftover positions by the scalar formula), never materialising the log-probabilities.
+ * Single-threaded (losses are a small part of a step); nothing is allocated in steady state.
  */
 final class SimdLosses implements Losses {
     private static final VectorSpecies<Float> F = SimdBackend.F;
-    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final int L = F.length();
     private static final int BLOCK = 1024;
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[4 * L]);
-
-    private static FloatVector load(float[] a, int off, VectorMask<Float> m) {
-        return m == null ? FloatVector.fromArray(F, a, off) : FloatVector.fromArray(F, a, off, m);
-    }
-
-    private static void store(FloatVector v, float[] a, int off, VectorMask<Float> m) {
-        if (m == null) {
-            v.intoArray(a, off);
-        } else {
-            v.intoArray(a, off, m);
-        }
-    }
 
     private static float finish(Reduction r, double sum, long n) {
         return r == Reduction.MEAN ? (float) (sum / n) : (float) sum;
     }
 
     /** Upstream gradient for element i: per element for NONE, dOut/n for MEAN, dOut for SUM. */
-    private static FloatVector upstream(Reduction r, float g, float[] dOut, int off, VectorMask<Float> m) {
-        return r == Reduction.NONE ? load(dOut, off, m) : FloatVector.broadcast(F, g);
+    private static FloatVector upstream(Reduction r, float g, float[] dOut, int off) {
+        return r == Reduction.NONE ? FloatVector.fromArray(F, dOut, off) : FloatVector.broadcast(F, g);
     }
 
     private static float scalarUpstream(Reduction r, int n, float[] dOut, int dOutOff) {
         return r == Reduction.MEAN ? dOut[dOutOff] / n : dOut[dOutOff];
     }
 
+    /** The upstream gradient of tail element {@code i} in double, as the scalar reference forms it. */
+    private static double tailUpstream(Reduction r, int n, float[] dOut, int dOutOff, int i) {
+        return switch (r) {
+            case NONE -> dOut[dOutOff + i];
+            case SUM -> dOut[dOutOff];
+            case MEAN -> (double) dOut[dOutOff] / n;
+        };
+    }
+
     // ---------------------------------------------------------------- MSE
 
     @Override
     public float mse(Reduction r, int n, float[] x, int xOff, float[] t, int tOff, float[] out, int outOff) {
+        int nv = n - n % L;
         double total = 0;
-        for (int b = 0; b < n; b += BLOCK) {
-            int e = Math.min(n, b + BLOCK);
+        for (int b = 0; b < nv; b += BLOCK) {
+            int e = Math.min(nv, b + BLOCK);
             FloatVector acc = FloatVector.zero(F);
             for (int i = b; i < e; i += L) {
-                VectorMask<Float> m = i + L <= e ? null : F.indexInRange(i, e);
-                FloatVector d = load(x, xOff + i, m).sub(load(t, tOff + i, m));
+                FloatVector d = FloatVector.fromArray(F, x, xOff + i).sub(FloatVector.fromArray(F, t, tOff + i));
                 FloatVector l = d.mul(d);
                 if (r == Reduction.NONE) {
-                    store(l, out, outOff + i, m);
+                    l.intoArray(out, outOff + i);
                 }
-                acc = acc.add(m == null ? l : l.blend(0f, m.not()));
+                acc = acc.add(l);
             }
             total += Lanes.sum(acc);
+        }
+        for (int i = nv; i < n; i++) {
+            double d = (double) x[xOff + i] - t[tOff + i];
+            double l = d * d;
+            if (r == Reduction.NONE) {
+                out[outOff + i] = (float) l;
+            }
+            total += l;
         }
         return finish(r, total, n);
     }
@@ -73,11 +79,14 @@ final class SimdLosses implements Losses {
     public void mseBackward(Reduction r, int n, float[] x, int xOff, float[] t, int tOff, float[] dOut, int dOutOff,
             float[] dx, int dxOff) {
         float g = r == Reduction.NONE ? 0f : scalarUpstream(r, n, dOut, dOutOff);
-        for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = i + L <= n ? null : F.indexInRange(i, n);
-            FloatVector d = load(x, xOff + i, m).sub(load(t, tOff + i, m));
-            FloatVector u = upstream(r, g, dOut, dOutOff + i, m);
-            store(d.mul(2f).mul(u), dx, dxOff + i, m);
+        int nv = n - n % L;
+        for (int i = 0; i < nv; i += L) {
+            FloatVector d = FloatVector.fromArray(F, x, xOff + i).sub(FloatVector.fromArray(F, t, tOff + i));
+            d.mul(2f).mul(upstream(r, g, dOut, dOutOff + i)).intoArray(dx, dxOff + i);
+        }
+        for (int i = nv; i < n; i++) {
+            dx[dxOff + i] = (float) (2.0 * ((double) x[xOff + i] - t[tOff + i]) * tailUpstream(r, n, dOut, dOutOff,
+                    i));
         }
     }
 
@@ -90,27 +99,39 @@ final class SimdLosses implements Losses {
     @Override
     public float bce(Reduction r, int n, float[] x, int xOff, float[] t, int tOff, float[] weight, float[] out,
             int outOff) {
+        int nv = n - n % L;
         double total = 0;
-        for (int b = 0; b < n; b += BLOCK) {
-            int e = Math.min(n, b + BLOCK);
+        for (int b = 0; b < nv; b += BLOCK) {
+            int e = Math.min(nv, b + BLOCK);
             FloatVector acc = FloatVector.zero(F);
             for (int i = b; i < e; i += L) {
-                VectorMask<Float> m = i + L <= e ? null : F.indexInRange(i, e);
-                FloatVector xv = load(x, xOff + i, m);
-                FloatVector tv = load(t, tOff + i, m);
+                FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
+                FloatVector tv = FloatVector.fromArray(F, t, tOff + i);
                 FloatVector lx = clampLog(SimdMath.log(xv));
                 FloatVector l1x = clampLog(SimdMath.log1p(xv.neg()));
                 // (t - 1) * log1p(-x) - t * log(x)
                 FloatVector l = tv.sub(1f).mul(l1x).sub(tv.mul(lx));
                 if (weight != null) {
-                    l = l.mul(load(weight, i, m));
+                    l = l.mul(FloatVector.fromArray(F, weight, i));
                 }
                 if (r == Reduction.NONE) {
-                    store(l, out, outOff + i, m);
+                    l.intoArray(out, outOff + i);
                 }
-                acc = acc.add(m == null ? l : l.blend(0f, m.not()));
+                acc = acc.add(l);
             }
             total += Lanes.sum(acc);
+        }
+        for (int i = nv; i < n; i++) {
+            double xv = x[xOff + i];
+            double tv = t[tOff + i];
+            double l = (tv - 1) * Math.max(Math.log1p(-xv), -100.0) - tv * Math.max(Math.log(xv), -100.0);
+            if (weight != null) {
+                l *= weight[i];
+            }
+            if (r == Reduction.NONE) {
+                out[outOff + i] = (float) l;
+            }
+            total += l;
         }
         return finish(r, total, n);
     }
@@ -119,23 +140,31 @@ final class SimdLosses implements Losses {
     public void bceBackward(Reduction r, int n, float[] x, int xOff, float[] t, int tOff, float[] weight,
             float[] dOut, int dOutOff, float[] dx, int dxOff) {
         float g = r == Reduction.NONE ? 0f : scalarUpstream(r, n, dOut, dOutOff);
-        for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = i + L <= n ? null : F.indexInRange(i, n);
-            FloatVector xv = load(x, xOff + i, m);
-            FloatVector tv = load(t, tOff + i, m);
+        int nv = n - n % L;
+        for (int i = 0; i < nv; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
+            FloatVector tv = FloatVector.fromArray(F, t, tOff + i);
             FloatVector den = xv.neg().add(1f).mul(xv);
             den = den.blend(1e-12f, den.compare(VectorOperators.LT, 1e-12f));
-            FloatVector d = upstream(r, g, dOut, dOutOff + i, m).mul(xv.sub(tv)).div(den);
+            FloatVector d = upstream(r, g, dOut, dOutOff + i).mul(xv.sub(tv)).div(den);
             if (weight != null) {
-                d = d.mul(load(weight, i, m));
+                d = d.mul(FloatVector.fromArray(F, weight, i));
             }
-            store(d, dx, dxOff + i, m);
+            d.intoArray(dx, dxOff + i);
+        }
+        for (int i = nv; i < n; i++) {
+            double xv = x[xOff + i];
+            double d = tailUpstream(r, n, dOut, dOutOff, i) * (xv - t[tOff + i]) / Math.max((1 - xv) * xv, 1e-12);
+            if (weight != null) {
+                d *= weight[i];
+            }
+            dx[dxOff + i] = (float) d;
         }
     }
 
     // ---------------------------------------------------------------- BCE with logits
 
-    /** Per-lane pos_weight for elements i..i+L-1 (1 where posWeight is null). */
+    /** Per-lane pos_weight for elements i..i+L-1. */
     private static FloatVector posWeight(float[] posWeight, int posInner, int i) {
         int pl = posWeight.length;
         int first = (i / posInner) % pl;
@@ -150,17 +179,21 @@ final class SimdLosses implements Losses {
         return FloatVector.fromArray(F, s, 0);
     }
 
+    private static double posWeightAt(float[] posWeight, int posInner, int i) {
+        return posWeight == null ? 1.0 : posWeight[(i / posInner) % posWeight.length];
+    }
+
     @Override
     public float bceWithLogits(Reduction r, int n, float[] x, int xOff, float[] t, int tOff, float[] weight,
             float[] posWeight, int posInner, float[] out, int outOff) {
+        int nv = n - n % L;
         double total = 0;
-        for (int b = 0; b < n; b += BLOCK) {
-            int e = Math.min(n, b + BLOCK);
+        for (int b = 0; b < nv; b += BLOCK) {
+            int e = Math.min(nv, b + BLOCK);
             FloatVector acc = FloatVector.zero(F);
             for (int i = b; i < e; i += L) {
-                VectorMask<Float> m = i + L <= e ? null : F.indexInRange(i, e);
-                FloatVector xv = load(x, xOff + i, m);
-                FloatVector tv = load(t, tOff + i, m);
+                FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
+                FloatVector tv = FloatVector.fromArray(F, t, tOff + i);
                 // (1 - t) * x + lw * (log1p(exp(-|x|)) + max(-x, 0)), lw = (p - 1) * t + 1, rewritten without the
                 // cancellation of the x terms for x < 0 as
                 // (1 - t) * max(x, 0) - p * t * min(x, 0) + lw * log1p(exp(-|x|))
@@ -176,14 +209,27 @@ final class SimdLosses implements Losses {
                     l = tv.neg().add(1f).fma(pos, lp).sub(tv.mul(neg));
                 }
                 if (weight != null) {
-                    l = l.mul(load(weight, i, m));
+                    l = l.mul(FloatVector.fromArray(F, weight, i));
                 }
                 if (r == Reduction.NONE) {
-                    store(l, out, outOff + i, m);
+                    l.intoArray(out, outOff + i);
                 }
-                acc = acc.add(m == null ? l : l.blend(0f, m.not()));
+                acc = acc.add(l);
             }
             total += Lanes.sum(acc);
+        }
+        for (int i = nv; i < n; i++) {
+            double xv = x[xOff + i];
+            double tv = t[tOff + i];
+            double p = posWeightAt(posWeight, posInner, i);
+            double l = (1 - tv) * xv + (1 + (p - 1) * tv) * (Math.log1p(Math.exp(-Math.abs(xv))) + Math.max(-xv, 0));
+            if (weight != null) {
+                l *= weight[i];
+            }
+            if (r == Reduction.NONE) {
+                out[outOff + i] = (float) l;
+            }
+            total += l;
         }
         return finish(r, total, n);
     }
@@ -192,10 +238,10 @@ final class SimdLosses implements Losses {
     public void bceWithLogitsBackward(Reduction r, int n, float[] x, int xOff, float[] t, int tOff,
             float[] weight, float[] posWeight, int posInner, float[] dOut, int dOutOff, float[] dx, int dxOff) {
         float g = r == Reduction.NONE ? 0f : scalarUpstream(r, n, dOut, dOutOff);
-        for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = i + L <= n ? null : F.indexInRange(i, n);
-            FloatVector xv = load(x, xOff + i, m);
-            FloatVector tv = load(t, tOff + i, m);
+        int nv = n - n % L;
+        for (int i = 0; i < nv; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
+            FloatVector tv = FloatVector.fromArray(F, t, tOff + i);
             // (p*t + 1 - t)*s - p*t = (1-t)*s - p*t*(1-s), with s and 1-s both free of cancellation
             FloatVector e = SimdMath.exp(xv.abs().neg());
             FloatVector dd = FloatVector.broadcast(F, 1f).div(e.add(1f));
@@ -205,17 +251,28 @@ final class SimdLosses implements Losses {
             FloatVector oneMinus = ed.blend(dd, neg);
             FloatVector pt = posWeight != null ? posWeight(posWeight, posInner, i).mul(tv) : tv;
             FloatVector d = tv.neg().add(1f).mul(s).sub(pt.mul(oneMinus));
-            d = d.mul(upstream(r, g, dOut, dOutOff + i, m));
+            d = d.mul(upstream(r, g, dOut, dOutOff + i));
             if (weight != null) {
-                d = d.mul(load(weight, i, m));
+                d = d.mul(FloatVector.fromArray(F, weight, i));
             }
-            store(d, dx, dxOff + i, m);
+            d.intoArray(dx, dxOff + i);
+        }
+        for (int i = nv; i < n; i++) {
+            double xv = x[xOff + i];
+            double tv = t[tOff + i];
+            double e = Math.exp(-Math.abs(xv));
+            double sig = xv >= 0 ? 1 / (1 + e) : e / (1 + e);
+            double pt = posWeightAt(posWeight, posInner, i) * tv;
+            double d = ((pt + 1 - tv) * sig - pt) * tailUpstream(r, n, dOut, dOutOff, i);
+            if (weight != null) {
+                d *= weight[i];
+            }
+            dx[dxOff + i] = (float) d;
         }
     }
 
     // ---------------------------------------------------------------- cross-entropy and NLL
 
-    /** log(sum exp) of a contiguous row, with vector max and vector exp-sum. */
     /** {@code 1} at index {@code L}, zeros elsewhere: loading at {@code L - k} gives the one-hot vector of lane k. */
     private static final float[] ONE_HOT = oneHot();
 
@@ -225,65 +282,44 @@ final class SimdLosses implements Losses {
         return a;
     }
 
-    static float rowLse(float[] x, int off, int n) {
-        // Full vectors, then a scalar tail. (A nullable tail mask merged into the loads here made C2 on JDK 25.0.3
-        // emit code that reached a Halt node and aborted the JVM for rows of 1000 logits.)
-        int end = n - n % L;
-        float max = Float.NEGATIVE_INFINITY;
-        if (end > 0) {
-            FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-            for (int i = 0; i < end; i += L) {
-                vmax = vmax.max(FloatVector.fromArray(F, x, off + i));
-            }
-            max = vmax.reduceLanes(VectorOperators.MAX);
-        }
-        for (int i = end; i < n; i++) {
-            max = Math.max(max, x[off + i]);
-        }
-        if (Float.isInfinite(max)) {
-            return max; // all -Inf: -Inf; a +Inf logit: +Inf (its own log-probability becomes NaN, as in PyTorch)
-        }
-        double sum = 0;
-        if (end > 0) {
-            FloatVector mv = FloatVector.broadcast(F, max);
-            FloatVector acc = FloatVector.zero(F);
-            for (int i = 0; i < end; i += L) {
-                acc = acc.add(SimdMath.exp(FloatVector.fromArray(F, x, off + i).sub(mv)));
-            }
-            sum = Lanes.sum(acc);
-        }
-        for (int i = end; i < n; i++) {
-            sum += Math.exp(x[off + i] - max);
-        }
-        return max + (float) Math.log(sum);
+    /** log(sum exp) of a contiguous row (see {@link SimdSoftmax#rowLse}). */
+    static float rowLse(float[] x, int off, int n, float[] rs) {
+        return SimdSoftmax.rowLse(x, off, n, rs);
     }
 
-    /** sum_c w_c*(lse - x_c) over a contiguous row (w null means all ones). */
-    static float rowSmooth(float[] x, int off, int n, float lse, float[] w) {
+    /** sum_c w_c*(lse - x_c) over a contiguous row (w null means all ones): full vectors plus the overlapping last. */
+    static float rowSmooth(float[] x, int off, int n, float lse, float[] w, float[] rs) {
+        int cnt = SimdSoftmax.tailCount(n);
+        int end = n - cnt;
         FloatVector lv = FloatVector.broadcast(F, lse);
         FloatVector acc = FloatVector.zero(F);
-        for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = i + L <= n ? null : F.indexInRange(i, n);
-            FloatVector d = lv.sub(load(x, off + i, m));
+        if (cnt != 0) {
+            FloatVector d = lv.sub(SimdSoftmax.last(x, off, n, x[off], rs, 0));
             if (w != null) {
-                d = d.mul(load(w, i, m));
+                d = d.mul(SimdSoftmax.last(w, 0, n, 1f, rs, L));
             }
-            acc = acc.add(m == null ? d : d.blend(0f, m.not()));
+            acc = SimdSoftmax.keepLast(d, cnt);
+        }
+        for (int i = 0; i < end; i += L) {
+            FloatVector d = lv.sub(FloatVector.fromArray(F, x, off + i));
+            if (w != null) {
+                d = d.mul(FloatVector.fromArray(F, w, i));
+            }
+            acc = acc.add(d);
         }
         return Lanes.sum(acc);
     }
 
-    /** Per position: lse into s[0..L), smooth sum into s[L..2L), for positions i..i+L-1 of one batch row. */
-    private static void columnStats(float[] x, int off, int classes, int inner, int i, float[] w, boolean smooth,
+    /** Per position: lse into s[0..L), smooth sum into s[L..2L), for positions i..i+L-1 (all real) of a row. */
+    private static void columnStats(float[] x, int off, int classes, int inner, float[] w, boolean smooth,
             float[] s) {
-        VectorMask<Float> m = i + L <= inner ? null : F.indexInRange(i, inner);
         FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         for (int c = 0; c < classes; c++) {
-            max = max.max(load(x, off + c * inner + i, m));
+            max = max.max(FloatVector.fromArray(F, x, off + c * inner));
         }
         FloatVector sum = FloatVector.zero(F);
         for (int c = 0; c < classes; c++) {
-            sum = sum.add(SimdMath.exp(load(x, off + c * inner + i, m).sub(max)));
+            sum = sum.add(SimdMath.exp(FloatVector.fromArray(F, x, off + c * inner).sub(max)));
         }
         FloatVector lse = max.add(SimdMath.log(sum));
         lse = lse.blend(max, max.test(VectorOperators.IS_INFINITE));
@@ -291,11 +327,36 @@ final class SimdLosses implements Losses {
         if (smooth) {
             FloatVector acc = FloatVector.zero(F);
             for (int c = 0; c < classes; c++) {
-                FloatVector d = lse.sub(load(x, off + c * inner + i, m));
+                FloatVector d = lse.sub(FloatVector.fromArray(F, x, off + c * inner));
                 acc = w == null ? acc.add(d) : d.fma(FloatVector.broadcast(F, w[c]), acc);
             }
             acc.intoArray(s, L);
         }
+    }
+
+    /** lse of one position with stride {@code inner} (the scalar formula: float max, double sum). */
+    private static float columnLse(float[] x, int off, int classes, int inner) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int c = 0; c < classes; c++) {
+            max = Math.max(max, x[off + c * inner]);
+        }
+        if (Float.isInfinite(max)) {
+            return max;
+        }
+        double sum = 0;
+        for (int c = 0; c < classes; c++) {
+            sum += Math.exp(x[off + c * inner] - max);
+        }
+        return max + (float) Math.log(sum);
+    }
+
+    /** sum_c w_c*(lse - x_c) of one position with stride {@code inner}, in double. */
+    private static float columnSmooth(float[] x, int off, int classes, int inner, float lse, float[] w) {
+        double acc = 0;
+        for (int c = 0; c < classes; c++) {
+            acc += (w == null ? 1.0 : w[c]) * ((double) lse - x[off + c * inner]);
+        }
+        return (float) acc;
     }
 
     @Override
@@ -309,17 +370,29 @@ final class SimdLosses implements Losses {
         double smoothSum = 0;
         double wSum = 0;
         float[] s = SCRATCH.get();
+        float[] rs = SimdSoftmax.SCRATCH.get();
+        int innerEnd = inner - inner % L;
         for (int b = 0; b < batch; b++) {
             int rowOff = xOff + b * classes * inner;
-            for (int i0 = 0; i0 < inner; i0 += (inner == 1 ? 1 : L)) {
-                int cnt = inner == 1 ? 1 : Math.min(L, inner - i0);
+            // positions i0..i0+cnt-1: lse in s[k], smooth sum in s[L + k]; a block of L columns, one contiguous row
+            // (inner == 1) or one leftover column
+            for (int i0 = 0; i0 < inner; i0 += (i0 < innerEnd ? L : 1)) {
+                int cnt;
                 if (inner == 1) {
-                    s[0] = rowLse(x, rowOff, classes);
+                    cnt = 1;
+                    s[0] = rowLse(x, rowOff, classes, rs);
                     if (smooth) {
-                        s[L] = rowSmooth(x, rowOff, classes, s[0], weight);
+                        s[L] = rowSmooth(x, rowOff, classes, s[0], weight, rs);
                     }
+                } else if (i0 < innerEnd) {
+                    cnt = L;
+                    columnStats(x, rowOff + i0, classes, inner, weight, smooth, s);
                 } else {
-                    columnStats(x, rowOff, classes, inner, i0, weight, smooth, s);
+                    cnt = 1;
+                    s[0] = columnLse(x, rowOff + i0, classes, inner);
+                    if (smooth) {
+                        s[L] = columnSmooth(x, rowOff + i0, classes, inner, s[0], weight);
+                    }
                 }
                 for (int k = 0; k < cnt; k++) {
                     int pos = b * inner + i0 + k;
@@ -366,6 +439,15 @@ final class SimdLosses implements Losses {
         return w;
     }
 
+    /**
+     * The gradient of one element from its probability {@code p}: {@code A1*(p - [c == t]) + A2*(W*p - w_c)},
+     * the scalar form of the vector code (the target's {@code p - 1} formed first).
+     */
+    private static float gradElement(float p, boolean isTarget, float a1, float a2, float wAll, float wc, float ec) {
+        float d = (isTarget ? p - 1f : p) * a1;
+        return ec != 0f ? Math.fma(a2, Math.fma(p, wAll, -wc), d) : d;
+    }
+
     @Override
     public void crossEntropyBackward(Reduction r, int batch, int classes, int inner, float[] x, int xOff,
             int[] target, int tOff, float[] weight, int ignoreIndex, float labelSmoothing, float[] dOut,
@@ -390,102 +472,136 @@ final class SimdLosses implements Losses {
             g = dOut[dOutOff];
         }
         float[] s = SCRATCH.get();
+        float[] rs = SimdSoftmax.SCRATCH.get();
+        int innerEnd = inner - inner % L;
         for (int b = 0; b < batch; b++) {
             int rowOff = xOff + b * classes * inner;
             int dRow = dxOff + b * classes * inner;
             if (inner == 1) {
-                int pos = b;
-                int t = target[tOff + pos];
+                int t = target[tOff + b];
                 if (t == ignoreIndex) {
                     SimdPooling.fill(dx, dRow, classes, 0f);
                     continue;
                 }
-                float scale = r == Reduction.NONE ? dOut[dOutOff + pos] : g;
+                float scale = r == Reduction.NONE ? dOut[dOutOff + b] : g;
                 float wt = weight == null ? 1f : weight[t];
-                float lse = rowLse(x, rowOff, classes);
-                // dx_j = A1*(p_j - [j == t]) + A2*(W*p_j - w_j), A1 = scale*(1-eps)*w_t, A2 = scale*eps/C: the
-                // target's p_t - 1 is formed first, so it is exactly 0 where p_t rounds to 1
-                FloatVector a1 = FloatVector.broadcast(F, scale * (1 - eps) * wt);
-                FloatVector a2 = FloatVector.broadcast(F, scale * ec);
-                FloatVector wa = FloatVector.broadcast(F, wAll);
-                FloatVector lv = FloatVector.broadcast(F, lse);
-                // Full vectors, then a scalar tail; the one-hot of the target is a sliding load of ONE_HOT (no
-                // masks: nullable tail masks and a mask cast here made C2 on JDK 25.0.3 abort the JVM for 1000
-                // classes).
-                int end = classes - classes % L;
-                for (int j = 0; j < end; j += L) {
-                    FloatVector p = SimdMath.exp(FloatVector.fromArray(F, x, rowOff + j).sub(lv));
-                    FloatVector wj = weight == null ? FloatVector.broadcast(F, 1f)
-                            : FloatVector.fromArray(F, weight, j);
-                    FloatVector pt = p;
-                    if (t >= j && t < j + L) {
-                        pt = p.sub(FloatVector.fromArray(F, ONE_HOT, L - (t - j)));
-                    }
-                    FloatVector d = pt.mul(a1);
-                    if (ec != 0f) {
-                        d = p.fma(wa, wj.neg()).fma(a2, d);
-                    }
-                    d.intoArray(dx, dRow + j);
-                }
-                float a1s = scale * (1 - eps) * wt;
-                float a2s = scale * ec;
-                for (int j = end; j < classes; j++) {
-                    float p = (float) Math.exp(x[rowOff + j] - lse);
-                    float wj = weight == null ? 1f : weight[j];
-                    float d = (j == t ? p - 1f : p) * a1s;
-                    if (ec != 0f) {
-                        d = Math.fma(a2s, Math.fma(p, wAll, -wj), d);
-                    }
-                    dx[dRow + j] = d;
-                }
+                rowGrad(x, rowOff, classes, t, rowLse(x, rowOff, classes, rs), scale * (1 - eps) * wt, scale * ec,
+                        wAll, weight, ec, dx, dRow, rs);
                 continue;
             }
-            for (int i0 = 0; i0 < inner; i0 += L) {
-                VectorMask<Float> m = i0 + L <= inner ? null : F.indexInRange(i0, inner);
-                int cnt = Math.min(L, inner - i0);
-                columnStats(x, rowOff, classes, inner, i0, weight, false, s);
-                // per-lane coefficients: A = scale*((1-eps)*w_t + ec*W), B = -scale*ec, T = scale*(1-eps)*w_t
-                int[] lanesT = TARGETS.get();
-                for (int k = 0; k < L; k++) {
-                    float sc = 0f;
-                    float wt = 0f;
-                    int t = -1;
-                    if (k < cnt) {
-                        int pos = b * inner + i0 + k;
-                        t = target[tOff + pos];
-                        if (t != ignoreIndex) {
-                            sc = r == Reduction.NONE ? dOut[dOutOff + pos] : g;
-                            wt = weight == null ? 1f : weight[t];
-                        } else {
-                            t = -1;
-                        }
-                    }
-                    // sc is 0 for ignored positions and padding lanes, so their gradient is 0
-                    s[L + k] = sc * (1 - eps) * wt; // A1
-                    s[2 * L + k] = sc * ec; // A2
-                    lanesT[k] = t;
+            for (int i0 = 0; i0 < innerEnd; i0 += L) {
+                columnGrad(r, b, classes, inner, i0, x, rowOff, target, tOff, weight, ignoreIndex, eps, ec, wAll, g,
+                        dOut, dOutOff, dx, dRow, s);
+            }
+            for (int i = innerEnd; i < inner; i++) {
+                int pos = b * inner + i;
+                int t = target[tOff + pos];
+                float sc = 0f;
+                float wt = 0f;
+                if (t != ignoreIndex) {
+                    sc = r == Reduction.NONE ? dOut[dOutOff + pos] : g;
+                    wt = weight == null ? 1f : weight[t];
+                } else {
+                    t = -1; // sc = 0: the gradient is 0
                 }
-                FloatVector lse = FloatVector.fromArray(F, s, 0);
-                FloatVector a1 = FloatVector.fromArray(F, s, L);
-                FloatVector a2 = FloatVector.fromArray(F, s, 2 * L);
-                FloatVector wa = FloatVector.broadcast(F, wAll);
-                IntVector tv = IntVector.fromArray(I, lanesT, 0);
+                float lse = columnLse(x, rowOff + i, classes, inner);
+                float a1 = sc * (1 - eps) * wt;
+                float a2 = sc * ec;
                 for (int c = 0; c < classes; c++) {
-                    int o = c * inner + i0;
-                    FloatVector p = SimdMath.exp(load(x, rowOff + o, m).sub(lse));
-                    FloatVector pt = p.sub(FloatVector.zero(F).blend(1f, tv.compare(VectorOperators.EQ, c).cast(F)));
-                    FloatVector d = pt.mul(a1);
-                    if (ec != 0f) {
-                        float wj = weight == null ? 1f : weight[c];
-                        d = p.fma(wa, FloatVector.broadcast(F, -wj)).fma(a2, d);
-                    }
-                    store(d, dx, dRow + o, m);
+                    int o = c * inner + i;
+                    float p = (float) Math.exp(x[rowOff + o] - lse);
+                    dx[dRow + o] = gradElement(p, c == t, a1, a2, wAll, weight == null ? 1f : weight[c], ec);
                 }
             }
         }
     }
 
-    private static final ThreadLocal<int[]> TARGETS = ThreadLocal.withInitial(() -> new int[L]);
+    /**
+     * The gradient of one contiguous row: {@code dx_j = A1*(p_j - [j == t]) + A2*(W*p_j - w_j)}, full vectors plus
+     * the last vector (computed into the scratch first, copied out last); the one-hot of the target is a sliding
+     * load of {@link #ONE_HOT}.
+     */
+    private static void rowGrad(float[] x, int rowOff, int classes, int t, float lse, float a1s, float a2s,
+            float wAll, float[] weight, float ec, float[] dx, int dRow, float[] rs) {
+        FloatVector a1 = FloatVector.broadcast(F, a1s);
+        FloatVector a2 = FloatVector.broadcast(F, a2s);
+        FloatVector wa = FloatVector.broadcast(F, wAll);
+        FloatVector lv = FloatVector.broadcast(F, lse);
+        int cnt = SimdSoftmax.tailCount(classes);
+        int end = classes - cnt;
+        if (cnt != 0) {
+            int j = classes - L; // the first class of the last vector (negative for a row shorter than a vector)
+            FloatVector p = SimdMath.exp(SimdSoftmax.last(x, rowOff, classes, x[rowOff], rs, 0).sub(lv));
+            FloatVector wj = weight == null ? FloatVector.broadcast(F, 1f)
+                    : SimdSoftmax.last(weight, 0, classes, 1f, rs, L);
+            FloatVector pt = p;
+            if (t >= j && t < j + L) {
+                pt = p.sub(FloatVector.fromArray(F, ONE_HOT, L - (t - j)));
+            }
+            FloatVector d = pt.mul(a1);
+            if (ec != 0f) {
+                d = p.fma(wa, wj.neg()).fma(a2, d);
+            }
+            d.intoArray(rs, 3 * L);
+        }
+        for (int j = 0; j < end; j += L) {
+            FloatVector p = SimdMath.exp(FloatVector.fromArray(F, x, rowOff + j).sub(lv));
+            FloatVector wj = weight == null ? FloatVector.broadcast(F, 1f) : FloatVector.fromArray(F, weight, j);
+            FloatVector pt = p;
+            if (t >= j && t < j + L) {
+                pt = p.sub(FloatVector.fromArray(F, ONE_HOT, L - (t - j)));
+            }
+            FloatVector d = pt.mul(a1);
+            if (ec != 0f) {
+                d = p.fma(wa, wj.neg()).fma(a2, d);
+            }
+            d.intoArray(dx, dRow + j);
+        }
+        if (cnt != 0) {
+            SimdSoftmax.putLast(rs, 3 * L, dx, dRow, classes);
+        }
+    }
+
+    /** The gradient of L adjacent positions i0..i0+L-1 (all real) of batch row b, lanes along inner. */
+    private static void columnGrad(Reduction r, int b, int classes, int inner, int i0, float[] x, int rowOff,
+            int[] target, int tOff, float[] weight, int ignoreIndex, float eps, float ec, float wAll, float g,
+            float[] dOut, int dOutOff, float[] dx, int dRow, float[] s) {
+        columnStats(x, rowOff + i0, classes, inner, weight, false, s);
+        // per-lane coefficients A1 = scale*(1-eps)*w_t, A2 = scale*ec, and the target class as a float (-1: none)
+        for (int k = 0; k < L; k++) {
+            int pos = b * inner + i0 + k;
+            int t = target[tOff + pos];
+            float sc = 0f;
+            float wt = 0f;
+            if (t != ignoreIndex) {
+                sc = r == Reduction.NONE ? dOut[dOutOff + pos] : g;
+                wt = weight == null ? 1f : weight[t];
+            } else {
+                t = -1;
+            }
+            // sc is 0 for ignored positions, so their gradient is 0
+            s[L + k] = sc * (1 - eps) * wt;
+            s[2 * L + k] = sc * ec;
+            s[3 * L + k] = t; // exact: class counts are far below 2^24
+        }
+        FloatVector lse = FloatVector.fromArray(F, s, 0);
+        FloatVector a1 = FloatVector.fromArray(F, s, L);
+        FloatVector a2 = FloatVector.fromArray(F, s, 2 * L);
+        FloatVector tv = FloatVector.fromArray(F, s, 3 * L);
+        FloatVector wa = FloatVector.broadcast(F, wAll);
+        FloatVector zero = FloatVector.zero(F);
+        for (int c = 0; c < classes; c++) {
+            int o = c * inner + i0;
+            FloatVector p = SimdMath.exp(FloatVector.fromArray(F, x, rowOff + o).sub(lse));
+            FloatVector pt = p.sub(zero.blend(1f, tv.compare(VectorOperators.EQ, (float) c)));
+            FloatVector d = pt.mul(a1);
+            if (ec != 0f) {
+                float wj = weight == null ? 1f : weight[c];
+                d = p.fma(wa, FloatVector.broadcast(F, -wj)).fma(a2, d);
+            }
+            d.intoArray(dx, dRow + o);
+        }
+    }
 
     @Override
     public float nll(Reduction r, int batch, int classes, int inner, float[] x, int xOff, int[] target, int tOff,

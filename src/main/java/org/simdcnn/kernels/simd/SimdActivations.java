@@ -578,66 +578,70 @@ final class SimdActivations implements Activations {
     @Override
     public void maxoutForward(int batch, int channels, int pieces, int spatial, float[] x, int xOff, float[] y,
             int yOff, int[] argmax, int amOff) {
+        // full vectors, then a scalar tail: no tail masks and no mask casts (C2 on JDK 25.0.3 aborted the JVM in
+        // loops of that kind elsewhere)
+        int ub = F.loopBound(spatial);
         for (int bc = 0; bc < batch * channels; bc++) {
             int in = xOff + bc * pieces * spatial;
             int out = yOff + bc * spatial;
             int am = amOff + bc * spatial;
-            int i = 0;
-            for (int ub = F.loopBound(spatial); i < ub; i += L) {
-                maxoutVector(pieces, spatial, x, in + i, y, out + i, argmax, am + i, null);
+            for (int i = 0; i < ub; i += L) {
+                maxoutVector(pieces, spatial, x, in + i, y, out + i, argmax, am + i);
             }
-            if (i < spatial) {
-                maxoutVector(pieces, spatial, x, in + i, y, out + i, argmax, am + i, F.indexInRange(i, spatial));
+            for (int i = ub; i < spatial; i++) {
+                float best = x[in + i];
+                int bi = 0;
+                for (int p = 1; p < pieces; p++) {
+                    float v = x[in + p * spatial + i];
+                    if (v > best || (v != v && best == best)) {
+                        best = v;
+                        bi = p;
+                    }
+                }
+                y[out + i] = best;
+                if (argmax != null) {
+                    argmax[am + i] = bi;
+                }
             }
         }
     }
 
     private static void maxoutVector(int pieces, int spatial, float[] x, int in, float[] y, int out, int[] argmax,
-            int am, VectorMask<Float> m) {
-        FloatVector best = m == null ? FloatVector.fromArray(F, x, in) : FloatVector.fromArray(F, x, in, m);
-        IntVector idx = IntVector.zero(I);
+            int am) {
+        FloatVector best = FloatVector.fromArray(F, x, in);
+        FloatVector idx = FloatVector.zero(F); // the winning piece as a float (exact), converted once at the end
         for (int p = 1; p < pieces; p++) {
-            int o = in + p * spatial;
-            FloatVector v = m == null ? FloatVector.fromArray(F, x, o) : FloatVector.fromArray(F, x, o, m);
+            FloatVector v = FloatVector.fromArray(F, x, in + p * spatial);
             // strictly greater keeps the first maximum; a NaN wins over numbers (and the first NaN stays)
             VectorMask<Float> win = v.compare(VectorOperators.GT, best)
                     .or(v.test(VectorOperators.IS_NAN).andNot(best.test(VectorOperators.IS_NAN)));
             best = best.blend(v, win);
-            idx = idx.blend(p, win.cast(I));
+            idx = idx.blend((float) p, win);
         }
-        if (m == null) {
-            best.intoArray(y, out);
-            if (argmax != null) {
-                idx.intoArray(argmax, am);
-            }
-        } else {
-            best.intoArray(y, out, m);
-            if (argmax != null) {
-                idx.intoArray(argmax, am, m.cast(I));
-            }
+        best.intoArray(y, out);
+        if (argmax != null) {
+            ((IntVector) idx.convert(VectorOperators.F2I, 0)).intoArray(argmax, am);
         }
     }
 
     @Override
     public void maxoutBackward(int batch, int channels, int pieces, int spatial, float[] dy, int dyOff, int[] argmax,
             int amOff, float[] dx, int dxOff) {
+        int ub = F.loopBound(spatial);
         for (int bc = 0; bc < batch * channels; bc++) {
             int g = dyOff + bc * spatial;
             int am = amOff + bc * spatial;
             int out = dxOff + bc * pieces * spatial;
             for (int p = 0; p < pieces; p++) {
                 int o = out + p * spatial;
-                int i = 0;
-                for (int ub = F.loopBound(spatial); i < ub; i += L) {
-                    FloatVector d = FloatVector.fromArray(F, dy, g + i);
+                for (int i = 0; i < ub; i += L) {
+                    // the blend on the int view (+0f is all-zero bits): no float/int mask cast
+                    IntVector d = FloatVector.fromArray(F, dy, g + i).reinterpretAsInts();
                     IntVector a = IntVector.fromArray(I, argmax, am + i);
-                    d.blend(0f, a.compare(VectorOperators.NE, p).cast(F)).intoArray(dx, o + i);
+                    d.blend(0, a.compare(VectorOperators.NE, p)).reinterpretAsFloats().intoArray(dx, o + i);
                 }
-                if (i < spatial) {
-                    VectorMask<Float> m = F.indexInRange(i, spatial);
-                    FloatVector d = FloatVector.fromArray(F, dy, g + i, m);
-                    IntVector a = IntVector.fromArray(I, argmax, am + i, m.cast(I));
-                    d.blend(0f, a.compare(VectorOperators.NE, p).cast(F)).intoArray(dx, o + i, m);
+                for (int i = ub; i < spatial; i++) {
+                    dx[o + i] = argmax[am + i] == p ? dy[g + i] : 0f;
                 }
             }
         }

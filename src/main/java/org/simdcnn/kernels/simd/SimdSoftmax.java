@@ -107,6 +107,13 @@ final class SimdSoftmax implements Softmax {
         if (n >= L) {
             return FloatVector.fromArray(F, a, off + n - L);
         }
+        if (off + n >= L) {
+            // the vector ending at the row's end, lanes before the row replaced by pad (a bitwise select, no mask)
+            IntVector keep = IntVector.fromArray(I, KEEP, n);
+            return FloatVector.broadcast(F, pad).reinterpretAsInts()
+                    .lanewise(VectorOperators.BITWISE_BLEND, FloatVector.fromArray(F, a, off + n - L)
+                            .reinterpretAsInts(), keep).reinterpretAsFloats();
+        }
         int p = L - n;
         for (int k = 0; k < p; k++) {
             s[so + k] = pad;
@@ -181,6 +188,16 @@ final class SimdSoftmax implements Softmax {
 
     /** log(sum exp) of a contiguous row: {@code max + log(sum exp(x - max))}; an infinite max is returned as is. */
     static float rowLse(float[] x, int off, int n, float[] s) {
+        if (n < L) {
+            // the same value as below (expSum's compensation is 0 without full vectors), the row loaded once
+            FloatVector v = last(x, off, n, x[off], s, 0);
+            float max = v.reduceLanes(VectorOperators.MAX);
+            if (Float.isInfinite(max)) {
+                return max;
+            }
+            FloatVector e = keepLast(SimdMath.exp(v.sub(max)), n);
+            return max + (float) Math.log((double) Lanes.sum(e));
+        }
         float max = rowMax(x, off, n, s);
         if (Float.isInfinite(max)) {
             return max; // all -Inf: -Inf; a +Inf logit: +Inf (its own log-probability becomes NaN, as in PyTorch)

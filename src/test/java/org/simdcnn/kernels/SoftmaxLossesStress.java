@@ -13,8 +13,11 @@ import org.simdcnn.kernels.scalar.ScalarBackend;
  *
  * <ul>
  *   <li>a fixed set of cases computed first (cold: interpreter, C1) gives bitwise the same results at the end
- *       (hot: C2), and</li>
- *   <li>every 16th call agrees with the scalar reference to a loose bound (catches a miscompilation, not ulps).</li>
+ *       (hot: C2),</li>
+ *   <li>every 16th call agrees with the scalar reference to a loose bound (catches a miscompilation, not ulps),
+ *       and</li>
+ *   <li>(reported as a warning, not a failure) which entry points still allocate when hot, after this mixed
+ *       workload: boxed vectors where C2 stopped inlining a helper past its node budget.</li>
  * </ul>
  *
  * <p>Run (after {@code mvn -q test-compile}), seconds as the argument (default 40):
@@ -22,8 +25,9 @@ import org.simdcnn.kernels.scalar.ScalarBackend;
  * /usr/lib/jvm/temurin-25-jdk-amd64/bin/java --add-modules jdk.incubator.vector \
  *     -cp target/classes:target/test-classes org.simdcnn.kernels.SoftmaxLossesStress 40
  * </pre>
- * Exit status 0 and a last line {@code OK} when everything held; 1 with the failures listed otherwise (a JVM abort
- * shows as a crash with an hs_err file instead).
+ * Exit status 0 and a last line {@code OK} when the results held (parity, cold/hot determinism); 1 with the
+ * failures listed otherwise (a JVM abort shows as a crash with an hs_err file instead). The allocation check
+ * takes up to 60 s more.
  */
 public final class SoftmaxLossesStress {
     private static final Reduction[] RED = Reduction.values();
@@ -74,13 +78,125 @@ public final class SoftmaxLossesStress {
                 }
             }
         }
-        System.out.printf("%d cases, %d calls, %d parity failures, %d of %d fixed cases changed (sink %s)%n",
-                seed - 1_000_000, s.calls, s.failures, drift, fixed, s.sink == 42.4242 ? "!" : "ok");
+        int allocating = s.steadyStateAllocation();
+        System.out.printf("%d cases, %d calls, %d parity failures, %d of %d fixed cases changed, %d entry points"
+                + " allocating when hot (sink %s)%n", seed - 1_000_000, s.calls, s.failures, drift, fixed, allocating,
+                s.sink == 42.4242 ? "!" : "ok");
+        if (allocating > 0) {
+            System.out.println("WARNING: " + allocating + " entry point/size pairs still allocate when hot (boxed"
+                    + " vectors: under this mixed profile C2 stops inlining a helper past its node budget)");
+        }
         if (s.failures > 0 || drift > 0) {
             System.out.println("FAILED");
             System.exit(1);
         }
         System.out.println("OK");
+    }
+
+    /**
+     * Bytes allocated by hot calls of each entry point on a few serial shapes (the kernels must allocate nothing in
+     * steady state; the parallel softmax path is excluded: its task lambda is one small object per call).
+     */
+    private int steadyStateAllocation() {
+        java.lang.management.ThreadMXBean tm = java.lang.management.ManagementFactory.getThreadMXBean();
+        if (!(tm instanceof com.sun.management.ThreadMXBean sun) || !sun.isThreadAllocatedMemorySupported()) {
+            System.out.println("allocation check skipped: no per-thread allocation counter");
+            return 0;
+        }
+        Random r = new Random(7);
+        for (int i = 0; i < 4096; i++) {
+            x[i] = (float) r.nextGaussian();
+            p[i] = r.nextFloat();
+            t[i] = r.nextInt(2);
+            w[i] = 0.5f + r.nextFloat();
+            dOut[i] = (float) r.nextGaussian();
+            target[i] = r.nextInt(10);
+        }
+        String[] names = {"mse", "bce", "bceWithLogits", "crossEntropy", "crossEntropy smooth/weights",
+            "crossEntropy inner", "nll", "softmax rows", "log-softmax rows", "softmax inner"};
+        int[] sizes = {10, 37, 1000};
+        // round robin over the entry points, 500 calls each, for up to 60 s: the least bytes of a round counts (a
+        // round may run code that C2 has queued or is recompiling; on a busy machine that takes many seconds)
+        long[][] least = new long[names.length][sizes.length];
+        for (long[] l : least) {
+            Arrays.fill(l, Long.MAX_VALUE);
+        }
+        long t0 = System.nanoTime();
+        boolean all = false;
+        while (!all && System.nanoTime() - t0 < 60e9) {
+            all = true;
+            for (int op = 0; op < names.length; op++) {
+                for (int si = 0; si < sizes.length; si++) {
+                    if (least[op][si] == 0) {
+                        continue;
+                    }
+                    long before = sun.getCurrentThreadAllocatedBytes();
+                    for (int rep = 0; rep < 500; rep++) {
+                        hotCall(op, sizes[si], rep);
+                    }
+                    least[op][si] = Math.min(least[op][si], sun.getCurrentThreadAllocatedBytes() - before);
+                    all &= least[op][si] == 0;
+                }
+            }
+        }
+        int bad = 0;
+        for (int op = 0; op < names.length; op++) {
+            for (int si = 0; si < sizes.length; si++) {
+                if (least[op][si] > 0) {
+                    bad++;
+                    System.out.println("ALLOCATES (warning): " + names[op] + " n=" + sizes[si] + ": " + least[op][si] / 500.0
+                            + " bytes per call when hot");
+                }
+            }
+        }
+        System.out.printf("allocation check: %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        return bad;
+    }
+
+    /** One call (forward and backward) of entry point {@code op} at size {@code n}, options varying with rep. */
+    private void hotCall(int op, int n, int rep) {
+        Losses f = fast.losses();
+        Softmax sm = fast.softmax();
+        float[] wt = rep % 2 == 0 ? w : null;
+        Reduction red = RED[rep % RED.length];
+        switch (op) {
+            case 0 -> {
+                f.mse(red, n, x, 0, t, 0, out, 0);
+                f.mseBackward(red, n, x, 0, t, 0, dOut, 0, dx, 0);
+            }
+            case 1 -> {
+                f.bce(red, n, p, 0, t, 0, wt, out, 0);
+                f.bceBackward(red, n, p, 0, t, 0, wt, dOut, 0, dx, 0);
+            }
+            case 2 -> {
+                f.bceWithLogits(red, n, x, 0, t, 0, wt, wt, 3, out, 0);
+                f.bceWithLogitsBackward(red, n, x, 0, t, 0, wt, wt, 3, dOut, 0, dx, 0);
+            }
+            case 3 -> {
+                f.crossEntropy(red, 3, n, 1, x, 0, target, 0, null, -100, 0f, out, 0);
+                f.crossEntropyBackward(red, 3, n, 1, x, 0, target, 0, null, -100, 0f, dOut, 0, dx, 0);
+            }
+            case 4 -> {
+                f.crossEntropy(red, 3, n, 1, x, 0, target, 0, wt, 3, 0.1f, out, 0);
+                f.crossEntropyBackward(red, 3, n, 1, x, 0, target, 0, wt, 3, 0.1f, dOut, 0, dx, 0);
+            }
+            case 5 -> {
+                f.crossEntropy(red, 2, 10, n, x, 0, target, 0, wt, 3, 0.1f, out, 0);
+                f.crossEntropyBackward(red, 2, 10, n, x, 0, target, 0, wt, 3, 0.1f, dOut, 0, dx, 0);
+            }
+            case 6 -> {
+                f.nll(red, 2, 10, n, x, 0, target, 0, wt, 3, out, 0);
+                f.nllBackward(red, 2, 10, n, x, 0, target, 0, wt, 3, dOut, 0, dx, 0);
+            }
+            case 7, 8 -> {
+                sm.forward(op == 8, 3, n, 1, x, 0, out, 0);
+                sm.backward(op == 8, 3, n, 1, out, 0, dOut, 0, dx, 0);
+            }
+            default -> {
+                sm.forward(rep % 2 == 0, 2, 3, n, x, 0, out, 0);
+                sm.backward(rep % 2 == 0, 2, 3, n, out, 0, dOut, 0, dx, 0);
+            }
+        }
     }
 
     /** A length: mostly short and around vector multiples, sometimes up to 2000. */

@@ -19,9 +19,18 @@ final class Lanes {
     static float sum(FloatVector v) {
         float[] t = SCRATCH.get();
         v.intoArray(t, 0);
+        return sum(t, 0);
+    }
+
+    /**
+     * The same sum for a vector already stored at {@code a[off..off+L)} (lane order). For kernels whose compiled
+     * unit is large: C2 stops inlining helpers past its node budget, and a vector passed to a helper that is not
+     * inlined is boxed (allocated); this overload takes no vector.
+     */
+    static float sum(float[] a, int off) {
         float s = 0f;
-        for (int i = 0; i < t.length; i++) {
-            s += t[i];
+        for (int i = 0; i < SimdBackend.F.length(); i++) {
+            s += a[off + i];
         }
         return s;
     }

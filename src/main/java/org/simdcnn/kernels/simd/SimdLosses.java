@@ -1,6 +1,7 @@
 package org.simdcnn.kernels.simd;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -19,6 +20,7 @@ import org.simdcnn.kernels.Reduction;
  */
 final class SimdLosses implements Losses {
     private static final VectorSpecies<Float> F = SimdBackend.F;
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final int L = F.length();
     private static final int BLOCK = 1024;
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[4 * L]);
@@ -282,32 +284,82 @@ final class SimdLosses implements Losses {
         return a;
     }
 
-    /** log(sum exp) of a contiguous row (see {@link SimdSoftmax#rowLse}). */
-    static float rowLse(float[] x, int off, int n, float[] rs) {
-        return SimdSoftmax.rowLse(x, off, n, rs);
+    /** Per-thread row statistics of cross-entropy (two floats per row), grown on demand. */
+    private static final ThreadLocal<float[][]> STATS = ThreadLocal.withInitial(() -> new float[][] {new float[64]});
+
+    private static float[] stats(int rows) {
+        float[][] h = STATS.get();
+        if (h[0].length < 2 * rows) {
+            h[0] = new float[Math.max(2 * rows, 2 * h[0].length)];
+        }
+        return h[0];
     }
 
-    /** sum_c w_c*(lse - x_c) over a contiguous row (w null means all ones): full vectors plus the overlapping last. */
-    static float rowSmooth(float[] x, int off, int n, float lse, float[] w, float[] rs) {
+    /**
+     * For each contiguous row b of {@code classes} logits: {@code st[2b] = lse = max + log(sum exp(x - max))} (an
+     * infinite max as is) and, with {@code smooth}, {@code st[2b+1] = sum_c w_c*(lse - x_c)} (w null: all ones).
+     * Each pass is one loop over the full vectors whose last step is the row's last vector (overlapping lanes
+     * zeroed); sums are TwoSum-compensated (lse) or plain, added by {@link Lanes#sum}. All of it in this one
+     * method, on purpose above C2's inlining size, so it is compiled as its own unit (see
+     * {@code SimdSoftmax.contiguousForward}).
+     */
+    private static void rowStats(float[] x, int xOff, int batch, int classes, float[] w, boolean smooth, float[] st,
+            float[] rs) {
+        int n = classes;
         int cnt = SimdSoftmax.tailCount(n);
         int end = n - cnt;
-        FloatVector lv = FloatVector.broadcast(F, lse);
-        FloatVector acc = FloatVector.zero(F);
-        if (cnt != 0) {
-            FloatVector d = lv.sub(SimdSoftmax.last(x, off, n, x[off], rs, 0));
-            if (w != null) {
-                d = d.mul(SimdSoftmax.last(w, 0, n, 1f, rs, L));
-            }
-            acc = SimdSoftmax.keepLast(d, cnt);
+        int stop = cnt == 0 ? end : end + L;
+        if (w != null) {
+            SimdSoftmax.lastInto(w, 0, n, 1f, rs, L);
+        } else {
+            SimdPooling.fill(rs, L, L, 1f);
         }
-        for (int i = 0; i < end; i += L) {
-            FloatVector d = lv.sub(FloatVector.fromArray(F, x, off + i));
-            if (w != null) {
-                d = d.mul(FloatVector.fromArray(F, w, i));
+        FloatVector preW = FloatVector.fromArray(F, rs, L);
+        for (int b = 0; b < batch; b++) {
+            int xo = xOff + b * n;
+            SimdSoftmax.lastInto(x, xo, n, x[xo], rs, 0);
+            FloatVector pre = FloatVector.fromArray(F, rs, 0);
+            FloatVector m = pre;
+            for (int j = 0; j < end; j += L) {
+                m = m.max(FloatVector.fromArray(F, x, xo + j));
             }
-            acc = acc.add(d);
+            float max = m.reduceLanes(VectorOperators.MAX);
+            float lse = max; // all -Inf: -Inf; a +Inf logit: +Inf (its log-probability becomes NaN, as in PyTorch)
+            if (!Float.isInfinite(max)) {
+                FloatVector mv = FloatVector.broadcast(F, max);
+                FloatVector sum = FloatVector.zero(F);
+                FloatVector comp = FloatVector.zero(F);
+                for (int j = 0; j < stop; j += L) {
+                    boolean lastStep = j == end;
+                    FloatVector e = SimdMath.exp((lastStep ? pre : FloatVector.fromArray(F, x, xo + j)).sub(mv));
+                    IntVector keep = IntVector.fromArray(I, SimdSoftmax.KEEP, lastStep ? cnt : L); // overlap: 0
+                    e = e.reinterpretAsInts().lanewise(VectorOperators.AND, keep).reinterpretAsFloats();
+                    FloatVector t = sum.add(e);
+                    FloatVector bb = t.sub(sum);
+                    comp = comp.add(sum.sub(t.sub(bb)).add(e.sub(bb)));
+                    sum = t;
+                }
+                sum.intoArray(rs, 2 * L); // no vector crosses a helper call (see Lanes.sum(float[], int))
+                comp.intoArray(rs, 3 * L);
+                lse = max + (float) Math.log((double) Lanes.sum(rs, 2 * L) + Lanes.sum(rs, 3 * L));
+            }
+            st[2 * b] = lse;
+            if (smooth) {
+                FloatVector lv = FloatVector.broadcast(F, lse);
+                FloatVector acc = FloatVector.zero(F);
+                for (int j = 0; j < stop; j += L) {
+                    boolean lastStep = j == end;
+                    FloatVector d = lv.sub(lastStep ? pre : FloatVector.fromArray(F, x, xo + j));
+                    if (w != null) {
+                        d = d.mul(lastStep ? preW : FloatVector.fromArray(F, w, j));
+                    }
+                    IntVector keep = IntVector.fromArray(I, SimdSoftmax.KEEP, lastStep ? cnt : L); // overlap: 0
+                    acc = acc.add(d.reinterpretAsInts().lanewise(VectorOperators.AND, keep).reinterpretAsFloats());
+                }
+                acc.intoArray(rs, 2 * L);
+                st[2 * b + 1] = Lanes.sum(rs, 2 * L);
+            }
         }
-        return Lanes.sum(acc);
     }
 
     /** Per position: lse into s[0..L), smooth sum into s[L..2L), for positions i..i+L-1 (all real) of a row. */
@@ -370,7 +422,11 @@ final class SimdLosses implements Losses {
         double smoothSum = 0;
         double wSum = 0;
         float[] s = SCRATCH.get();
-        float[] rs = SimdSoftmax.SCRATCH.get();
+        float[] st = null;
+        if (inner == 1) {
+            st = stats(batch);
+            rowStats(x, xOff, batch, classes, weight, smooth, st, SimdSoftmax.SCRATCH.get());
+        }
         int innerEnd = inner - inner % L;
         for (int b = 0; b < batch; b++) {
             int rowOff = xOff + b * classes * inner;
@@ -380,10 +436,8 @@ final class SimdLosses implements Losses {
                 int cnt;
                 if (inner == 1) {
                     cnt = 1;
-                    s[0] = rowLse(x, rowOff, classes, rs);
-                    if (smooth) {
-                        s[L] = rowSmooth(x, rowOff, classes, s[0], weight, rs);
-                    }
+                    s[0] = st[2 * b];
+                    s[L] = st[2 * b + 1];
                 } else if (i0 < innerEnd) {
                     cnt = L;
                     columnStats(x, rowOff + i0, classes, inner, weight, smooth, s);
@@ -471,24 +525,19 @@ final class SimdLosses implements Losses {
         } else if (r == Reduction.SUM) {
             g = dOut[dOutOff];
         }
+        if (inner == 1) {
+            float[] rs = SimdSoftmax.SCRATCH.get();
+            float[] st = stats(batch);
+            rowStats(x, xOff, batch, classes, null, false, st, rs);
+            rowsGrad(r, batch, classes, x, xOff, target, tOff, weight, ignoreIndex, eps, ec, wAll, g, dOut, dOutOff,
+                    dx, dxOff, st, rs);
+            return;
+        }
         float[] s = SCRATCH.get();
-        float[] rs = SimdSoftmax.SCRATCH.get();
         int innerEnd = inner - inner % L;
         for (int b = 0; b < batch; b++) {
             int rowOff = xOff + b * classes * inner;
             int dRow = dxOff + b * classes * inner;
-            if (inner == 1) {
-                int t = target[tOff + b];
-                if (t == ignoreIndex) {
-                    SimdPooling.fill(dx, dRow, classes, 0f);
-                    continue;
-                }
-                float scale = r == Reduction.NONE ? dOut[dOutOff + b] : g;
-                float wt = weight == null ? 1f : weight[t];
-                rowGrad(x, rowOff, classes, t, rowLse(x, rowOff, classes, rs), scale * (1 - eps) * wt, scale * ec,
-                        wAll, weight, ec, dx, dRow, rs);
-                continue;
-            }
             for (int i0 = 0; i0 < innerEnd; i0 += L) {
                 columnGrad(r, b, classes, inner, i0, x, rowOff, target, tOff, weight, ignoreIndex, eps, ec, wAll, g,
                         dOut, dOutOff, dx, dRow, s);
@@ -517,48 +566,59 @@ final class SimdLosses implements Losses {
     }
 
     /**
-     * The gradient of one contiguous row: {@code dx_j = A1*(p_j - [j == t]) + A2*(W*p_j - w_j)}, full vectors plus
-     * the last vector (computed into the scratch first, copied out last); the one-hot of the target is a sliding
-     * load of {@link #ONE_HOT}.
+     * The gradient of contiguous rows: {@code dx_j = A1*(p_j - [j == t]) + A2*(W*p_j - w_j)} with
+     * {@code A1 = scale*(1-eps)*w_t}, {@code A2 = scale*eps/C}, {@code p_j = exp(x_j - lse)} (lse from
+     * {@code st[2b]}); zero rows for ignored targets. One loop per row over the full vectors whose last step is the
+     * row's last vector (written through the scratch); the one-hot of the target is a sliding load of
+     * {@link #ONE_HOT}, so the target's {@code p_t - 1} is formed first (exactly 0 where p_t rounds to 1). One
+     * compiled unit, as {@link #rowStats}.
      */
-    private static void rowGrad(float[] x, int rowOff, int classes, int t, float lse, float a1s, float a2s,
-            float wAll, float[] weight, float ec, float[] dx, int dRow, float[] rs) {
-        FloatVector a1 = FloatVector.broadcast(F, a1s);
-        FloatVector a2 = FloatVector.broadcast(F, a2s);
-        FloatVector wa = FloatVector.broadcast(F, wAll);
-        FloatVector lv = FloatVector.broadcast(F, lse);
+    private static void rowsGrad(Reduction r, int batch, int classes, float[] x, int xOff, int[] target, int tOff,
+            float[] weight, int ignoreIndex, float eps, float ec, float wAll, float g, float[] dOut, int dOutOff,
+            float[] dx, int dxOff, float[] st, float[] rs) {
         int cnt = SimdSoftmax.tailCount(classes);
         int end = classes - cnt;
-        if (cnt != 0) {
-            int j = classes - L; // the first class of the last vector (negative for a row shorter than a vector)
-            FloatVector p = SimdMath.exp(SimdSoftmax.last(x, rowOff, classes, x[rowOff], rs, 0).sub(lv));
-            FloatVector wj = weight == null ? FloatVector.broadcast(F, 1f)
-                    : SimdSoftmax.last(weight, 0, classes, 1f, rs, L);
-            FloatVector pt = p;
-            if (t >= j && t < j + L) {
-                pt = p.sub(FloatVector.fromArray(F, ONE_HOT, L - (t - j)));
-            }
-            FloatVector d = pt.mul(a1);
-            if (ec != 0f) {
-                d = p.fma(wa, wj.neg()).fma(a2, d);
-            }
-            d.intoArray(rs, 3 * L);
+        int stop = cnt == 0 ? end : end + L;
+        FloatVector wa = FloatVector.broadcast(F, wAll);
+        if (weight != null) {
+            SimdSoftmax.lastInto(weight, 0, classes, 1f, rs, L);
+        } else {
+            SimdPooling.fill(rs, L, L, 1f);
         }
-        for (int j = 0; j < end; j += L) {
-            FloatVector p = SimdMath.exp(FloatVector.fromArray(F, x, rowOff + j).sub(lv));
-            FloatVector wj = weight == null ? FloatVector.broadcast(F, 1f) : FloatVector.fromArray(F, weight, j);
-            FloatVector pt = p;
-            if (t >= j && t < j + L) {
-                pt = p.sub(FloatVector.fromArray(F, ONE_HOT, L - (t - j)));
+        FloatVector preW = FloatVector.fromArray(F, rs, L);
+        for (int b = 0; b < batch; b++) {
+            int rowOff = xOff + b * classes;
+            int dRow = dxOff + b * classes;
+            int t = target[tOff + b];
+            if (t == ignoreIndex) {
+                SimdPooling.fill(dx, dRow, classes, 0f);
+                continue;
             }
-            FloatVector d = pt.mul(a1);
-            if (ec != 0f) {
-                d = p.fma(wa, wj.neg()).fma(a2, d);
+            float scale = r == Reduction.NONE ? dOut[dOutOff + b] : g;
+            float wt = weight == null ? 1f : weight[t];
+            FloatVector a1 = FloatVector.broadcast(F, scale * (1 - eps) * wt);
+            FloatVector a2 = FloatVector.broadcast(F, scale * ec);
+            FloatVector lv = FloatVector.broadcast(F, st[2 * b]);
+            SimdSoftmax.lastInto(x, rowOff, classes, x[rowOff], rs, 0);
+            FloatVector preX = FloatVector.fromArray(F, rs, 0);
+            for (int j = 0; j < stop; j += L) {
+                boolean lastStep = j == end;
+                int j0 = lastStep ? classes - L : j; // the class of lane 0 (negative for a row shorter than L)
+                FloatVector p = SimdMath.exp((lastStep ? preX : FloatVector.fromArray(F, x, rowOff + j)).sub(lv));
+                FloatVector pt = p;
+                if (t >= j0 && t < j0 + L) {
+                    pt = p.sub(FloatVector.fromArray(F, ONE_HOT, L - (t - j0)));
+                }
+                FloatVector d = pt.mul(a1);
+                if (ec != 0f) {
+                    FloatVector wj = lastStep || weight == null ? preW : FloatVector.fromArray(F, weight, j);
+                    d = p.fma(wa, wj.neg()).fma(a2, d);
+                }
+                d.intoArray(lastStep ? rs : dx, lastStep ? 3 * L : dRow + j);
             }
-            d.intoArray(dx, dRow + j);
-        }
-        if (cnt != 0) {
-            SimdSoftmax.putLast(rs, 3 * L, dx, dRow, classes);
+            if (cnt != 0) {
+                SimdSoftmax.putLast(rs, 3 * L, dx, dRow, classes);
+            }
         }
     }
 

@@ -33,7 +33,7 @@ final class SimdSoftmax implements Softmax {
     /** Row scratch: the last vector of up to three inputs and one output, {@code L} floats each. */
     static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[4 * L]);
     /** 0 in {@code [0, L)}, all ones in {@code [L, 2L)}: loaded at {@code cnt}, keeps the last {@code cnt} lanes. */
-    private static final int[] KEEP = keep();
+    static final int[] KEEP = keep();
 
     private static int[] keep() {
         int[] a = new int[2 * L];
@@ -45,40 +45,24 @@ final class SimdSoftmax implements Softmax {
 
     @Override
     public void forward(boolean log, int outer, int dim, int inner, float[] x, int xOff, float[] y, int yOff) {
-        int row = dim * inner;
         if (parallel(outer, dim, inner)) {
             int tasks = Math.min(outer, 64);
-            SimdCnn.pool().run(tasks, t -> {
-                float[] s = SCRATCH.get();
-                for (int o = from(outer, tasks, t); o < from(outer, tasks, t + 1); o++) {
-                    forwardRow(log, dim, inner, x, xOff + o * row, y, yOff + o * row, s);
-                }
-            });
+            SimdCnn.pool().run(tasks, t -> forwardRows(log, from(outer, tasks, t), from(outer, tasks, t + 1), dim,
+                    inner, x, xOff, y, yOff));
         } else {
-            float[] s = SCRATCH.get();
-            for (int o = 0; o < outer; o++) {
-                forwardRow(log, dim, inner, x, xOff + o * row, y, yOff + o * row, s);
-            }
+            forwardRows(log, 0, outer, dim, inner, x, xOff, y, yOff);
         }
     }
 
     @Override
     public void backward(boolean log, int outer, int dim, int inner, float[] y, int yOff, float[] dy, int dyOff,
             float[] dx, int dxOff) {
-        int row = dim * inner;
         if (parallel(outer, dim, inner)) {
             int tasks = Math.min(outer, 64);
-            SimdCnn.pool().run(tasks, t -> {
-                float[] s = SCRATCH.get();
-                for (int o = from(outer, tasks, t); o < from(outer, tasks, t + 1); o++) {
-                    backwardRow(log, dim, inner, y, yOff + o * row, dy, dyOff + o * row, dx, dxOff + o * row, s);
-                }
-            });
+            SimdCnn.pool().run(tasks, t -> backwardRows(log, from(outer, tasks, t), from(outer, tasks, t + 1), dim,
+                    inner, y, yOff, dy, dyOff, dx, dxOff));
         } else {
-            float[] s = SCRATCH.get();
-            for (int o = 0; o < outer; o++) {
-                backwardRow(log, dim, inner, y, yOff + o * row, dy, dyOff + o * row, dx, dxOff + o * row, s);
-            }
+            backwardRows(log, 0, outer, dim, inner, y, yOff, dy, dyOff, dx, dxOff);
         }
     }
 
@@ -99,20 +83,23 @@ final class SimdSoftmax implements Softmax {
     }
 
     /**
-     * The last {@code L} elements of {@code a[off, off + n)} as one vector: a plain load when {@code n >= L}; for a
-     * shorter row the {@code n} elements right-aligned in {@code s[so, so + L)} after {@code L - n} copies of
-     * {@code pad}.
+     * The last {@code L} elements of {@code a[off, off + n)} written to {@code s[so, so + L)}: a vector copy when
+     * {@code n >= L}; for a shorter row the {@code n} elements right-aligned after {@code L - n} copies of
+     * {@code pad} (a load ending at the row's end with the lanes before it replaced by a bitwise select, or, for a
+     * row near the array's start, scalar copies). Stored, not returned: the row drivers must not pass vectors
+     * across helper calls (past C2's node budget a helper is not inlined and its vector is boxed, i.e. allocated).
      */
-    static FloatVector last(float[] a, int off, int n, float pad, float[] s, int so) {
+    static void lastInto(float[] a, int off, int n, float pad, float[] s, int so) {
         if (n >= L) {
-            return FloatVector.fromArray(F, a, off + n - L);
+            FloatVector.fromArray(F, a, off + n - L).intoArray(s, so);
+            return;
         }
         if (off + n >= L) {
-            // the vector ending at the row's end, lanes before the row replaced by pad (a bitwise select, no mask)
             IntVector keep = IntVector.fromArray(I, KEEP, n);
-            return FloatVector.broadcast(F, pad).reinterpretAsInts()
+            FloatVector.broadcast(F, pad).reinterpretAsInts()
                     .lanewise(VectorOperators.BITWISE_BLEND, FloatVector.fromArray(F, a, off + n - L)
-                            .reinterpretAsInts(), keep).reinterpretAsFloats();
+                            .reinterpretAsInts(), keep).reinterpretAsFloats().intoArray(s, so);
+            return;
         }
         int p = L - n;
         for (int k = 0; k < p; k++) {
@@ -121,10 +108,9 @@ final class SimdSoftmax implements Softmax {
         for (int k = 0; k < n; k++) {
             s[so + p + k] = a[off + k];
         }
-        return FloatVector.fromArray(F, s, so);
     }
 
-    /** Writes {@code s[so, so + L)}, the last vector of a row of {@code n} computed by {@link #last}, into the row. */
+    /** Writes {@code s[so, so + L)}, the last vector of a row of {@code n} (as {@link #lastInto}), into the row. */
     static void putLast(float[] s, int so, float[] a, int off, int n) {
         if (n >= L) {
             FloatVector.fromArray(F, s, so).intoArray(a, off + n - L);
@@ -136,184 +122,140 @@ final class SimdSoftmax implements Softmax {
         }
     }
 
-    /** {@code v} with all but its last {@code cnt} lanes (1..L) set to +0: a bitwise and, no mask. */
-    static FloatVector keepLast(FloatVector v, int cnt) {
-        return v.reinterpretAsInts().lanewise(VectorOperators.AND, IntVector.fromArray(I, KEEP, cnt))
-                .reinterpretAsFloats();
-    }
+    // ---------------------------------------------------------------- forward
 
-    /** The maximum of a contiguous row ({@code n >= 1}); NaN if any element is NaN. */
-    static float rowMax(float[] x, int off, int n, float[] s) {
-        int end = n - tailCount(n);
-        FloatVector m = last(x, off, n, x[off], s, 0);
-        for (int i = 0; i < end; i += L) {
-            m = m.max(FloatVector.fromArray(F, x, off + i));
+    /** Rows {@code o0..o1-1}. No vector code here: each path below is compiled as its own unit. */
+    private static void forwardRows(boolean log, int o0, int o1, int dim, int inner, float[] x, int xOff, float[] y,
+            int yOff) {
+        float[] s = SCRATCH.get();
+        if (inner == 1) {
+            contiguousForward(log, o0, o1, dim, x, xOff, y, yOff, s);
+            return;
         }
-        return m.reduceLanes(VectorOperators.MAX);
+        forwardColumns(log, o0, o1, dim, inner, x, xOff, y, yOff, s);
     }
 
     /**
-     * The sum of {@code exp(x - max)} over a contiguous row, vector lanes with TwoSum compensation, the lane sums
-     * added in double. With {@code y} non-null the exponentials are also written to {@code y} (which may be
-     * {@code x}).
+     * Contiguous rows {@code o0..o1-1} of {@code n} elements: max, exp with a compensated sum, then log-probability
+     * or division. Every pass is one loop over the full vectors whose last step is the row's last vector (loaded
+     * before anything is written, so {@code y} may be {@code x}; overlapping lanes zeroed in the sum; written
+     * through the scratch). All the vector code of a row lives in this one method, on purpose above C2's inlining
+     * size (so it is compiled as its own unit: inlined into a caller it could exceed C2's node budget or inlining
+     * depth, and vectors passed to helpers that are then not inlined get boxed, i.e. allocated).
      */
-    static double expSum(float[] x, int off, int n, float max, float[] y, int yo, float[] s) {
+    private static void contiguousForward(boolean log, int o0, int o1, int n, float[] x, int xOff, float[] y,
+            int yOff, float[] s) {
         int cnt = tailCount(n);
         int end = n - cnt;
-        FloatVector mv = FloatVector.broadcast(F, max);
-        FloatVector sum = FloatVector.zero(F);
-        FloatVector comp = FloatVector.zero(F);
-        if (cnt != 0) {
-            FloatVector e = SimdMath.exp(last(x, off, n, x[off], s, 0).sub(mv));
-            if (y != null) {
-                e.intoArray(s, 3 * L);
+        int stop = cnt == 0 ? end : end + L;
+        for (int o = o0; o < o1; o++) {
+            int xo = xOff + o * n;
+            int yo = yOff + o * n;
+            lastInto(x, xo, n, x[xo], s, 0);
+            FloatVector pre = FloatVector.fromArray(F, s, 0);
+            FloatVector m = pre;
+            for (int j = 0; j < end; j += L) {
+                m = m.max(FloatVector.fromArray(F, x, xo + j));
             }
-            sum = keepLast(e, cnt);
-        }
-        for (int i = 0; i < end; i += L) {
-            FloatVector e = SimdMath.exp(FloatVector.fromArray(F, x, off + i).sub(mv));
-            FloatVector t = sum.add(e);
-            FloatVector b = t.sub(sum);
-            comp = comp.add(sum.sub(t.sub(b)).add(e.sub(b)));
-            sum = t;
-            if (y != null) {
-                e.intoArray(y, yo + i);
+            float max = m.reduceLanes(VectorOperators.MAX);
+            FloatVector mv = FloatVector.broadcast(F, max);
+            FloatVector sum = FloatVector.zero(F);
+            FloatVector comp = FloatVector.zero(F);
+            for (int j = 0; j < stop; j += L) {
+                boolean lastStep = j == end;
+                FloatVector e = SimdMath.exp((lastStep ? pre : FloatVector.fromArray(F, x, xo + j)).sub(mv));
+                IntVector keep = IntVector.fromArray(I, KEEP, lastStep ? cnt : L); // overlapping lanes: 0
+                FloatVector ek = e.reinterpretAsInts().lanewise(VectorOperators.AND, keep).reinterpretAsFloats();
+                // TwoSum: the rounding error of each addition is kept in comp
+                FloatVector t = sum.add(ek);
+                FloatVector b = t.sub(sum);
+                comp = comp.add(sum.sub(t.sub(b)).add(ek.sub(b)));
+                sum = t;
+                if (!log) {
+                    e.intoArray(lastStep ? s : y, lastStep ? 3 * L : yo + j);
+                }
             }
-        }
-        if (cnt != 0 && y != null) {
-            putLast(s, 3 * L, y, yo, n);
-        }
-        return (double) Lanes.sum(sum) + Lanes.sum(comp);
-    }
-
-    /** log(sum exp) of a contiguous row: {@code max + log(sum exp(x - max))}; an infinite max is returned as is. */
-    static float rowLse(float[] x, int off, int n, float[] s) {
-        if (n < L) {
-            // the same value as below (expSum's compensation is 0 without full vectors), the row loaded once
-            FloatVector v = last(x, off, n, x[off], s, 0);
-            float max = v.reduceLanes(VectorOperators.MAX);
-            if (Float.isInfinite(max)) {
-                return max;
-            }
-            FloatVector e = keepLast(SimdMath.exp(v.sub(max)), n);
-            return max + (float) Math.log((double) Lanes.sum(e));
-        }
-        float max = rowMax(x, off, n, s);
-        if (Float.isInfinite(max)) {
-            return max; // all -Inf: -Inf; a +Inf logit: +Inf (its own log-probability becomes NaN, as in PyTorch)
-        }
-        return max + (float) Math.log(expSum(x, off, n, max, null, 0, s));
-    }
-
-    // ---------------------------------------------------------------- forward
-
-    static void forwardRow(boolean log, int dim, int inner, float[] x, int xo, float[] y, int yo, float[] s) {
-        if (inner == 1) {
-            if (dim < L) {
-                forwardShort(log, dim, x, xo, y, yo, s);
-                return;
-            }
-            float max = rowMax(x, xo, dim, s);
+            // no vector crosses a helper call below (see Lanes.sum(float[], int)); logProb written out
+            sum.intoArray(s, L);
+            comp.intoArray(s, 2 * L);
+            double total = (double) Lanes.sum(s, L) + Lanes.sum(s, 2 * L);
             if (log) {
-                double sum = expSum(x, xo, dim, max, null, 0, s);
-                writeLog(x, xo, dim, max, (float) Math.log(sum), y, yo, s);
+                FloatVector ls = FloatVector.broadcast(F, (float) Math.log(total));
+                FloatVector nm = mv.neg();
+                for (int j = 0; j < stop; j += L) {
+                    boolean lastStep = j == end;
+                    FloatVector v = lastStep ? pre : FloatVector.fromArray(F, x, xo + j);
+                    FloatVector hi = v.add(nm);
+                    FloatVector bb = hi.sub(v);
+                    FloatVector lo = v.sub(hi.sub(bb)).add(nm.sub(bb));
+                    lo = lo.blend(0f, lo.test(VectorOperators.IS_NAN));
+                    hi.add(lo.sub(ls)).intoArray(lastStep ? s : y, lastStep ? 3 * L : yo + j);
+                }
             } else {
-                double sum = expSum(x, xo, dim, max, y, yo, s);
-                divide(y, yo, dim, (float) sum, s);
+                // divide (one rounding) rather than multiply by 1/sum; the last vector's exponentials are in s
+                FloatVector sv = FloatVector.broadcast(F, (float) total);
+                for (int j = 0; j < stop; j += L) {
+                    boolean lastStep = j == end;
+                    FloatVector.fromArray(F, lastStep ? s : y, lastStep ? 3 * L : yo + j).div(sv)
+                            .intoArray(lastStep ? s : y, lastStep ? 3 * L : yo + j);
+                }
             }
-            return;
+            if (cnt != 0) {
+                putLast(s, 3 * L, y, yo, n);
+            }
         }
+    }
+
+    /**
+     * Rows {@code o0..o1-1} with {@code inner > 1}: blocks of L adjacent columns (all lanes real), the
+     * {@code inner % L} leftover columns by the scalar formula. One compiled unit, as {@link #contiguousForward}.
+     */
+    private static void forwardColumns(boolean log, int o0, int o1, int dim, int inner, float[] x, int xOff,
+            float[] y, int yOff, float[] s) {
+        int row = dim * inner;
         int end = inner - inner % L;
-        for (int i = 0; i < end; i += L) {
-            forwardColumns(log, dim, inner, x, xo + i, y, yo + i, s);
-        }
-        for (int i = end; i < inner; i++) {
-            forwardColumnScalar(log, dim, inner, x, xo + i, y, yo + i);
-        }
-    }
-
-    /** A row shorter than a vector: loaded once, right-aligned in the scratch. */
-    private static void forwardShort(boolean log, int n, float[] x, int xo, float[] y, int yo, float[] s) {
-        FloatVector v = last(x, xo, n, x[xo], s, 0);
-        FloatVector mv = FloatVector.broadcast(F, v.reduceLanes(VectorOperators.MAX));
-        FloatVector e = keepLast(SimdMath.exp(v.sub(mv)), n);
-        // the same sum as expSum's for a row without full vectors (its compensation is then 0)
-        double sum = Lanes.sum(e);
-        if (log) {
-            logProb(v, mv, FloatVector.broadcast(F, (float) Math.log(sum))).intoArray(s, 3 * L);
-        } else {
-            e.div((float) sum).intoArray(s, 3 * L);
-        }
-        putLast(s, 3 * L, y, yo, n);
-    }
-
-    private static void writeLog(float[] x, int xo, int n, float max, float logSum, float[] y, int yo, float[] s) {
-        int cnt = tailCount(n);
-        int end = n - cnt;
-        FloatVector mv = FloatVector.broadcast(F, max);
-        FloatVector ls = FloatVector.broadcast(F, logSum);
-        if (cnt != 0) {
-            logProb(last(x, xo, n, x[xo], s, 0), mv, ls).intoArray(s, 3 * L);
-        }
-        for (int i = 0; i < end; i += L) {
-            logProb(FloatVector.fromArray(F, x, xo + i), mv, ls).intoArray(y, yo + i);
-        }
-        if (cnt != 0) {
-            putLast(s, 3 * L, y, yo, n);
-        }
-    }
-
-    /** y /= sum in place (divide: one rounding, rather than multiply by 1/sum). */
-    private static void divide(float[] y, int yo, int n, float sum, float[] s) {
-        int cnt = tailCount(n);
-        int end = n - cnt;
-        FloatVector sv = FloatVector.broadcast(F, sum);
-        if (cnt != 0) {
-            last(y, yo, n, 0f, s, 0).div(sv).intoArray(s, 3 * L);
-        }
-        for (int i = 0; i < end; i += L) {
-            FloatVector.fromArray(F, y, yo + i).div(sv).intoArray(y, yo + i);
-        }
-        if (cnt != 0) {
-            putLast(s, 3 * L, y, yo, n);
-        }
-    }
-
-    /** L adjacent columns {@code i..i+L-1} of one row, all lanes real. */
-    private static void forwardColumns(boolean log, int dim, int inner, float[] x, int xo, float[] y, int yo,
-            float[] s) {
-        FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        for (int d = 0; d < dim; d++) {
-            max = max.max(FloatVector.fromArray(F, x, xo + d * inner));
-        }
-        FloatVector sum = FloatVector.zero(F);
-        FloatVector comp = FloatVector.zero(F);
-        for (int d = 0; d < dim; d++) {
-            FloatVector e = SimdMath.exp(FloatVector.fromArray(F, x, xo + d * inner).sub(max));
-            // TwoSum: the rounding error of each addition is kept in comp
-            FloatVector t = sum.add(e);
-            FloatVector b = t.sub(sum);
-            comp = comp.add(sum.sub(t.sub(b)).add(e.sub(b)));
-            sum = t;
-            if (!log) {
-                e.intoArray(y, yo + d * inner);
+        for (int o = o0; o < o1; o++) {
+            for (int i = 0; i < end; i += L) {
+                int xo = xOff + o * row + i;
+                int yo = yOff + o * row + i;
+                FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+                for (int d = 0; d < dim; d++) {
+                    max = max.max(FloatVector.fromArray(F, x, xo + d * inner));
+                }
+                FloatVector sum = FloatVector.zero(F);
+                FloatVector comp = FloatVector.zero(F);
+                for (int d = 0; d < dim; d++) {
+                    FloatVector e = SimdMath.exp(FloatVector.fromArray(F, x, xo + d * inner).sub(max));
+                    // TwoSum: the rounding error of each addition is kept in comp
+                    FloatVector t = sum.add(e);
+                    FloatVector b = t.sub(sum);
+                    comp = comp.add(sum.sub(t.sub(b)).add(e.sub(b)));
+                    sum = t;
+                    if (!log) {
+                        e.intoArray(y, yo + d * inner);
+                    }
+                }
+                if (log) {
+                    // log of the compensated sum, per lane in double (one log per lane for dim elements)
+                    sum.intoArray(s, 0);
+                    comp.intoArray(s, L);
+                    for (int k = 0; k < L; k++) {
+                        s[k] = (float) Math.log((double) s[k] + s[L + k]);
+                    }
+                    FloatVector logSum = FloatVector.fromArray(F, s, 0);
+                    for (int d = 0; d < dim; d++) {
+                        logProb(FloatVector.fromArray(F, x, xo + d * inner), max, logSum)
+                                .intoArray(y, yo + d * inner);
+                    }
+                } else {
+                    FloatVector total = sum.add(comp);
+                    for (int d = 0; d < dim; d++) {
+                        FloatVector.fromArray(F, y, yo + d * inner).div(total).intoArray(y, yo + d * inner);
+                    }
+                }
             }
-        }
-        if (log) {
-            // log of the compensated sum, per lane in double (one log per lane for dim elements)
-            sum.intoArray(s, 0);
-            comp.intoArray(s, L);
-            for (int k = 0; k < L; k++) {
-                s[k] = (float) Math.log((double) s[k] + s[L + k]);
-            }
-            FloatVector logSum = FloatVector.fromArray(F, s, 0);
-            for (int d = 0; d < dim; d++) {
-                logProb(FloatVector.fromArray(F, x, xo + d * inner), max, logSum).intoArray(y, yo + d * inner);
-            }
-        } else {
-            FloatVector total = sum.add(comp);
-            for (int d = 0; d < dim; d++) {
-                FloatVector.fromArray(F, y, yo + d * inner).div(total).intoArray(y, yo + d * inner);
+            for (int i = end; i < inner; i++) {
+                forwardColumnScalar(log, dim, inner, x, xOff + o * row + i, y, yOff + o * row + i);
             }
         }
     }
@@ -343,85 +285,84 @@ final class SimdSoftmax implements Softmax {
 
     // ---------------------------------------------------------------- backward
 
-    static void backwardRow(boolean log, int dim, int inner, float[] y, int yo, float[] dy, int go, float[] dx,
-            int dxo, float[] s) {
+    /** Rows {@code o0..o1-1}. No vector code here: each path below is compiled as its own unit. */
+    private static void backwardRows(boolean log, int o0, int o1, int dim, int inner, float[] y, int yOff, float[] dy,
+            int dyOff, float[] dx, int dxOff) {
         if (inner == 1) {
-            if (dim < L) {
-                backwardShort(log, dim, y, yo, dy, go, dx, dxo, s);
-                return;
-            }
-            float sum = gradSum(log, dim, y, yo, dy, go, s);
-            writeGrad(log, dim, y, yo, dy, go, sum, dx, dxo, s);
+            contiguousBackward(log, o0, o1, dim, y, yOff, dy, dyOff, dx, dxOff, SCRATCH.get());
             return;
         }
+        backwardColumns(log, o0, o1, dim, inner, y, yOff, dy, dyOff, dx, dxOff);
+    }
+
+    /**
+     * Contiguous rows: {@code sum(dy)} (log-softmax) or {@code sum(dy*y)} (softmax), then dx; the same loop shape
+     * as {@link #contiguousForward} ({@code dx} may be {@code dy}).
+     */
+    private static void contiguousBackward(boolean log, int o0, int o1, int n, float[] y, int yOff, float[] dy,
+            int dyOff, float[] dx, int dxOff, float[] s) {
+        int cnt = tailCount(n);
+        int end = n - cnt;
+        int stop = cnt == 0 ? end : end + L;
+        for (int o = o0; o < o1; o++) {
+            int yo = yOff + o * n;
+            int go = dyOff + o * n;
+            int dxo = dxOff + o * n;
+            lastInto(dy, go, n, 0f, s, 0);
+            FloatVector preG = FloatVector.fromArray(F, s, 0);
+            lastInto(y, yo, n, 0f, s, L);
+            FloatVector preW = FloatVector.fromArray(F, s, L);
+            FloatVector vs = FloatVector.zero(F);
+            for (int j = 0; j < stop; j += L) {
+                boolean lastStep = j == end;
+                FloatVector g = lastStep ? preG : FloatVector.fromArray(F, dy, go + j);
+                FloatVector w = lastStep ? preW : FloatVector.fromArray(F, y, yo + j);
+                IntVector keep = IntVector.fromArray(I, KEEP, lastStep ? cnt : L); // overlapping lanes: 0
+                FloatVector gw = log ? g : g.mul(w);
+                vs = vs.add(gw.reinterpretAsInts().lanewise(VectorOperators.AND, keep).reinterpretAsFloats());
+            }
+            vs.intoArray(s, 2 * L);
+            FloatVector sv = FloatVector.broadcast(F, Lanes.sum(s, 2 * L));
+            for (int j = 0; j < stop; j += L) {
+                boolean lastStep = j == end;
+                FloatVector g = lastStep ? preG : FloatVector.fromArray(F, dy, go + j);
+                FloatVector w = lastStep ? preW : FloatVector.fromArray(F, y, yo + j);
+                (log ? SimdMath.exp(w).neg().fma(sv, g) : w.mul(g.sub(sv)))
+                        .intoArray(lastStep ? s : dx, lastStep ? 3 * L : dxo + j);
+            }
+            if (cnt != 0) {
+                putLast(s, 3 * L, dx, dxo, n);
+            }
+        }
+    }
+
+    /** Rows {@code o0..o1-1} with {@code inner > 1}, as {@link #forwardColumns}. */
+    private static void backwardColumns(boolean log, int o0, int o1, int dim, int inner, float[] y, int yOff,
+            float[] dy, int dyOff, float[] dx, int dxOff) {
+        int row = dim * inner;
         int end = inner - inner % L;
-        for (int i = 0; i < end; i += L) {
-            backwardColumns(log, dim, inner, y, yo + i, dy, go + i, dx, dxo + i);
-        }
-        for (int i = end; i < inner; i++) {
-            backwardColumnScalar(log, dim, inner, y, yo + i, dy, go + i, dx, dxo + i);
-        }
-    }
-
-    /** sum(dy) for log-softmax, sum(dy * y) for softmax, over a contiguous row. */
-    private static float gradSum(boolean log, int n, float[] y, int yo, float[] dy, int go, float[] s) {
-        int cnt = tailCount(n);
-        int end = n - cnt;
-        FloatVector vs = FloatVector.zero(F);
-        if (cnt != 0) {
-            FloatVector g = last(dy, go, n, 0f, s, 0);
-            vs = keepLast(log ? g : g.mul(last(y, yo, n, 0f, s, L)), cnt);
-        }
-        for (int i = 0; i < end; i += L) {
-            FloatVector g = FloatVector.fromArray(F, dy, go + i);
-            vs = log ? vs.add(g) : g.fma(FloatVector.fromArray(F, y, yo + i), vs);
-        }
-        return Lanes.sum(vs);
-    }
-
-    /** A row shorter than a vector: loaded once, right-aligned in the scratch. */
-    private static void backwardShort(boolean log, int n, float[] y, int yo, float[] dy, int go, float[] dx,
-            int dxo, float[] s) {
-        FloatVector g = last(dy, go, n, 0f, s, 0);
-        FloatVector w = last(y, yo, n, 0f, s, L);
-        FloatVector sv = FloatVector.broadcast(F, Lanes.sum(keepLast(log ? g : g.mul(w), n)));
-        (log ? SimdMath.exp(w).neg().fma(sv, g) : w.mul(g.sub(sv))).intoArray(s, 3 * L);
-        putLast(s, 3 * L, dx, dxo, n);
-    }
-
-    private static void writeGrad(boolean log, int n, float[] y, int yo, float[] dy, int go, float sum, float[] dx,
-            int dxo, float[] s) {
-        int cnt = tailCount(n);
-        int end = n - cnt;
-        FloatVector sv = FloatVector.broadcast(F, sum);
-        if (cnt != 0) {
-            FloatVector g = last(dy, go, n, 0f, s, 0);
-            FloatVector w = last(y, yo, n, 0f, s, L);
-            (log ? SimdMath.exp(w).neg().fma(sv, g) : w.mul(g.sub(sv))).intoArray(s, 3 * L);
-        }
-        for (int i = 0; i < end; i += L) {
-            FloatVector g = FloatVector.fromArray(F, dy, go + i);
-            FloatVector w = FloatVector.fromArray(F, y, yo + i);
-            (log ? SimdMath.exp(w).neg().fma(sv, g) : w.mul(g.sub(sv))).intoArray(dx, dxo + i);
-        }
-        if (cnt != 0) {
-            putLast(s, 3 * L, dx, dxo, n);
-        }
-    }
-
-    private static void backwardColumns(boolean log, int dim, int inner, float[] y, int yo, float[] dy, int go,
-            float[] dx, int dxo) {
-        FloatVector sum = FloatVector.zero(F);
-        for (int d = 0; d < dim; d++) {
-            int k = d * inner;
-            FloatVector g = FloatVector.fromArray(F, dy, go + k);
-            sum = log ? sum.add(g) : g.fma(FloatVector.fromArray(F, y, yo + k), sum);
-        }
-        for (int d = 0; d < dim; d++) {
-            int k = d * inner;
-            FloatVector g = FloatVector.fromArray(F, dy, go + k);
-            FloatVector w = FloatVector.fromArray(F, y, yo + k);
-            (log ? SimdMath.exp(w).neg().fma(sum, g) : w.mul(g.sub(sum))).intoArray(dx, dxo + k);
+        for (int o = o0; o < o1; o++) {
+            for (int i = 0; i < end; i += L) {
+                int yo = yOff + o * row + i;
+                int go = dyOff + o * row + i;
+                int dxo = dxOff + o * row + i;
+                FloatVector sum = FloatVector.zero(F);
+                for (int d = 0; d < dim; d++) {
+                    int k = d * inner;
+                    FloatVector g = FloatVector.fromArray(F, dy, go + k);
+                    sum = log ? sum.add(g) : g.fma(FloatVector.fromArray(F, y, yo + k), sum);
+                }
+                for (int d = 0; d < dim; d++) {
+                    int k = d * inner;
+                    FloatVector g = FloatVector.fromArray(F, dy, go + k);
+                    FloatVector w = FloatVector.fromArray(F, y, yo + k);
+                    (log ? SimdMath.exp(w).neg().fma(sum, g) : w.mul(g.sub(sum))).intoArray(dx, dxo + k);
+                }
+            }
+            for (int i = end; i < inner; i++) {
+                int b = o * row + i;
+                backwardColumnScalar(log, dim, inner, y, yOff + b, dy, dyOff + b, dx, dxOff + b);
+            }
         }
     }
 

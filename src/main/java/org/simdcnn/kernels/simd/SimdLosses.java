@@ -166,19 +166,15 @@ final class SimdLosses implements Losses {
 
     // ---------------------------------------------------------------- BCE with logits
 
-    /** Per-lane pos_weight for elements i..i+L-1. */
-    private static FloatVector posWeight(float[] posWeight, int posInner, int i) {
+    /**
+     * Per-lane pos_weight for elements i..i+L-1, written to {@code s[0, L)} (the caller loads it: no vector
+     * crosses this call, which C2 may leave out of line).
+     */
+    private static void posWeight(float[] posWeight, int posInner, int i, float[] s) {
         int pl = posWeight.length;
-        int first = (i / posInner) % pl;
-        int last = ((i + L - 1) / posInner) % pl;
-        if (first == last && (i + L - 1) / posInner - i / posInner < pl) {
-            return FloatVector.broadcast(F, posWeight[first]);
-        }
-        float[] s = SCRATCH.get();
         for (int k = 0; k < L; k++) {
             s[k] = posWeight[((i + k) / posInner) % pl];
         }
-        return FloatVector.fromArray(F, s, 0);
     }
 
     private static double posWeightAt(float[] posWeight, int posInner, int i) {
@@ -188,6 +184,7 @@ final class SimdLosses implements Losses {
     @Override
     public float bceWithLogits(Reduction r, int n, float[] x, int xOff, float[] t, int tOff, float[] weight,
             float[] posWeight, int posInner, float[] out, int outOff) {
+        float[] ps = posWeight == null ? null : SCRATCH.get();
         int nv = n - n % L;
         double total = 0;
         for (int b = 0; b < nv; b += BLOCK) {
@@ -204,7 +201,8 @@ final class SimdLosses implements Losses {
                 FloatVector neg = xv.min(0f);
                 FloatVector l;
                 if (posWeight != null) {
-                    FloatVector pw = posWeight(posWeight, posInner, i);
+                    posWeight(posWeight, posInner, i, ps);
+                    FloatVector pw = FloatVector.fromArray(F, ps, 0);
                     FloatVector lw = pw.sub(1f).fma(tv, FloatVector.broadcast(F, 1f));
                     l = tv.neg().add(1f).fma(pos, lw.mul(lp)).sub(pw.mul(tv).mul(neg));
                 } else {
@@ -239,6 +237,7 @@ final class SimdLosses implements Losses {
     @Override
     public void bceWithLogitsBackward(Reduction r, int n, float[] x, int xOff, float[] t, int tOff,
             float[] weight, float[] posWeight, int posInner, float[] dOut, int dOutOff, float[] dx, int dxOff) {
+        float[] ps = posWeight == null ? null : SCRATCH.get();
         float g = r == Reduction.NONE ? 0f : scalarUpstream(r, n, dOut, dOutOff);
         int nv = n - n % L;
         for (int i = 0; i < nv; i += L) {
@@ -251,7 +250,11 @@ final class SimdLosses implements Losses {
             VectorMask<Float> neg = xv.compare(VectorOperators.LT, 0f);
             FloatVector s = dd.blend(ed, neg);
             FloatVector oneMinus = ed.blend(dd, neg);
-            FloatVector pt = posWeight != null ? posWeight(posWeight, posInner, i).mul(tv) : tv;
+            FloatVector pt = tv;
+            if (posWeight != null) {
+                posWeight(posWeight, posInner, i, ps);
+                pt = FloatVector.fromArray(F, ps, 0).mul(tv);
+            }
             FloatVector d = tv.neg().add(1f).mul(s).sub(pt.mul(oneMinus));
             d = d.mul(upstream(r, g, dOut, dOutOff + i));
             if (weight != null) {
@@ -287,12 +290,30 @@ final class SimdLosses implements Losses {
     /** Per-thread row statistics of cross-entropy (two floats per row), grown on demand. */
     private static final ThreadLocal<float[][]> STATS = ThreadLocal.withInitial(() -> new float[][] {new float[64]});
 
-    private static float[] stats(int rows) {
+    /**
+     * The workspace of {@link #rowStats} and {@link #rowsGrad} for {@code rows} rows of {@code n}: two statistics
+     * per row from 0, then from {@code 2*rows} the last vector of each row and the last vector of the weights
+     * (ones without weights), staged here by plain loops so the vector drivers load them with one vector load each
+     * (no helper call returning or taking a vector inside them).
+     */
+    private static float[] stage(float[] x, int xOff, int rows, int n, float[] w) {
+        int need = 2 * rows + (rows + 1) * L;
         float[][] h = STATS.get();
-        if (h[0].length < 2 * rows) {
-            h[0] = new float[Math.max(2 * rows, 2 * h[0].length)];
+        if (h[0].length < need) {
+            h[0] = new float[Math.max(need, 2 * h[0].length)];
         }
-        return h[0];
+        float[] st = h[0];
+        int base = 2 * rows;
+        for (int b = 0; b < rows; b++) {
+            int xo = xOff + b * n;
+            SimdSoftmax.lastInto(x, xo, n, x[xo], st, base + b * L);
+        }
+        if (w != null) {
+            SimdSoftmax.lastInto(w, 0, n, 1f, st, base + rows * L);
+        } else {
+            SimdPooling.fill(st, base + rows * L, L, 1f);
+        }
+        return st;
     }
 
     /**
@@ -309,16 +330,11 @@ final class SimdLosses implements Losses {
         int cnt = SimdSoftmax.tailCount(n);
         int end = n - cnt;
         int stop = cnt == 0 ? end : end + L;
-        if (w != null) {
-            SimdSoftmax.lastInto(w, 0, n, 1f, rs, L);
-        } else {
-            SimdPooling.fill(rs, L, L, 1f);
-        }
-        FloatVector preW = FloatVector.fromArray(F, rs, L);
+        int base = 2 * batch;
+        FloatVector preW = FloatVector.fromArray(F, st, base + batch * L);
         for (int b = 0; b < batch; b++) {
             int xo = xOff + b * n;
-            SimdSoftmax.lastInto(x, xo, n, x[xo], rs, 0);
-            FloatVector pre = FloatVector.fromArray(F, rs, 0);
+            FloatVector pre = FloatVector.fromArray(F, st, base + b * L);
             FloatVector m = pre;
             for (int j = 0; j < end; j += L) {
                 m = m.max(FloatVector.fromArray(F, x, xo + j));
@@ -424,7 +440,7 @@ final class SimdLosses implements Losses {
         float[] s = SCRATCH.get();
         float[] st = null;
         if (inner == 1) {
-            st = stats(batch);
+            st = stage(x, xOff, batch, classes, weight);
             rowStats(x, xOff, batch, classes, weight, smooth, st, SimdSoftmax.SCRATCH.get());
         }
         int innerEnd = inner - inner % L;
@@ -527,7 +543,7 @@ final class SimdLosses implements Losses {
         }
         if (inner == 1) {
             float[] rs = SimdSoftmax.SCRATCH.get();
-            float[] st = stats(batch);
+            float[] st = stage(x, xOff, batch, classes, weight);
             rowStats(x, xOff, batch, classes, null, false, st, rs);
             rowsGrad(r, batch, classes, x, xOff, target, tOff, weight, ignoreIndex, eps, ec, wAll, g, dOut, dOutOff,
                     dx, dxOff, st, rs);
@@ -580,12 +596,8 @@ final class SimdLosses implements Losses {
         int end = classes - cnt;
         int stop = cnt == 0 ? end : end + L;
         FloatVector wa = FloatVector.broadcast(F, wAll);
-        if (weight != null) {
-            SimdSoftmax.lastInto(weight, 0, classes, 1f, rs, L);
-        } else {
-            SimdPooling.fill(rs, L, L, 1f);
-        }
-        FloatVector preW = FloatVector.fromArray(F, rs, L);
+        int base = 2 * batch;
+        FloatVector preW = FloatVector.fromArray(F, st, base + batch * L);
         for (int b = 0; b < batch; b++) {
             int rowOff = xOff + b * classes;
             int dRow = dxOff + b * classes;
@@ -599,8 +611,7 @@ final class SimdLosses implements Losses {
             FloatVector a1 = FloatVector.broadcast(F, scale * (1 - eps) * wt);
             FloatVector a2 = FloatVector.broadcast(F, scale * ec);
             FloatVector lv = FloatVector.broadcast(F, st[2 * b]);
-            SimdSoftmax.lastInto(x, rowOff, classes, x[rowOff], rs, 0);
-            FloatVector preX = FloatVector.fromArray(F, rs, 0);
+            FloatVector preX = FloatVector.fromArray(F, st, base + b * L);
             for (int j = 0; j < stop; j += L) {
                 boolean lastStep = j == end;
                 int j0 = lastStep ? classes - L : j; // the class of lane 0 (negative for a row shorter than L)

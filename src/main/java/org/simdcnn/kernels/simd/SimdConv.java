@@ -606,11 +606,7 @@ final class SimdConv implements Conv {
                     int rows = Math.min(MR, m - i0);
                     for (int jp = jp0; jp < jp1; jp++) {
                         int j0 = jp * NR;
-                        if (MR == 12) {
-                            SimdGemm.kernel12(panels, aBase, bp, (jp - jp0) * NR * kc, kc, tile);
-                        } else {
-                            SimdGemm.kernel6(panels, aBase, bp, (jp - jp0) * NR * kc, kc, tile);
-                        }
+                        SimdGemm.kernel(panels, aBase, bp, (jp - jp0) * NR * kc, kc, tile, rows);
                         storeScattered(g, tile, rows, j0, cols, y, yb + i0 * g.outSpatial(), first, last, bias,
                                 gr * m + i0, ek, ea, eb);
                     }
@@ -1752,11 +1748,7 @@ final class SimdConv implements Conv {
                     int rows = Math.min(MR, m - i0);
                     for (int jp = jp0; jp < jp1; jp++) {
                         int j0 = jp * NR;
-                        if (MR == 12) {
-                            SimdGemm.kernel12(ap, aBase, bp, (jp - jp0) * NR * kc, kc, tile);
-                        } else {
-                            SimdGemm.kernel6(ap, aBase, bp, (jp - jp0) * NR * kc, kc, tile);
-                        }
+                        SimdGemm.kernel(ap, aBase, bp, (jp - jp0) * NR * kc, kc, tile, rows);
                         SimdGemm.store(tile, rows, Math.min(NR, kk - j0), c, cBase + i0 * kk + j0, kk,
                                 1f, first ? 0f : 1f, last, null, 0, 0, i0, j0, SimdGemm.EPI_NONE, 0f, 0f);
                     }

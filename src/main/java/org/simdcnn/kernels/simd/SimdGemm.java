@@ -53,6 +53,9 @@ final class SimdGemm implements Gemm {
 
     static final SimdGemm INSTANCE = new SimdGemm();
 
+    /** TEMPORARY tuning knob (A/B variants in one JVM); 0 = the production path. */
+    static int tune;
+
     private static final ThreadLocal<Workspace> WS = ThreadLocal.withInitial(Workspace::new);
 
     /** Per-thread reusable memory. */
@@ -427,11 +430,7 @@ final class SimdGemm implements Gemm {
                     int bBase = bBlock + jp * NR * kc;
                     int j0 = jp * NR;
                     int cols = Math.min(NR, n - j0);
-                    if (MR == 12) {
-                        kernel12(ap, aBase, bp, bBase, kc, tile);
-                    } else {
-                        kernel6(ap, aBase, bp, bBase, kc, tile);
-                    }
+                    kernel(ap, aBase, bp, bBase, kc, tile, rows);
                     store(tile, rows, cols, c, cOff + i0 * ldc + j0, ldc, alpha, bta, last, bias, biasOff, bm,
                             i0, j0, ek, ea, eb);
                 }
@@ -605,6 +604,133 @@ final class SimdGemm implements Gemm {
         ca1.intoArray(t, 10 * NR + L);
         cb0.intoArray(t, 11 * NR);
         cb1.intoArray(t, 11 * NR + L);
+    }
+
+    /**
+     * The microkernel for a panel with {@code rows} valid rows: on 512-bit vectors the last panel of M runs only
+     * the 4 or 8 rows it holds (each accumulator sums the same products in the same order as in the 12-row
+     * kernel, so results do not depend on which kernel ran).
+     */
+    static void kernel(float[] a, int ao, float[] b, int bo, int kc, float[] t, int rows) {
+        if (MR == 12 && tune == 1) {
+            kernel12(a, ao, b, bo, kc, t);
+            return;
+        }
+        if (MR == 12) {
+            if (rows > 8) {
+                kernel12(a, ao, b, bo, kc, t);
+            } else if (rows > 4) {
+                kernel8(a, ao, b, bo, kc, t);
+            } else {
+                kernel4(a, ao, b, bo, kc, t);
+            }
+        } else {
+            kernel6(a, ao, b, bo, kc, t);
+        }
+    }
+
+    /** The first 8 rows of a 12-row panel (A read at stride {@link #MR}): the last panel when at most 8 rows remain. */
+    static void kernel8(float[] a, int ao, float[] b, int bo, int kc, float[] t) {
+        FloatVector c00 = FloatVector.zero(F);
+        FloatVector c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F);
+        FloatVector c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F);
+        FloatVector c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F);
+        FloatVector c31 = FloatVector.zero(F);
+        FloatVector c40 = FloatVector.zero(F);
+        FloatVector c41 = FloatVector.zero(F);
+        FloatVector c50 = FloatVector.zero(F);
+        FloatVector c51 = FloatVector.zero(F);
+        FloatVector c60 = FloatVector.zero(F);
+        FloatVector c61 = FloatVector.zero(F);
+        FloatVector c70 = FloatVector.zero(F);
+        FloatVector c71 = FloatVector.zero(F);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * NR;
+            int ai = ao + p * MR;
+            FloatVector b0 = FloatVector.fromArray(F, b, bi);
+            FloatVector b1 = FloatVector.fromArray(F, b, bi + L);
+            FloatVector x = FloatVector.broadcast(F, a[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, a[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, a[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, a[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(F, a[ai + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(F, a[ai + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(F, a[ai + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(F, a[ai + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c10.intoArray(t, NR);
+        c11.intoArray(t, NR + L);
+        c20.intoArray(t, 2 * NR);
+        c21.intoArray(t, 2 * NR + L);
+        c30.intoArray(t, 3 * NR);
+        c31.intoArray(t, 3 * NR + L);
+        c40.intoArray(t, 4 * NR);
+        c41.intoArray(t, 4 * NR + L);
+        c50.intoArray(t, 5 * NR);
+        c51.intoArray(t, 5 * NR + L);
+        c60.intoArray(t, 6 * NR);
+        c61.intoArray(t, 6 * NR + L);
+        c70.intoArray(t, 7 * NR);
+        c71.intoArray(t, 7 * NR + L);
+    }
+
+    /** The first 4 rows of a 12-row panel (A read at stride {@link #MR}): the last panel when at most 4 rows remain. */
+    static void kernel4(float[] a, int ao, float[] b, int bo, int kc, float[] t) {
+        FloatVector c00 = FloatVector.zero(F);
+        FloatVector c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F);
+        FloatVector c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F);
+        FloatVector c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F);
+        FloatVector c31 = FloatVector.zero(F);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * NR;
+            int ai = ao + p * MR;
+            FloatVector b0 = FloatVector.fromArray(F, b, bi);
+            FloatVector b1 = FloatVector.fromArray(F, b, bi + L);
+            FloatVector x = FloatVector.broadcast(F, a[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, a[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, a[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, a[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c10.intoArray(t, NR);
+        c11.intoArray(t, NR + L);
+        c20.intoArray(t, 2 * NR);
+        c21.intoArray(t, 2 * NR + L);
+        c30.intoArray(t, 3 * NR);
+        c31.intoArray(t, 3 * NR + L);
     }
 
     /** 6 x (2 vectors) register tile for 256-bit and 128-bit vectors. */

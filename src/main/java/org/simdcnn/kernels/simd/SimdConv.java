@@ -47,6 +47,8 @@ final class SimdConv implements Conv {
 
     /** Target size of one packed B tile (K x positions) in floats (512 KiB, well inside L2). */
     private static final int TILE_FLOATS = 128 * 1024;
+    /** A pad phase of at most this many floats runs on the calling thread (no extra pool round trip). */
+    private static final long PAD_SERIAL_FLOATS = 256 * 1024;
 
     private static final ThreadLocal<ConvWorkspace> WS = ThreadLocal.withInitial(ConvWorkspace::new);
 
@@ -462,17 +464,25 @@ final class SimdConv implements Conv {
         job.set(g, x, xOff, xpad, koff, panels, bias, y, yOff, epilogue);
         try {
             boolean serial = (long) g.outputSize() * kk < SimdGemm.SERIAL_WORK;
-            if (serial) {
+            if (job.padInTask) {
+                // Every task covers whole (image, group) problems and pads its own planes: one parallel phase.
+                java.util.Arrays.fill(xpad, planes * vol, planes * vol + vol + NR, 0f);
+                job.phase = 1;
+            } else if (serial || (long) planes * vol <= PAD_SERIAL_FLOATS && SimdGemm.tune != 7) {
+                // A small pad phase is cheaper on the caller than a second round trip through the pool.
                 for (int t = 0; t < job.padTasks; t++) {
                     job.run(t);
                 }
                 job.phase = 1;
+            } else {
+                SimdCnn.pool().run(job.padTasks, job);
+                job.phase = 1;
+            }
+            if (serial) {
                 for (int t = 0; t < job.tasks; t++) {
                     job.run(t);
                 }
             } else {
-                SimdCnn.pool().run(job.padTasks, job);
-                job.phase = 1;
                 SimdCnn.pool().run(job.tasks, job);
             }
         } finally {
@@ -507,6 +517,8 @@ final class SimdConv implements Conv {
         int colBlock;
         int colBlocks;
         int tasks;
+        /** Each task is one whole (image, group) problem and pads that group's input planes itself. */
+        boolean padInTask;
 
         void set(ConvGeometry g, float[] x, int xOff, float[] xpad, int[] koff, float[] panels, float[] bias,
                 float[] y, int yOff, Epilogue e) {
@@ -548,6 +560,7 @@ final class SimdConv implements Conv {
             this.rowBlock = rp;
             this.rowBlocks = SimdGemm.ceilDiv(mPanels, rp);
             this.tasks = images * colBlocks * rowBlocks;
+            this.padInTask = colBlocks == 1 && rowBlocks == 1 && SimdGemm.tune != 7;
         }
 
         void clear() {
@@ -588,6 +601,17 @@ final class SimdConv implements Conv {
             int jp1 = Math.min(nPanels, jp0 + colBlock);
             int xb = (img * g.inChannels() + gr * g.inChannelsPerGroup()) * vol;
             int yb = yOff + (img * g.outChannels() + gr * m) * g.outSpatial();
+            if (padInTask) {
+                // Only this task's valid positions read these planes; columns that run past them (into planes other
+                // tasks may be writing) are dropped positions, never stored.
+                int plane0 = img * g.inChannels() + gr * g.inChannelsPerGroup();
+                int pd = paddedSize(g, 0);
+                int ph = paddedSize(g, 1);
+                int pw = paddedSize(g, 2);
+                for (int c = 0; c < g.inChannelsPerGroup(); c++) {
+                    padInto(g, x, xOff + (plane0 + c) * g.inSpatial(), xpad, (plane0 + c) * vol, pd, ph, pw);
+                }
+            }
             float[] tile = SimdGemm.workspace().tile;
             int kcu = SimdGemm.kcu(kk);
             int aGroup = gr * mPad * kk;

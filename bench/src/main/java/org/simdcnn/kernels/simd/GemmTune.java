@@ -178,7 +178,13 @@ public final class GemmTune {
             int kcuP = SimdGemm.kcu(k);
             long bestA = Long.MAX_VALUE;
             long bestB = Long.MAX_VALUE;
-            for (int rep = 0; rep < 20; rep++) {
+            long bestB5 = Long.MAX_VALUE;
+            for (int rep = 0; rep < 40; rep++) {
+                SimdGemm.tune = 5;
+                long t5 = System.nanoTime();
+                SimdGemm.packB(false, b, 0, n, n, k, kcuP, bp, 0, (n + 31) / 32);
+                bestB5 = Math.min(bestB5, System.nanoTime() - t5);
+                SimdGemm.tune = 0;
                 long t0 = System.nanoTime();
                 SimdGemm.packA(false, a, 0, k, m, k, kcuP, ap, 0, 0, (m + 11) / 12);
                 long t1 = System.nanoTime();
@@ -187,7 +193,8 @@ public final class GemmTune {
                 bestA = Math.min(bestA, t1 - t0);
                 bestB = Math.min(bestB, t2 - t1);
             }
-            System.out.printf("packA %.1f us packB %.1f us%n", bestA / 1e3, bestB / 1e3);
+            System.out.printf("packA %.1f us packB %.1f us (old order %.1f us)%n", bestA / 1e3, bestB / 1e3,
+                    bestB5 / 1e3);
             double peak = 1 / bestPeak;
             StringBuilder sb = new StringBuilder(String.format("m%dn%dk%d peak %.1f:", m, n, k, peak));
             for (int v = 0; v < vv.length; v++) {
@@ -231,6 +238,7 @@ public final class GemmTune {
                     String[] vt = variants[v].split(":");
                     SimdGemm.tune = Integer.parseInt(vt[0]);
                     org.simdcnn.SimdCnn.setThreads(vt.length > 1 ? Integer.parseInt(vt[1]) : 1);
+                    pw = SimdConv.INSTANCE.pack(g, w, 0);
                     for (int rep = 0; rep < reps; rep++) {
                         long t0 = System.nanoTime();
                         SimdConv.INSTANCE.forward(g, x, 0, pw, bias, y, 0, org.simdcnn.kernels.Epilogue.NONE);
@@ -240,6 +248,23 @@ public final class GemmTune {
                 }
             }
             double peak = 1 / bestPeak;
+            {
+                int ph = SimdConv.paddedSize(g, 1);
+                int pwd = SimdConv.paddedSize(g, 2);
+                int pd = SimdConv.paddedSize(g, 0);
+                int vol = pd * ph * pwd;
+                int planes = g.batch() * g.inChannels();
+                float[] xpad = new float[planes * vol + vol + 64];
+                long bp = Long.MAX_VALUE;
+                for (int rep = 0; rep < 30; rep++) {
+                    long t0 = System.nanoTime();
+                    for (int q = 0; q < planes; q++) {
+                        SimdConv.padInto(g, x, q * g.inSpatial(), xpad, q * vol, pd, ph, pwd);
+                    }
+                    bp = Math.min(bp, System.nanoTime() - t0);
+                }
+                System.out.printf("pad phase %.1f us, call %.1f us%n", bp / 1e3, best[0] / 1e3);
+            }
             StringBuilder sb = new StringBuilder(String.format("%-16s loop peak %.1f:", args[si], peak));
             for (int v = 0; v < variants.length; v++) {
                 double gf = flops / best[v];

@@ -64,6 +64,20 @@ final class SimdGemm implements Gemm {
         float[] bPack = new float[0];
         final float[] tile = new float[MR * NR + NR]; // slack: the scattered store reads whole vectors
         final Job job = new Job();
+        /** Gather map of the A packing for row stride {@link #aIndexLda}: lane {@code e} reads row
+         * {@code e % MR}, column {@code e / MR}. */
+        final int[] aIndex = new int[MR * L];
+        int aIndexLda = -1;
+
+        int[] aIndex(int lda) {
+            if (aIndexLda != lda) {
+                for (int e = 0; e < MR * L; e++) {
+                    aIndex[e] = (e % MR) * lda + e / MR;
+                }
+                aIndexLda = lda;
+            }
+            return aIndex;
+        }
 
         float[] aPack(int size) {
             if (aPack.length < size) {
@@ -317,6 +331,7 @@ final class SimdGemm implements Gemm {
     static void packA(boolean transA, float[] a, int aOff, int lda, int m, int k, int kcu, float[] dst, int dstOff,
             int p0, int p1) {
         int mPad = roundUp(m, MR);
+        int[] idx = null;
         for (int k0 = 0; k0 < k; k0 += kcu) {
             int kc = Math.min(kcu, k - k0);
             int blockBase = dstOff + k0 * mPad;
@@ -324,7 +339,26 @@ final class SimdGemm implements Gemm {
                 int base = blockBase + ip * MR * kc;
                 int i0 = ip * MR;
                 int rows = Math.min(MR, m - i0);
-                if (!transA) {
+                if (!transA && rows == MR && kc >= L && tune != 8) {
+                    // Full panel: L columns of MR rows = MR gathered vectors (index map: lane e <- row e % MR,
+                    // column e / MR), stored contiguously.
+                    if (idx == null) {
+                        idx = WS.get().aIndex(lda);
+                    }
+                    int src = aOff + i0 * lda + k0;
+                    int p = 0;
+                    for (; p + L <= kc; p += L) {
+                        int d = base + p * MR;
+                        for (int q = 0; q < MR; q++) {
+                            FloatVector.fromArray(F, a, src + p, idx, q * L).intoArray(dst, d + q * L);
+                        }
+                    }
+                    for (int r = 0; r < MR; r++) {
+                        for (int pp = p; pp < kc; pp++) {
+                            dst[base + pp * MR + r] = a[src + r * lda + pp];
+                        }
+                    }
+                } else if (!transA) {
                     for (int r = 0; r < rows; r++) {
                         int src = aOff + (i0 + r) * lda + k0;
                         int d = base + r;

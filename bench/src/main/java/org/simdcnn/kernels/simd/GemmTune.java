@@ -180,9 +180,9 @@ public final class GemmTune {
             long bestB = Long.MAX_VALUE;
             long bestB5 = Long.MAX_VALUE;
             for (int rep = 0; rep < 40; rep++) {
-                SimdGemm.tune = 5;
+                SimdGemm.tune = 8;
                 long t5 = System.nanoTime();
-                SimdGemm.packB(false, b, 0, n, n, k, kcuP, bp, 0, (n + 31) / 32);
+                SimdGemm.packA(false, a, 0, k, m, k, kcuP, ap, 0, 0, (m + 11) / 12);
                 bestB5 = Math.min(bestB5, System.nanoTime() - t5);
                 SimdGemm.tune = 0;
                 long t0 = System.nanoTime();
@@ -193,7 +193,7 @@ public final class GemmTune {
                 bestA = Math.min(bestA, t1 - t0);
                 bestB = Math.min(bestB, t2 - t1);
             }
-            System.out.printf("packA %.1f us packB %.1f us (old order %.1f us)%n", bestA / 1e3, bestB / 1e3,
+            System.out.printf("packA %.1f us packB %.1f us (old packA %.1f us)%n", bestA / 1e3, bestB / 1e3,
                     bestB5 / 1e3);
             double peak = 1 / bestPeak;
             StringBuilder sb = new StringBuilder(String.format("m%dn%dk%d peak %.1f:", m, n, k, peak));
@@ -241,7 +241,11 @@ public final class GemmTune {
                     pw = SimdConv.INSTANCE.pack(g, w, 0);
                     for (int rep = 0; rep < reps; rep++) {
                         long t0 = System.nanoTime();
-                        SimdConv.INSTANCE.forward(g, x, 0, pw, bias, y, 0, org.simdcnn.kernels.Epilogue.NONE);
+                        if (vt.length > 2) {
+                            SimdConv.INSTANCE.forward(g, x, 0, w, 0, bias, y, 0, org.simdcnn.kernels.Epilogue.NONE);
+                        } else {
+                            SimdConv.INSTANCE.forward(g, x, 0, pw, bias, y, 0, org.simdcnn.kernels.Epilogue.NONE);
+                        }
                         best[v] = Math.min(best[v], System.nanoTime() - t0);
                     }
                     bestPeak = Math.min(bestPeak, peakNanos());

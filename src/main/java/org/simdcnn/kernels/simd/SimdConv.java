@@ -216,6 +216,11 @@ final class SimdConv implements Conv {
         }
         ConvWorkspace ws = WS.get();
         float[] panels = ws.wPack(packedWeightSize(g));
+        if (useImplicit(g)) {
+            // The weights are packed in the job's preparation phase, in parallel with the input padding.
+            forwardImplicit(g, x, xOff, panels, w, wOff, bias, y, yOff, epilogue);
+            return;
+        }
         packWeights(g, w, wOff, panels);
         forwardGemm(g, x, xOff, panels, bias, y, yOff, epilogue);
     }
@@ -223,7 +228,7 @@ final class SimdConv implements Conv {
     private static void forwardGemm(ConvGeometry g, float[] x, int xOff, float[] panels, float[] bias, float[] y,
             int yOff, Epilogue epilogue) {
         if (useImplicit(g)) {
-            forwardImplicit(g, x, xOff, panels, bias, y, yOff, epilogue);
+            forwardImplicit(g, x, xOff, panels, null, 0, bias, y, yOff, epilogue);
             return;
         }
         ConvWorkspace ws = WS.get();
@@ -440,8 +445,13 @@ final class SimdConv implements Conv {
         return (g.outD() - 1) * ph * pw + g.outH() * pw;
     }
 
-    private static void forwardImplicit(ConvGeometry g, float[] x, int xOff, float[] panels, float[] bias, float[] y,
-            int yOff, Epilogue epilogue) {
+    /**
+     * The implicit-GEMM forward. When {@code w} is not null the weights (PyTorch layout at {@code wOff}) are packed
+     * into {@code panels} in the preparation phase, together with the input padding; otherwise {@code panels}
+     * already holds them.
+     */
+    private static void forwardImplicit(ConvGeometry g, float[] x, int xOff, float[] panels, float[] w, int wOff,
+            float[] bias, float[] y, int yOff, Epilogue epilogue) {
         ConvWorkspace ws = WS.get();
         int pd = paddedSize(g, 0);
         int ph = paddedSize(g, 1);
@@ -462,22 +472,30 @@ final class SimdConv implements Conv {
         }
         ImplicitJob job = ws.implicit;
         job.set(g, x, xOff, xpad, koff, panels, bias, y, yOff, epilogue);
+        job.w = w;
+        job.wOff = wOff;
         try {
             boolean serial = (long) g.outputSize() * kk < SimdGemm.SERIAL_WORK;
+            // Preparation phase: [0, padTasks) pad the input (unless the compute tasks do), then the weight packing.
             if (job.padInTask) {
-                // Every task covers whole (image, group) problems and pads its own planes: one parallel phase.
                 java.util.Arrays.fill(xpad, planes * vol, planes * vol + vol + NR, 0f);
-                job.phase = 1;
-            } else if (serial || (long) planes * vol <= PAD_SERIAL_FLOATS && SimdGemm.tune != 7) {
-                // A small pad phase is cheaper on the caller than a second round trip through the pool.
-                for (int t = 0; t < job.padTasks; t++) {
+                job.padTasks = 0;
+            }
+            int mPanels = job.mPad / MR;
+            job.wChunks = SimdGemm.ceilDiv(mPanels, 4);
+            int wTasks = w == null ? 0 : g.groups() * job.wChunks;
+            int prepTasks = job.padTasks + wTasks;
+            long prepFloats = (job.padInTask ? 0L : (long) planes * vol) + (w == null ? 0L
+                    : (long) g.groups() * job.mPad * kk);
+            if (serial || prepFloats <= PAD_SERIAL_FLOATS) {
+                // A small preparation is cheaper on the caller than a round trip through the pool.
+                for (int t = 0; t < prepTasks; t++) {
                     job.run(t);
                 }
-                job.phase = 1;
             } else {
-                SimdCnn.pool().run(job.padTasks, job);
-                job.phase = 1;
+                SimdCnn.pool().run(prepTasks, job);
             }
+            job.phase = 1;
             if (serial) {
                 for (int t = 0; t < job.tasks; t++) {
                     job.run(t);
@@ -519,6 +537,11 @@ final class SimdConv implements Conv {
         int tasks;
         /** Each task is one whole (image, group) problem and pads that group's input planes itself. */
         boolean padInTask;
+        /** Unpacked weights to pack in the preparation phase (null when prepacked). */
+        float[] w;
+        int wOff;
+        /** Weight packing tasks per group (4 panels each). */
+        int wChunks;
 
         void set(ConvGeometry g, float[] x, int xOff, float[] xpad, int[] koff, float[] panels, float[] bias,
                 float[] y, int yOff, Epilogue e) {
@@ -571,10 +594,20 @@ final class SimdConv implements Conv {
             panels = null;
             bias = null;
             y = null;
+            w = null;
         }
 
         @Override
         public void run(int t) {
+            if (phase == 0 && t >= padTasks) {
+                // Pack weight panels [4c, 4c + 4) of group gr.
+                int c = t - padTasks;
+                int gr = c / wChunks;
+                int p0 = (c - gr * wChunks) * 4;
+                SimdGemm.packA(false, w, wOff + gr * m * kk, kk, m, kk, SimdGemm.kcu(kk), panels, gr * mPad * kk, p0,
+                        Math.min(mPad / MR, p0 + 4));
+                return;
+            }
             if (phase == 0) {
                 int planes = g.batch() * g.inChannels();
                 int p1 = Math.min(planes, t * 8 + 8);
@@ -1207,8 +1240,7 @@ final class SimdConv implements Conv {
                 }
             }
             float[] panels = ws.wPack(packedWeightSize(f));
-            packWeights(f, wf, 0, panels);
-            forwardImplicit(f, dy, dyOff, panels, null, dx, dxOff, Epilogue.NONE);
+            forwardImplicit(f, dy, dyOff, panels, wf, 0, null, dx, dxOff, Epilogue.NONE);
             return;
         }
         int tasks = g.batch() * g.groups();

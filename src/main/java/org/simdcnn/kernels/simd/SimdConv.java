@@ -438,11 +438,25 @@ final class SimdConv implements Conv {
         return g.in(i) + g.padBefore(i) + g.padAfter(i);
     }
 
-    /** Positions computed per image and group: {@code (OD-1)*PH*PW + OH*PW}. */
+    /** Padded-space positions of the output region (the choice rule): {@code (OD-1)*PH*PW + OH*PW}. */
     static int implicitColumns(ConvGeometry g) {
         int ph = paddedSize(g, 1);
         int pw = paddedSize(g, 2);
         return (g.outD() - 1) * ph * pw + g.outH() * pw;
+    }
+
+    /**
+     * Positions computed per image and group: up to the last output position,
+     * {@code (OD-1)*PH*PW + (OH-1)*PW + OW} (the padding columns after the last output row are not computed: a
+     * 1d signal of 256 outputs takes 8 panels, not 9).
+     */
+    static int implicitComputed(ConvGeometry g) {
+        int ph = paddedSize(g, 1);
+        int pw = paddedSize(g, 2);
+        if (SimdGemm.tune == 9) {
+            return implicitColumns(g);
+        }
+        return (g.outD() - 1) * ph * pw + (g.outH() - 1) * pw + g.outW();
     }
 
     /**
@@ -562,7 +576,7 @@ final class SimdConv implements Conv {
             this.m = g.outChannelsPerGroup();
             this.mPad = SimdGemm.roundUp(m, MR);
             this.vol = paddedSize(g, 0) * paddedSize(g, 1) * paddedSize(g, 2);
-            this.cols = implicitColumns(g);
+            this.cols = implicitComputed(g);
             this.nPanels = SimdGemm.ceilDiv(cols, NR);
             int planes = g.batch() * g.inChannels();
             this.padTasks = SimdGemm.ceilDiv(planes, 8);

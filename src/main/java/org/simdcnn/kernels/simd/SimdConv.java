@@ -453,9 +453,6 @@ final class SimdConv implements Conv {
     static int implicitComputed(ConvGeometry g) {
         int ph = paddedSize(g, 1);
         int pw = paddedSize(g, 2);
-        if (SimdGemm.tune == 9) {
-            return implicitColumns(g);
-        }
         return (g.outD() - 1) * ph * pw + (g.outH() - 1) * pw + g.outW();
     }
 
@@ -597,7 +594,7 @@ final class SimdConv implements Conv {
             this.rowBlock = rp;
             this.rowBlocks = SimdGemm.ceilDiv(mPanels, rp);
             this.tasks = images * colBlocks * rowBlocks;
-            this.padInTask = colBlocks == 1 && rowBlocks == 1 && SimdGemm.tune != 7;
+            this.padInTask = colBlocks == 1 && rowBlocks == 1;
         }
 
         void clear() {

@@ -20,7 +20,8 @@ import org.simdcnn.kernels.Gemm;
  * {@code M} and {@code N} are handled only in the store.
  *
  * <p><b>Microkernel.</b> {@code MR} broadcasts of A times {@code NR / lanes} vectors of B into
- * {@code MR x NR/lanes} accumulators held in registers (12 x 2 zmm on 512-bit vectors, 6 x 2 otherwise); the
+ * {@code MR x NR/lanes} accumulators held in registers (12 x 2 zmm on 512-bit vectors, 6 x 2 otherwise; on
+ * 512-bit vectors the last row panel of M runs an 8- or 4-row kernel when it holds no more rows); the
  * accumulators go to a small per-thread tile, and the store applies {@code alpha}, {@code beta*C} (C is not read
  * when {@code beta == 0}), the bias and the epilogue in vector registers before writing C.
  *
@@ -52,9 +53,6 @@ final class SimdGemm implements Gemm {
     static final int EPI_CLAMP = 3;
 
     static final SimdGemm INSTANCE = new SimdGemm();
-
-    /** TEMPORARY tuning knob (A/B variants in one JVM); 0 = the production path. */
-    static int tune;
 
     private static final ThreadLocal<Workspace> WS = ThreadLocal.withInitial(Workspace::new);
 
@@ -339,7 +337,7 @@ final class SimdGemm implements Gemm {
                 int base = blockBase + ip * MR * kc;
                 int i0 = ip * MR;
                 int rows = Math.min(MR, m - i0);
-                if (!transA && rows == MR && kc >= L && tune != 8) {
+                if (!transA && rows == MR && kc >= L) {
                     // Full panel: L columns of MR rows = MR gathered vectors (index map: lane e <- row e % MR,
                     // column e / MR), stored contiguously.
                     if (idx == null) {
@@ -646,10 +644,6 @@ final class SimdGemm implements Gemm {
      * kernel, so results do not depend on which kernel ran).
      */
     static void kernel(float[] a, int ao, float[] b, int bo, int kc, float[] t, int rows) {
-        if (MR == 12 && tune == 1) {
-            kernel12(a, ao, b, bo, kc, t);
-            return;
-        }
         if (MR == 12) {
             if (rows > 8) {
                 kernel12(a, ao, b, bo, kc, t);

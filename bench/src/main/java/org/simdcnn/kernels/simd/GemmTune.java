@@ -3,9 +3,19 @@ package org.simdcnn.kernels.simd;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * Tuning harness (not JMH): times variants of the SGEMM blocking interleaved in one JVM, min of many reps, so a
- * shared, noisy machine affects every variant alike. Prints GFLOP/s and % of an FMA peak loop timed the same way.
- * {@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar org.simdcnn.kernels.simd.GemmTune}
+ * Tuning harness (not JMH; in the kernels' package to reach package-private code): every figure is the MINIMUM
+ * time over many calls, with variants interleaved round by round in one JVM and an FMA loop (12 accumulators)
+ * timed the same way, so a shared, noisy machine affects every variant alike. Usage
+ * ({@code J=java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar org.simdcnn.kernels.simd.GemmTune}):
+ * <ul>
+ *   <li>{@code $J [kcMax:order,... [pack|nopack [rounds [MxNxK]]]]}: the packed SGEMM's macro loop with K blocks of
+ *       at most {@code kcMax} and loop order 0 (row panel outer) or 1 (column panel outer), packing timed or not;
+ *       also {@code lib} (the library's sgemm); prints packA/packB times;</li>
+ *   <li>{@code $J conv threads[:r],... rounds shape...}: conv forward of the issue-3 shapes with prepacked weights
+ *       ({@code :r}: unpacked weights, as {@code ConvBench.ours}) on the given thread counts.</li>
+ * </ul>
+ * The FMA loop reaches more than {@code PeakFmaBench} (about 187 vs 146 GFLOP/s on the Xeon of this session), so
+ * its percentages are lower than the JMH report's.
  */
 public final class GemmTune {
     static float peakSink;
@@ -178,13 +188,7 @@ public final class GemmTune {
             int kcuP = SimdGemm.kcu(k);
             long bestA = Long.MAX_VALUE;
             long bestB = Long.MAX_VALUE;
-            long bestB5 = Long.MAX_VALUE;
             for (int rep = 0; rep < 40; rep++) {
-                SimdGemm.tune = 8;
-                long t5 = System.nanoTime();
-                SimdGemm.packA(false, a, 0, k, m, k, kcuP, ap, 0, 0, (m + 11) / 12);
-                bestB5 = Math.min(bestB5, System.nanoTime() - t5);
-                SimdGemm.tune = 0;
                 long t0 = System.nanoTime();
                 SimdGemm.packA(false, a, 0, k, m, k, kcuP, ap, 0, 0, (m + 11) / 12);
                 long t1 = System.nanoTime();
@@ -193,8 +197,7 @@ public final class GemmTune {
                 bestA = Math.min(bestA, t1 - t0);
                 bestB = Math.min(bestB, t2 - t1);
             }
-            System.out.printf("packA %.1f us packB %.1f us (old packA %.1f us)%n", bestA / 1e3, bestB / 1e3,
-                    bestB5 / 1e3);
+            System.out.printf("packA %.1f us packB %.1f us%n", bestA / 1e3, bestB / 1e3);
             double peak = 1 / bestPeak;
             StringBuilder sb = new StringBuilder(String.format("m%dn%dk%d peak %.1f:", m, n, k, peak));
             for (int v = 0; v < vv.length; v++) {
@@ -205,7 +208,7 @@ public final class GemmTune {
         }
     }
 
-    /** {@code conv <threads> <rounds> shape...}: forward with prepacked weights, min time, % of the loop peak. */
+    /** {@code conv threads[:r],... rounds shape...}: conv forward, min time, % of the loop peak. */
     static void conv(String[] args) {
         for (int i = 0; i < 300; i++) {
             peakNanos();
@@ -236,12 +239,11 @@ public final class GemmTune {
             for (int round = 0; round < rounds; round++) {
                 for (int v = 0; v < variants.length; v++) {
                     String[] vt = variants[v].split(":");
-                    SimdGemm.tune = Integer.parseInt(vt[0]);
-                    org.simdcnn.SimdCnn.setThreads(vt.length > 1 ? Integer.parseInt(vt[1]) : 1);
+                    org.simdcnn.SimdCnn.setThreads(Integer.parseInt(vt[0]));
                     pw = SimdConv.INSTANCE.pack(g, w, 0);
                     for (int rep = 0; rep < reps; rep++) {
                         long t0 = System.nanoTime();
-                        if (vt.length > 2) {
+                        if (vt.length > 1) {
                             SimdConv.INSTANCE.forward(g, x, 0, w, 0, bias, y, 0, org.simdcnn.kernels.Epilogue.NONE);
                         } else {
                             SimdConv.INSTANCE.forward(g, x, 0, pw, bias, y, 0, org.simdcnn.kernels.Epilogue.NONE);

@@ -417,7 +417,8 @@ final class SimdConv implements Conv {
      * read straight from a zero-padded copy of the input. With output positions counted in the padded row width,
      * {@code j = od*PH*PW + oh*PW + ow}, tap {@code (c, kd, kh, kw)} of position {@code j} is the padded input at
      * {@code j + koff(c, kd, kh, kw)}: every row of B is a contiguous slice, so there is no im2col. Positions with
-     * {@code ow >= outW} or {@code oh >= outH} are computed and dropped in the store.
+     * {@code ow >= outW} or {@code oh >= outH} are computed and dropped in the store. The row width {@code PW} is
+     * {@code inW + gap} ({@link #implicitGap}) and every plane ends with one more gap of zeros.
      */
     static boolean useImplicit(ConvGeometry g) {
         if (g.isPointwise()) {
@@ -452,8 +453,36 @@ final class SimdConv implements Conv {
      */
     static int implicitComputed(ConvGeometry g) {
         int ph = paddedSize(g, 1);
-        int pw = paddedSize(g, 2);
+        int pw = implicitRowStride(g);
         return (g.outD() - 1) * ph * pw + (g.outH() - 1) * pw + g.outW();
+    }
+
+    /**
+     * Zero columns between consecutive input rows in the implicit-GEMM layout. A row of {@code inW} values starts
+     * {@code gap} floats into its stride; the left padding of a row and the right padding of the row above may share
+     * the same zero columns: {@code max(padLeft, padRight)} (at least {@code outW - inW}, so an output row fits in
+     * the stride), used when it saves a column panel (resnet 28x28: 26 panels instead of 27); otherwise
+     * {@code padLeft + padRight} (a 16-float row stride keeps the panel loads aligned: 14x14 takes 7 panels either
+     * way and was measured faster so).
+     */
+    static int implicitGap(ConvGeometry g) {
+        int pb = g.padBefore(2);
+        int pa = g.padAfter(2);
+        int shared = Math.max(Math.max(pb, pa), g.outW() - g.inW());
+        int two = pb + pa;
+        return computedPanels(g, shared) < computedPanels(g, two) ? shared : two;
+    }
+
+    /** Column panels of one (image, group) problem for row gap {@code gap}. */
+    private static long computedPanels(ConvGeometry g, int gap) {
+        long s = g.inW() + gap;
+        long cols = (long) (g.outD() - 1) * paddedSize(g, 1) * s + (long) (g.outH() - 1) * s + g.outW();
+        return (cols + NR - 1) / NR;
+    }
+
+    /** Row stride of the implicit-GEMM padded input: {@code inW + gap}. */
+    static int implicitRowStride(ConvGeometry g) {
+        return g.inW() + implicitGap(g);
     }
 
     /**
@@ -466,8 +495,10 @@ final class SimdConv implements Conv {
         ConvWorkspace ws = WS.get();
         int pd = paddedSize(g, 0);
         int ph = paddedSize(g, 1);
-        int pw = paddedSize(g, 2);
-        int vol = pd * ph * pw;
+        int pw = implicitRowStride(g);
+        int shift = implicitGap(g) - g.padBefore(2);
+        // Each plane ends with one more gap: the last row's right padding stays inside the plane.
+        int vol = pd * ph * pw + implicitGap(g);
         int planes = g.batch() * g.inChannels();
         float[] xpad = ws.xpad(planes * vol + vol + NR);
         int kvol = g.kernelVolume();
@@ -479,7 +510,7 @@ final class SimdConv implements Conv {
             int kd = r / (g.kH() * g.kW());
             int kh = (r / g.kW()) % g.kH();
             int kw = r % g.kW();
-            koff[p] = c * vol + kd * g.dilation(0) * ph * pw + kh * g.dilation(1) * pw + kw * g.dilation(2);
+            koff[p] = c * vol + kd * g.dilation(0) * ph * pw + kh * g.dilation(1) * pw + kw * g.dilation(2) + shift;
         }
         ImplicitJob job = ws.implicit;
         job.set(g, x, xOff, xpad, koff, panels, bias, y, yOff, epilogue);
@@ -572,7 +603,7 @@ final class SimdConv implements Conv {
             this.kk = g.inChannelsPerGroup() * g.kernelVolume();
             this.m = g.outChannelsPerGroup();
             this.mPad = SimdGemm.roundUp(m, MR);
-            this.vol = paddedSize(g, 0) * paddedSize(g, 1) * paddedSize(g, 2);
+            this.vol = paddedSize(g, 0) * paddedSize(g, 1) * implicitRowStride(g) + implicitGap(g);
             this.cols = implicitComputed(g);
             this.nPanels = SimdGemm.ceilDiv(cols, NR);
             int planes = g.batch() * g.inChannels();
@@ -624,9 +655,10 @@ final class SimdConv implements Conv {
                 int p1 = Math.min(planes, t * 8 + 8);
                 int pd = paddedSize(g, 0);
                 int ph = paddedSize(g, 1);
-                int pw = paddedSize(g, 2);
+                int pw = implicitRowStride(g);
                 for (int p = t * 8; p < p1; p++) {
-                    padInto(g, x, xOff + p * g.inSpatial(), xpad, p * vol, pd, ph, pw);
+                    padInto(g, x, xOff + p * g.inSpatial(), xpad, p * vol, pd, ph, pw, implicitGap(g),
+                            implicitGap(g));
                 }
                 if (p1 == planes) {
                     java.util.Arrays.fill(xpad, planes * vol, planes * vol + vol + NR, 0f);
@@ -651,9 +683,10 @@ final class SimdConv implements Conv {
                 int plane0 = img * g.inChannels() + gr * g.inChannelsPerGroup();
                 int pd = paddedSize(g, 0);
                 int ph = paddedSize(g, 1);
-                int pw = paddedSize(g, 2);
+                int pw = implicitRowStride(g);
                 for (int c = 0; c < g.inChannelsPerGroup(); c++) {
-                    padInto(g, x, xOff + (plane0 + c) * g.inSpatial(), xpad, (plane0 + c) * vol, pd, ph, pw);
+                    padInto(g, x, xOff + (plane0 + c) * g.inSpatial(), xpad, (plane0 + c) * vol, pd, ph, pw,
+                            implicitGap(g), implicitGap(g));
                 }
             }
             float[] tile = SimdGemm.workspace().tile;
@@ -694,13 +727,21 @@ final class SimdConv implements Conv {
 
     /** Copies one input plane (volume) into its zero-padded place in {@code xpad}. */
     static void padInto(ConvGeometry g, float[] x, int src, float[] xpad, int dst, int pd, int ph, int pw) {
+        padInto(g, x, src, xpad, dst, pd, ph, pw, g.padBefore(2), 0);
+    }
+
+    /**
+     * As above with rows of stride {@code pw} whose values start {@code pbW} floats into the stride, and
+     * {@code tail} more zeros after the plane.
+     */
+    static void padInto(ConvGeometry g, float[] x, int src, float[] xpad, int dst, int pd, int ph, int pw, int pbW,
+            int tail) {
         int inD = g.inD();
         int inH = g.inH();
         int inW = g.inW();
         int pbD = g.padBefore(0);
         int pbH = g.padBefore(1);
-        int pbW = g.padBefore(2);
-        int vol = pd * ph * pw;
+        int vol = pd * ph * pw + tail;
         if (pbD > 0 || pbH > 0 || pbW > 0 || pd > inD || ph > inH || pw > inW) {
             java.util.Arrays.fill(xpad, dst, dst + vol, 0f);
         }
@@ -719,7 +760,7 @@ final class SimdConv implements Conv {
     static void storeScattered(ConvGeometry g, float[] t, int rows, int j0, int cols, float[] y, int yb,
             boolean first, boolean last, float[] bias, int biasIdx, int ek, float ea, float eb) {
         int ph = paddedSize(g, 1);
-        int pw = paddedSize(g, 2);
+        int pw = implicitRowStride(g);
         int outH = g.outH();
         int outW = g.outW();
         int outSp = g.outSpatial();

@@ -243,7 +243,7 @@ public final class GemmTune {
                     pw = SimdConv.INSTANCE.pack(g, w, 0);
                     for (int rep = 0; rep < reps; rep++) {
                         long t0 = System.nanoTime();
-                        if (vt.length > 1) {
+                        if (vt.length > 1 && vt[1].equals("r")) {
                             SimdConv.INSTANCE.forward(g, x, 0, w, 0, bias, y, 0, org.simdcnn.kernels.Epilogue.NONE);
                         } else {
                             SimdConv.INSTANCE.forward(g, x, 0, pw, bias, y, 0, org.simdcnn.kernels.Epilogue.NONE);

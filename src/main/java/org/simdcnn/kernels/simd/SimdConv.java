@@ -58,6 +58,8 @@ final class SimdConv implements Conv {
         float[] bTile = new float[0];
         float[] col = new float[0];
         float[] plane = new float[0];
+        /** Geometry whose padding border {@link #plane} holds as zeros (only the interior is rewritten per plane). */
+        ConvGeometry planeClean;
         float[] xpad = new float[0];
         final float[] lanes = new float[L];
         int[] koff = new int[0];
@@ -121,6 +123,7 @@ final class SimdConv implements Conv {
         float[] plane(int n) {
             if (plane.length < n) {
                 plane = new float[n];
+                planeClean = null;
             }
             return plane;
         }
@@ -897,7 +900,7 @@ final class SimdConv implements Conv {
             int sw = g.stride(2);
             // Slack: L floats for the unit-stride tail loads, L * sw for the strided gathers (range-checked in full).
             float[] pad = ws.plane(pd * ph * pwd + L * sw);
-            padPlane(g, x, xOff + (img * cin + c) * g.inSpatial(), pad, pd, ph, pwd);
+            padPlane(ws, g, x, xOff + (img * cin + c) * g.inSpatial(), pad, pd, ph, pwd);
             int[] idx = ws.strideIdx;
             if (ws.strideIdxOf != sw) {
                 for (int l = 0; l < L; l++) {
@@ -916,9 +919,13 @@ final class SimdConv implements Conv {
         }
     }
 
-    /** Copies one input plane into a zero-padded buffer of size {@code pd x ph x pw}. */
-    static void padPlane(ConvGeometry g, float[] x, int src, float[] pad, int pd, int ph, int pw) {
-        java.util.Arrays.fill(pad, 0, pd * ph * pw, 0f);
+    /** Copies one input plane into a zero-padded buffer of size {@code pd x ph x pw}; the border is zeroed only when
+     * the buffer last held a plane of another geometry (or was accumulated into). */
+    static void padPlane(ConvWorkspace ws, ConvGeometry g, float[] x, int src, float[] pad, int pd, int ph, int pw) {
+        if (!g.equals(ws.planeClean)) {
+            java.util.Arrays.fill(pad, 0, pd * ph * pw, 0f);
+            ws.planeClean = g;
+        }
         int inD = g.inD();
         int inH = g.inH();
         int inW = g.inW();
@@ -1357,6 +1364,7 @@ final class SimdConv implements Conv {
             int sw = g.stride(2);
             // Slack: the masked tail gather/scatter range-checks every lane.
             float[] pad = ws.plane(pd * ph * pwd + L * sw);
+            ws.planeClean = null; // accumulated into below: the border is no longer zero
             java.util.Arrays.fill(pad, 0, pd * ph * pwd, 0f);
             int[] idx = ws.strideIdx;
             if (ws.strideIdxOf != sw) {
@@ -1616,7 +1624,7 @@ final class SimdConv implements Conv {
                 ws.strideIdxOf = sw;
             }
             for (int img = 0; img < g.batch(); img++) {
-                padPlane(g, x, xOff + (img * cin + c) * g.inSpatial(), pad, pd, ph, pwd);
+                padPlane(ws, g, x, xOff + (img * cin + c) * g.inSpatial(), pad, pd, ph, pwd);
                 for (int q = 0; q < mult; q++) {
                     int dyo = dyOff + (img * g.outChannels() + c * mult + q) * outSp;
                     for (int t = 0; t < kvol; t++) {

@@ -90,8 +90,240 @@ final class SimdPooling implements Pooling {
                     (from, to) -> max2x2Planes(g, x, xOff, y, yOff, argmax, amOff, from, to));
             return;
         }
+        if (generalVector(g)) {
+            planeBlocks(g.batch() * g.channels(), (long) g.inputSize(),
+                    (from, to) -> maxPlanesVector(g, x, xOff, y, yOff, argmax, amOff, from, to));
+            return;
+        }
         planes(g.batch() * g.channels(), (long) g.inputSize(),
                 p -> maxPlane(g, x, xOff + p * in, y, yOff + p * out, argmax, amOff + p * out));
+    }
+
+    /**
+     * Whether the vectorised general path serves {@code g}: flat indices within a plane stay exact in float
+     * arithmetic (plane below 2^23 elements). Any kernel, stride, padding, dilation and rank otherwise.
+     */
+    static boolean generalVector(PoolGeometry g) {
+        long span = (long) g.in(0) * g.in(1) * (g.in(2) + 2L * g.pad(2) + (long) g.stride(2) * (2 * L + 2)
+                + (long) (g.kernel(2) - 1) * g.dilation(2));
+        return span < (1 << 23);
+    }
+
+    private static final ThreadLocal<float[][]> GSCRATCH = ThreadLocal.withInitial(() -> new float[2][64]);
+
+    private static float[] gScratch(int which, int n) {
+        float[][] h = GSCRATCH.get();
+        if (h[which].length < n) {
+            h[which] = new float[Math.max(n, 2 * h[which].length)];
+        }
+        return h[which];
+    }
+
+    /** Lane index times {@code s} as floats (0, s, 2s, ...). */
+    private static FloatVector iotaTimes(int s) {
+        return ((FloatVector) IntVector.zero(I).addIndex(1).convert(VectorOperators.I2F, 0)).mul((float) s);
+    }
+
+    /**
+     * Length of one phase row of a width-{@code inW} row for the vector pooling loops: every output block of
+     * {@code lanes} reads {@code lanes} consecutive entries starting at {@code ow0 + q}, {@code q <= (k-1)d/s}.
+     */
+    static int phaseWidth(PoolGeometry g, int lanes) {
+        int outW = g.out(2);
+        int blocks = (outW + lanes - 1) / lanes;
+        return blocks * lanes + ((g.kernel(2) - 1) * g.dilation(2)) / g.stride(2) + 1;
+    }
+
+    /**
+     * Splits each input row of a plane into its {@code s} stride phases along the width, padded with {@code fill}:
+     * phase {@code r} of row {@code row} holds, at {@code j}, the padded row's column {@code s*j + r} (input column
+     * {@code s*j + r - pad}), at {@code ph[(row*s + r)*pw + j]}. A window tap at padded column
+     * {@code s*ow + t} is then phase {@code t % s}, entry {@code ow + t / s}: consecutive outputs read consecutive
+     * entries, one full-vector load per tap for any stride.
+     */
+    static void buildPhases(float[] x, int xo, int rows, int inW, int s, int pad, int pw, float fill, float[] ph) {
+        for (int row = 0; row < rows; row++) {
+            int src = xo + row * inW;
+            for (int r = 0; r < s; r++) {
+                int dst = (row * s + r) * pw;
+                // entries j with 0 <= s*j + r - pad < inW are input; the rest padding
+                int jLo = Math.max(0, Math.ceilDiv(pad - r, s));
+                int jHi = Math.min(pw, Math.max(jLo, Math.ceilDiv(inW + pad - r, s)));
+                for (int j = 0; j < jLo; j++) {
+                    ph[dst + j] = fill;
+                }
+                int first = src + s * jLo + r - pad;
+                if (s == 1) {
+                    System.arraycopy(x, first, ph, dst + jLo, jHi - jLo);
+                } else {
+                    int j = jLo;
+                    if (s == 2) {
+                        FloatVector even = FloatVector.fromArray(F, EVEN_IDX, 0);
+                        // a full pair of vectors: input columns up to first + 2(j - jLo) + 2L - 1
+                        for (; j + L <= jHi && first + 2 * (j - jLo) + 2 * L <= x.length; j += L) {
+                            int a = first + 2 * (j - jLo);
+                            FloatVector v0 = FloatVector.fromArray(F, x, a);
+                            FloatVector v1 = FloatVector.fromArray(F, x, a + L);
+                            even.selectFrom(v0, v1).intoArray(ph, dst + j);
+                        }
+                    }
+                    for (; j < jHi; j++) {
+                        ph[dst + j] = x[first + s * (j - jLo)];
+                    }
+                }
+                for (int j = jHi; j < pw; j++) {
+                    ph[dst + j] = fill;
+                }
+            }
+        }
+    }
+
+    /**
+     * General max pooling with the lanes along the output row. Each plane's rows are first split into stride
+     * phases padded with minus infinity ({@link #buildPhases}); a block of outputs then scans the window taps in
+     * PyTorch's order (depth, height, width; rows outside the input skipped as the scalar loop does), taking a tap
+     * where it is greater than the running maximum or NaN, and records the tap's offset from the window origin.
+     * Starting from minus infinity instead of the first real element differs from PyTorch only in the index of a
+     * window whose real elements are all minus infinity (or that has none): such lanes come out with a negative
+     * index and are recomputed by the scalar loop. Output blocks are full vectors; the last block of a row is
+     * shifted back to end at the row's end (recomputing a few outputs identically), rows shorter than a vector go
+     * through a scratch row.
+     */
+    static void maxPlanesVector(PoolGeometry g, float[] x, int xOff, float[] y, int yOff, int[] am, int amOff,
+            int fromPlane, int toPlane) {
+        int inD = g.in(0);
+        int inH = g.in(1);
+        int inW = g.in(2);
+        int outD = g.out(0);
+        int outH = g.out(1);
+        int outW = g.out(2);
+        int s = g.stride(2);
+        int pw = phaseWidth(g, L);
+        int rows = inD * inH;
+        int inPlane = g.inSpatial();
+        int outPlane = g.outSpatial();
+        float[] ph = gScratch(0, rows * s * pw);
+        float[] tmp = gScratch(1, 2 * L);
+        int[] itmp = intScratch(L);
+        FloatVector laneCol = iotaTimes(s);
+        FloatVector ninf = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        FloatVector sentinel = FloatVector.broadcast(F, -(float) (1 << 24));
+        VectorMask<Float> valid = F.indexInRange(0, Math.min(outW, L)); // lanes that are outputs (rows < L)
+        int kD = g.kernel(0);
+        int kH = g.kernel(1);
+        int kW = g.kernel(2);
+        int dD = g.dilation(0);
+        int dH = g.dilation(1);
+        int dW = g.dilation(2);
+        for (int plane = fromPlane; plane < toPlane; plane++) {
+            int xo = xOff + plane * inPlane;
+            buildPhases(x, xo, rows, inW, s, g.pad(2), pw, Float.NEGATIVE_INFINITY, ph);
+            int yo = yOff + plane * outPlane;
+            int ao = amOff + plane * outPlane;
+            for (int od = 0; od < outD; od++) {
+                int d0 = od * g.stride(0) - g.pad(0);
+                for (int oh = 0; oh < outH; oh++) {
+                    int h0 = oh * g.stride(1) - g.pad(1);
+                    float rowOrigin = (float) d0 * inH * inW + (float) h0 * inW - g.pad(2);
+                    int orow = (od * outH + oh) * outW;
+                    for (int ow0 = 0; ow0 < outW; ow0 += L) {
+                        int ob = outW >= L ? Math.min(ow0, outW - L) : 0;
+                        FloatVector best = ninf;
+                        FloatVector off = sentinel;
+                        for (int kd = 0; kd < kD; kd++) {
+                            int id = d0 + kd * dD;
+                            if (id < 0 || id >= inD) {
+                                continue;
+                            }
+                            for (int kh = 0; kh < kH; kh++) {
+                                int ih = h0 + kh * dH;
+                                if (ih < 0 || ih >= inH) {
+                                    continue;
+                                }
+                                int rowBase = (id * inH + ih) * s * pw + ob;
+                                float rowOff = (float) (kd * dD) * inH * inW + (float) (kh * dH) * inW;
+                                for (int kw = 0; kw < kW; kw++) {
+                                    int t = kw * dW;
+                                    FloatVector v = FloatVector.fromArray(F, ph, rowBase + (t % s) * pw + t / s);
+                                    VectorMask<Float> m = takes(v, best);
+                                    best = best.blend(v, m);
+                                    off = off.blend(rowOff + t, m);
+                                }
+                            }
+                        }
+                        FloatVector idx = off.add(laneCol.add(rowOrigin + (float) ob * s));
+                        IntVector ii = (IntVector) idx.convert(VectorOperators.F2I, 0);
+                        boolean fix = idx.compare(VectorOperators.LT, 0f).and(valid).anyTrue();
+                        if (outW >= L) {
+                            best.intoArray(y, yo + orow + ob);
+                            if (am != null) {
+                                ii.intoArray(am, ao + orow + ob);
+                            }
+                            if (fix) {
+                                fixLanes(g, x, xo, y, yo, am, ao, od, oh, ob, L);
+                            }
+                        } else {
+                            best.intoArray(tmp, 0);
+                            ii.intoArray(itmp, 0);
+                            System.arraycopy(tmp, 0, y, yo + orow, outW);
+                            if (am != null) {
+                                System.arraycopy(itmp, 0, am, ao + orow, outW);
+                            }
+                            if (fix) {
+                                fixLanes(g, x, xo, y, yo, am, ao, od, oh, 0, outW);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Recomputes with the scalar rule the outputs of a block whose index came out negative. */
+    private static void fixLanes(PoolGeometry g, float[] x, int xo, float[] y, int yo, int[] am, int ao, int od,
+            int oh, int ow0, int n) {
+        int orow = (od * g.out(1) + oh) * g.out(2);
+        for (int ow = ow0; ow < ow0 + n; ow++) {
+            int best = maxOne(g, x, xo, od, oh, ow);
+            if (am != null) {
+                am[ao + orow + ow] = best;
+            }
+            y[yo + orow + ow] = best >= 0 ? x[xo + best] : Float.NEGATIVE_INFINITY;
+        }
+    }
+
+    /** The scalar rule for one output: the flat index of the winner, or -1 for a window without input. */
+    private static int maxOne(PoolGeometry g, float[] x, int xo, int od, int oh, int ow) {
+        int inD = g.in(0);
+        int inH = g.in(1);
+        int inW = g.in(2);
+        int best = -1;
+        float max = Float.NEGATIVE_INFINITY;
+        for (int kd = 0; kd < g.kernel(0); kd++) {
+            int id = od * g.stride(0) - g.pad(0) + kd * g.dilation(0);
+            if (id < 0 || id >= inD) {
+                continue;
+            }
+            for (int kh = 0; kh < g.kernel(1); kh++) {
+                int ih = oh * g.stride(1) - g.pad(1) + kh * g.dilation(1);
+                if (ih < 0 || ih >= inH) {
+                    continue;
+                }
+                for (int kw = 0; kw < g.kernel(2); kw++) {
+                    int iw = ow * g.stride(2) - g.pad(2) + kw * g.dilation(2);
+                    if (iw < 0 || iw >= inW) {
+                        continue;
+                    }
+                    int idx = (id * inH + ih) * inW + iw;
+                    float v = x[xo + idx];
+                    if (best < 0 || v > max || v != v) {
+                        max = v;
+                        best = idx;
+                    }
+                }
+            }
+        }
+        return best;
     }
 
     private static final ThreadLocal<float[][]> FSCRATCH = ThreadLocal.withInitial(() -> new float[2][64]);

@@ -1,9 +1,11 @@
 package org.simdcnn.kernels.simd;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 import org.simdcnn.SimdCnn;
 import org.simdcnn.geometry.PoolGeometry;
@@ -160,11 +162,22 @@ final class SimdPooling implements Pooling {
                     if (s == 2) {
                         FloatVector even = FloatVector.fromArray(F, EVEN_IDX, 0);
                         // a full pair of vectors: input columns up to first + 2(j - jLo) + 2L - 1
-                        for (; j + L <= jHi && first + 2 * (j - jLo) + 2 * L <= x.length; j += L) {
-                            int a = first + 2 * (j - jLo);
-                            FloatVector v0 = FloatVector.fromArray(F, x, a);
-                            FloatVector v1 = FloatVector.fromArray(F, x, a + L);
-                            even.selectFrom(v0, v1).intoArray(ph, dst + j);
+                        int jEnd = jHi;
+                        while (jEnd > jLo && first + 2 * (jEnd - jLo) + 1 > x.length) {
+                            jEnd--; // the last entries of the array: a pair of vectors would read past its end
+                        }
+                        if (jEnd - jLo >= L) {
+                            for (;; j += L) {
+                                int jj = Math.min(j, jEnd - L); // the last block shifted back, rewriting a few
+                                int a = first + 2 * (jj - jLo);
+                                FloatVector v0 = FloatVector.fromArray(F, x, a);
+                                FloatVector v1 = FloatVector.fromArray(F, x, a + L);
+                                even.selectFrom(v0, v1).intoArray(ph, dst + jj);
+                                if (jj + L >= jEnd) {
+                                    j = jEnd;
+                                    break;
+                                }
+                            }
                         }
                     }
                     for (; j < jHi; j++) {
@@ -209,6 +222,7 @@ final class SimdPooling implements Pooling {
         FloatVector ninf = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         FloatVector sentinel = FloatVector.broadcast(F, -(float) (1 << 24));
         VectorMask<Float> valid = F.indexInRange(0, Math.min(outW, L)); // lanes that are outputs (rows < L)
+        int[] tapPos = tapPositions(g, pw);
         int kD = g.kernel(0);
         int kH = g.kernel(1);
         int kW = g.kernel(2);
@@ -243,11 +257,10 @@ final class SimdPooling implements Pooling {
                                 int rowBase = (id * inH + ih) * s * pw + ob;
                                 float rowOff = (float) (kd * dD) * inH * inW + (float) (kh * dH) * inW;
                                 for (int kw = 0; kw < kW; kw++) {
-                                    int t = kw * dW;
-                                    FloatVector v = FloatVector.fromArray(F, ph, rowBase + (t % s) * pw + t / s);
+                                    FloatVector v = FloatVector.fromArray(F, ph, rowBase + tapPos[kw]);
                                     VectorMask<Float> m = takes(v, best);
                                     best = best.blend(v, m);
-                                    off = off.blend(rowOff + t, m);
+                                    off = off.blend(rowOff + kw * dW, m);
                                 }
                             }
                         }
@@ -277,6 +290,24 @@ final class SimdPooling implements Pooling {
                 }
             }
         }
+    }
+
+    private static final ThreadLocal<int[]> TAPS = ThreadLocal.withInitial(() -> new int[16]);
+
+    /** Per width tap {@code kw}: its entry offset {@code (t % s) * pw + t / s} in the phase rows, t = kw*dilation. */
+    static int[] tapPositions(PoolGeometry g, int pw) {
+        int k = g.kernel(2);
+        int[] t = TAPS.get();
+        if (t.length < k) {
+            t = new int[Math.max(k, 2 * t.length)];
+            TAPS.set(t);
+        }
+        int s = g.stride(2);
+        for (int kw = 0; kw < k; kw++) {
+            int tap = kw * g.dilation(2);
+            t[kw] = (tap % s) * pw + tap / s;
+        }
+        return t;
     }
 
     /** Recomputes with the scalar rule the outputs of a block whose index came out negative. */
@@ -552,6 +583,10 @@ final class SimdPooling implements Pooling {
                 }
                 return;
             }
+            if (g.in(0) == 1 && g.out(0) == 1) {
+                maxBackwardRows(g, dy, go, argmax, ao, dx, xo);
+                return;
+            }
             // overlapping windows: accumulate in double and round once, as the reference does
             double[] acc = plane(in);
             for (int k = 0; k < out; k++) {
@@ -560,10 +595,78 @@ final class SimdPooling implements Pooling {
                     acc[a] += dy[go + k];
                 }
             }
-            for (int i = 0; i < in; i++) {
-                dx[xo + i] = (float) acc[i];
-            }
+            toFloat(acc, 0, dx, xo, in);
         });
+    }
+
+    private static final VectorSpecies<Double> D =
+            VectorSpecies.of(double.class, VectorShape.forBitSize(F.vectorBitSize()));
+    private static final VectorSpecies<Float> FH =
+            VectorSpecies.of(float.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    private static final int DL = D.length();
+
+    /** {@code dst[do + i] = (float) src[so + i]} for {@code i < n}: full vectors and a scalar tail. */
+    static void toFloat(double[] src, int so, float[] dst, int dOff, int n) {
+        int i = 0;
+        for (int ub = n - DL; i <= ub; i += DL) {
+            ((FloatVector) DoubleVector.fromArray(D, src, so + i).convertShape(VectorOperators.D2F, FH, 0))
+                    .intoArray(dst, dOff + i);
+        }
+        for (; i < n; i++) {
+            dst[dOff + i] = (float) src[so + i];
+        }
+    }
+
+    private static final ThreadLocal<double[][]> ROWS = ThreadLocal.withInitial(() -> new double[1][64]);
+
+    /**
+     * Max backward of one 1d/2d plane with overlapping windows, exactly as the reference (each input element's
+     * contributions summed in double in output order, rounded once), but with the double accumulator holding only
+     * the input rows the current output row's windows touch (a few rows, in L1): rows no later window reaches are
+     * rounded into {@code dx} and dropped as the output rows advance; rows no window reaches get zeros.
+     */
+    static void maxBackwardRows(PoolGeometry g, float[] dy, int go, int[] am, int ao, float[] dx, int xo) {
+        int inH = g.in(1);
+        int inW = g.in(2);
+        int outH = g.out(1);
+        int outW = g.out(2);
+        int s = g.stride(1);
+        int pad = g.pad(1);
+        int span = (g.kernel(1) - 1) * g.dilation(1) + 1;
+        double[][] h = ROWS.get();
+        if (h[0].length < span * inW) {
+            h[0] = new double[Math.max(span * inW, 2 * h[0].length)];
+        }
+        double[] acc = h[0];
+        int lo = 0; // acc holds input rows [lo, hi)
+        int hi = 0;
+        int k = 0;
+        for (int oh = 0; oh < outH; oh++) {
+            int need = Math.min(inH, oh * s - pad + span);
+            if (need > hi) {
+                java.util.Arrays.fill(acc, (hi - lo) * inW, (need - lo) * inW, 0.0);
+                hi = need;
+            }
+            int base = lo * inW;
+            for (int end = k + outW; k < end; k++) {
+                int a = am[ao + k];
+                if (a >= 0) { // a window with no real element routes nothing
+                    acc[a - base] += dy[go + k];
+                }
+            }
+            int next = oh + 1 < outH ? Math.min(inH, Math.max(0, (oh + 1) * s - pad)) : inH;
+            int f = Math.min(next, hi);
+            if (f > lo) {
+                toFloat(acc, 0, dx, xo + lo * inW, (f - lo) * inW);
+                System.arraycopy(acc, (f - lo) * inW, acc, 0, (hi - f) * inW);
+                lo = f;
+            }
+            if (next > hi) {
+                fill(dx, xo + hi * inW, (next - hi) * inW, 0f);
+                lo = next;
+                hi = next;
+            }
+        }
     }
 
     private static final ThreadLocal<int[]> BOUNDS = ThreadLocal.withInitial(() -> new int[6]);
@@ -612,6 +715,11 @@ final class SimdPooling implements Pooling {
     public void avgForward(PoolGeometry g, boolean countIncludePad, float[] x, int xOff, float[] y, int yOff) {
         int in = g.inSpatial();
         int out = g.outSpatial();
+        if (avgVector(g)) {
+            planeBlocks(g.batch() * g.channels(), (long) g.inputSize(),
+                    (from, to) -> avgPlanesVector(g, countIncludePad, x, xOff, y, yOff, from, to));
+            return;
+        }
         planes(g.batch() * g.channels(), (long) g.inputSize(), p -> {
             int xo = xOff + p * in;
             int yo = yOff + p * out;
@@ -641,10 +749,118 @@ final class SimdPooling implements Pooling {
         });
     }
 
+    /** Whether every window of every dimension holds a real input element (always so under PyTorch's rules). */
+    static boolean avgVector(PoolGeometry g) {
+        if (g.dilation(0) != 1 || g.dilation(1) != 1 || g.dilation(2) != 1) {
+            return false;
+        }
+        for (int i = 0; i < 3; i++) {
+            for (int o = 0; o < g.out(i); o++) {
+                int st = o * g.stride(i) - g.pad(i);
+                int e = Math.min(st + g.kernel(i), g.in(i) + g.pad(i));
+                if (Math.min(e, g.in(i)) <= Math.max(st, 0)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static final ThreadLocal<double[]> WDIV = ThreadLocal.withInitial(() -> new double[64]);
+
+    /** Per output column: the width factor of the divisor (padded window size or real element count). */
+    private static double[] widthDivisors(PoolGeometry g, boolean countIncludePad, int extra) {
+        int outW = g.out(2);
+        double[] w = WDIV.get();
+        if (w.length < outW + extra) {
+            w = new double[Math.max(outW + extra, 2 * w.length)];
+            WDIV.set(w);
+        }
+        for (int ow = 0; ow < outW; ow++) {
+            int st = ow * g.stride(2) - g.pad(2);
+            int e = Math.min(st + g.kernel(2), g.in(2) + g.pad(2));
+            w[ow] = countIncludePad ? e - st : Math.min(e, g.in(2)) - Math.max(st, 0);
+        }
+        java.util.Arrays.fill(w, outW, outW + extra, 1.0);
+        return w;
+    }
+
+    /**
+     * Average pooling with the lanes along the output row, equal to the reference bit for bit: each lane sums its
+     * window in double in the reference's order (depth, height, width; rows outside the input skipped), the padding
+     * columns of the zero-padded stride phases adding +0.0, which changes no sum (a sum that starts at +0.0 is never
+     * -0.0); the divisor is the same integer, the quotient is taken in double and rounded once.
+     */
+    static void avgPlanesVector(PoolGeometry g, boolean countIncludePad, float[] x, int xOff, float[] y, int yOff,
+            int fromPlane, int toPlane) {
+        int inD = g.in(0);
+        int inH = g.in(1);
+        int inW = g.in(2);
+        int outD = g.out(0);
+        int outH = g.out(1);
+        int outW = g.out(2);
+        int s = g.stride(2);
+        int pw = phaseWidth(g, DL);
+        int rows = inD * inH;
+        int inPlane = g.inSpatial();
+        int outPlane = g.outSpatial();
+        float[] ph = gScratch(0, rows * s * pw);
+        float[] tmp = gScratch(1, 2 * L);
+        int[] tapPos = tapPositions(g, pw);
+        double[] wdiv = widthDivisors(g, countIncludePad, DL);
+        int kW = g.kernel(2);
+        for (int plane = fromPlane; plane < toPlane; plane++) {
+            int xo = xOff + plane * inPlane;
+            buildPhases(x, xo, rows, inW, s, g.pad(2), pw, 0f, ph);
+            int yo = yOff + plane * outPlane;
+            for (int od = 0; od < outD; od++) {
+                int ds = od * g.stride(0) - g.pad(0);
+                int de = Math.min(ds + g.kernel(0), inD + g.pad(0));
+                int d0 = Math.max(ds, 0);
+                int d1 = Math.min(de, inD);
+                for (int oh = 0; oh < outH; oh++) {
+                    int hs = oh * g.stride(1) - g.pad(1);
+                    int he = Math.min(hs + g.kernel(1), inH + g.pad(1));
+                    int h0 = Math.max(hs, 0);
+                    int h1 = Math.min(he, inH);
+                    double dh = countIncludePad ? (double) ((long) (de - ds) * (he - hs))
+                            : (double) ((long) (d1 - d0) * (h1 - h0));
+                    int orow = yo + (od * outH + oh) * outW;
+                    for (int ow0 = 0; ow0 < outW; ow0 += DL) {
+                        int ob = outW >= DL ? Math.min(ow0, outW - DL) : 0;
+                        DoubleVector sum = DoubleVector.zero(D);
+                        for (int d = d0; d < d1; d++) {
+                            for (int h = h0; h < h1; h++) {
+                                int rowBase = (d * inH + h) * s * pw + ob;
+                                for (int kw = 0; kw < kW; kw++) {
+                                    FloatVector v = FloatVector.fromArray(FH, ph, rowBase + tapPos[kw]);
+                                    sum = sum.add(v.convertShape(VectorOperators.F2D, D, 0));
+                                }
+                            }
+                        }
+                        DoubleVector div = DoubleVector.fromArray(D, wdiv, ob).mul(dh);
+                        FloatVector r = (FloatVector) sum.div(div).convertShape(VectorOperators.D2F, FH, 0);
+                        if (outW >= DL) {
+                            r.intoArray(y, orow + ob);
+                        } else {
+                            r.intoArray(tmp, 0);
+                            System.arraycopy(tmp, 0, y, orow, outW);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Override
     public void avgBackward(PoolGeometry g, boolean countIncludePad, float[] dy, int dyOff, float[] dx, int dxOff) {
         int in = g.inSpatial();
         int out = g.outSpatial();
+        if (avgVector(g)) {
+            planeBlocks(g.batch() * g.channels(), (long) g.inputSize(),
+                    (from, to) -> avgBackwardPlanesVector(g, countIncludePad, dy, dyOff, dx, dxOff, from, to));
+            return;
+        }
         planes(g.batch() * g.channels(), (long) g.inputSize(), p -> {
             int xo = dxOff + p * in;
             int go = dyOff + p * out;
@@ -671,6 +887,105 @@ final class SimdPooling implements Pooling {
                 dx[xo + i] = (float) acc[i];
             }
         });
+    }
+
+    private static final ThreadLocal<double[][]> DSCRATCH = ThreadLocal.withInitial(() -> new double[2][64]);
+
+    private static double[] dScratch(int which, int n) {
+        double[][] h = DSCRATCH.get();
+        if (h[which].length < n) {
+            h[which] = new double[Math.max(n, 2 * h[which].length)];
+        }
+        return h[which];
+    }
+
+    /**
+     * Average backward with the lanes along the output row, equal to the reference bit for bit: the plane is
+     * accumulated in double in stride-phase layout (a tap of a block of outputs is one contiguous vector add), each
+     * output's share {@code dy / divisor} taken in double as the reference does. Every input element receives its
+     * shares in the reference's order (output rows ascending; within a row the blocks ascending and, per block, the
+     * width taps descending, which is ascending output column); shares of +0.0 for the lanes past the row's end
+     * change nothing (an accumulator that starts at +0.0 is never -0.0). Each element is rounded once.
+     */
+    static void avgBackwardPlanesVector(PoolGeometry g, boolean countIncludePad, float[] dy, int dyOff, float[] dx,
+            int dxOff, int fromPlane, int toPlane) {
+        int inD = g.in(0);
+        int inH = g.in(1);
+        int inW = g.in(2);
+        int outD = g.out(0);
+        int outH = g.out(1);
+        int outW = g.out(2);
+        int s = g.stride(2);
+        int pad = g.pad(2);
+        int pw = phaseWidth(g, DL);
+        int rows = inD * inH;
+        int inPlane = g.inSpatial();
+        int outPlane = g.outSpatial();
+        int pwa = (pw + DL - 1) / DL * DL; // phase rows padded to whole vectors
+        int qMax = (g.kernel(2) - 1) / s;
+        double[] acc = dScratch(0, rows * s * pwa);
+        // share[qMax + ow] for ow in [-qMax, pwa): zero outside the output row
+        double[] share = dScratch(1, qMax + pwa);
+        java.util.Arrays.fill(share, 0, qMax + pwa, 0.0);
+        double[] wdiv = widthDivisors(g, countIncludePad, DL);
+        int kW = g.kernel(2);
+        for (int plane = fromPlane; plane < toPlane; plane++) {
+            java.util.Arrays.fill(acc, 0, rows * s * pwa, 0.0);
+            int go = dyOff + plane * outPlane;
+            for (int od = 0; od < outD; od++) {
+                int ds = od * g.stride(0) - g.pad(0);
+                int de = Math.min(ds + g.kernel(0), inD + g.pad(0));
+                int d0 = Math.max(ds, 0);
+                int d1 = Math.min(de, inD);
+                for (int oh = 0; oh < outH; oh++) {
+                    int hs = oh * g.stride(1) - g.pad(1);
+                    int he = Math.min(hs + g.kernel(1), inH + g.pad(1));
+                    int h0 = Math.max(hs, 0);
+                    int h1 = Math.min(he, inH);
+                    long dh = countIncludePad ? (long) (de - ds) * (he - hs) : (long) (d1 - d0) * (h1 - h0);
+                    int orow = go + (od * outH + oh) * outW;
+                    for (int ow = 0; ow < outW; ow++) {
+                        share[qMax + ow] = (double) dy[orow + ow] / (double) (dh * (long) wdiv[ow]);
+                    }
+                    // entry j of phase r receives, from this output row, the shares of ow = j - kw/s for the taps
+                    // kw = r (mod s): taken with kw descending (ow ascending) in a register, one store per vector
+                    for (int d = d0; d < d1; d++) {
+                        for (int h = h0; h < h1; h++) {
+                            for (int r = 0; r < s && r < kW; r++) {
+                                int rowBase = ((d * inH + h) * s + r) * pwa;
+                                int kTop = r + (kW - 1 - r) / s * s; // the largest kw = r (mod s)
+                                for (int j = 0; j < pwa; j += DL) {
+                                    DoubleVector a = DoubleVector.fromArray(D, acc, rowBase + j);
+                                    for (int kw = kTop; kw >= 0; kw -= s) {
+                                        a = a.add(DoubleVector.fromArray(D, share, qMax + j - kw / s));
+                                    }
+                                    a.intoArray(acc, rowBase + j);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            int xo = dxOff + plane * inPlane;
+            for (int row = 0; row < rows; row++) {
+                int src = row * s * pwa;
+                int dst = xo + row * inW;
+                if (s == 1) {
+                    toFloat(acc, src + pad, dx, dst, inW);
+                    continue;
+                }
+                // padded column c = iw + pad lives in phase c % s at entry c / s
+                int r = pad % s;
+                int j = pad / s;
+                for (int iw = 0; iw < inW; iw++) {
+                    dx[dst + iw] = (float) acc[src + r * pwa + j];
+                    if (++r == s) {
+                        r = 0;
+                        j++;
+                    }
+                }
+            }
+        }
     }
 
     private static int[] norm3(int[] s) {

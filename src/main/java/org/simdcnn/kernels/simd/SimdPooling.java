@@ -953,11 +953,11 @@ final class SimdPooling implements Pooling {
                         for (int h = h0; h < h1; h++) {
                             for (int r = 0; r < s && r < kW; r++) {
                                 int rowBase = ((d * inH + h) * s + r) * pwa;
-                                int kTop = r + (kW - 1 - r) / s * s; // the largest kw = r (mod s)
+                                int qTop = (kW - 1 - r) / s; // the taps kw = r + q*s, q <= qTop
                                 for (int j = 0; j < pwa; j += DL) {
                                     DoubleVector a = DoubleVector.fromArray(D, acc, rowBase + j);
-                                    for (int kw = kTop; kw >= 0; kw -= s) {
-                                        a = a.add(DoubleVector.fromArray(D, share, qMax + j - kw / s));
+                                    for (int q = qTop; q >= 0; q--) {
+                                        a = a.add(DoubleVector.fromArray(D, share, qMax + j - q));
                                     }
                                     a.intoArray(acc, rowBase + j);
                                 }
@@ -968,22 +968,65 @@ final class SimdPooling implements Pooling {
             }
             int xo = dxOff + plane * inPlane;
             for (int row = 0; row < rows; row++) {
-                int src = row * s * pwa;
-                int dst = xo + row * inW;
-                if (s == 1) {
-                    toFloat(acc, src + pad, dx, dst, inW);
-                    continue;
-                }
-                // padded column c = iw + pad lives in phase c % s at entry c / s
-                int r = pad % s;
-                int j = pad / s;
-                for (int iw = 0; iw < inW; iw++) {
-                    dx[dst + iw] = (float) acc[src + r * pwa + j];
-                    if (++r == s) {
-                        r = 0;
-                        j++;
+                dephase(acc, row * s * pwa, pwa, s, pad, dx, xo + row * inW, inW);
+            }
+        }
+    }
+
+    private static final float[] ILV_IDX = new float[L];
+
+    static {
+        for (int i = 0; i < L / 2; i++) {
+            ILV_IDX[2 * i] = i;
+            ILV_IDX[2 * i + 1] = L + i;
+        }
+    }
+
+    /**
+     * Rounds one padded row held in stride phases (doubles; phase {@code r} at {@code src + r*pwa}, entry {@code j}
+     * = padded column {@code s*j + r}) into {@code dx[dst .. dst + inW)} (input column {@code iw} is padded column
+     * {@code iw + pad}). Stride 1 is a plain conversion; stride 2 converts both phases and interleaves them with one
+     * two-vector permutation per {@code 2*DL} columns (the last block shifted back, rewriting equal values).
+     */
+    static void dephase(double[] acc, int src, int pwa, int s, int pad, float[] dx, int dst, int inW) {
+        if (s == 1) {
+            toFloat(acc, src + pad, dx, dst, inW);
+            return;
+        }
+        int iw = 0;
+        if (s == 2 && DL * 2 == L) {
+            int start = pad & 1; // first column whose padded column is even
+            int last = inW - L;
+            if (((last + pad) & 1) != 0) {
+                last--;
+            }
+            if (last >= start) {
+                FloatVector ilv = FloatVector.fromArray(F, ILV_IDX, 0);
+                for (int b = start;; b += L) {
+                    int bb = Math.min(b, last);
+                    int j = (bb + pad) >> 1;
+                    FloatVector e = (FloatVector) DoubleVector.fromArray(D, acc, src + j)
+                            .convertShape(VectorOperators.D2F, F, 0);
+                    FloatVector o = (FloatVector) DoubleVector.fromArray(D, acc, src + pwa + j)
+                            .convertShape(VectorOperators.D2F, F, 0);
+                    ilv.selectFrom(e, o).intoArray(dx, dst + bb);
+                    if (bb == last) {
+                        break;
                     }
                 }
+                for (int c = 0; c < start; c++) {
+                    dx[dst + c] = (float) acc[src + ((c + pad) & 1) * pwa + ((c + pad) >> 1)];
+                }
+                iw = last + L;
+            }
+        }
+        int r = (iw + pad) % s;
+        int j = (iw + pad) / s;
+        for (; iw < inW; iw++) {
+            dx[dst + iw] = (float) acc[src + r * pwa + j];
+            if (++r == s) {
+                r = 0;
+                j++;
             }
         }
     }

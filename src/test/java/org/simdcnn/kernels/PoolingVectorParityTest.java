@@ -188,6 +188,25 @@ class PoolingVectorParityTest {
     }
 
     @Test
+    void fused2x2OnSmallMapsAcrossPlaneBoundaries() {
+        long seed = 40;
+        // maps that tile exactly (two output rows per vector, row pairs running across planes: odd row counts)
+        for (int h : new int[] {2, 4, 6, 14}) {
+            for (int w : new int[] {2, 4, 6, 8, 10, 14, 16, 2 * LANES, 2 * LANES + 2}) {
+                for (int planes : new int[] {1, 3, 7}) {
+                    checkMax(PoolGeometry.pool2d("max_pool", 1, planes, h, w, 2, 2, 0, false), seed++);
+                }
+            }
+        }
+        checkMax(PoolGeometry.pool2d("max_pool", 5, 13, 14, 14, 2, 2, 0, false), seed++);
+        checkMax(PoolGeometry.pool2d("max_pool", 4, 64, 14, 14, 2, 2, 0, false), seed++); // parallel blocks
+        checkMax(PoolGeometry.of("max_pool", 3, 2, 3, new int[] {3, 6, 10}, new int[] {1, 2, 2}, null, null, null,
+                false), seed++);
+        checkMax(PoolGeometry.of("max_pool", 1, 2, 3, new int[] {LANES + 1}, new int[] {2}, null, null, null,
+                true), seed);
+    }
+
+    @Test
     void windowsWithoutInputAndWindowsOfMinusInfinity() {
         // input 1, kernel 2, dilation 2, padding 1: both windows see only padding
         PoolGeometry g = PoolGeometry.of("max_pool", 1, 1, 1, new int[] {1}, new int[] {2}, new int[] {1},

@@ -88,8 +88,15 @@ final class SimdPooling implements Pooling {
         int in = g.inSpatial();
         int out = g.outSpatial();
         if (isFused2x2(g)) {
-            planeBlocks(g.batch() * g.channels(), (long) g.inputSize(),
-                    (from, to) -> max2x2Planes(g, x, xOff, y, yOff, argmax, amOff, from, to));
+            boolean flat = g.in(1) == 2 * g.out(1) && g.in(2) == 2 * g.out(2) && 2 * g.out(2) <= L
+                    && g.inSpatial() < (1 << 24);
+            planeBlocks(g.batch() * g.channels(), (long) g.inputSize(), (from, to) -> {
+                if (flat) {
+                    max2x2Flat(g, x, xOff, y, yOff, argmax, amOff, from, to);
+                } else {
+                    max2x2Planes(g, x, xOff, y, yOff, argmax, amOff, from, to);
+                }
+            });
             return;
         }
         if (generalVector(g)) {
@@ -510,6 +517,92 @@ final class SimdPooling implements Pooling {
             if (am != null) {
                 System.arraycopy(as, 0, am, amOff + plane * outPlane, outPlane);
             }
+        }
+    }
+
+    /**
+     * The fused 2x2 stride-2 max pool of small maps ({@code 2*outW <= L}) that tile their input exactly: a block of
+     * planes is then one sequence of row pairs, so two output rows (possibly of two planes) come from one step of
+     * four full-vector loads, with no per-plane setup and the results stored straight into {@code y} and the
+     * indices (full vectors; the lanes past the two rows are overwritten by the next step). The last steps of the
+     * block, whose stores or loads would pass the block's or the array's end, take the scalar rule.
+     */
+    static void max2x2Flat(PoolGeometry g, float[] x, int xOff, float[] y, int yOff, int[] am, int amOff,
+            int fromPlane, int toPlane) {
+        int inW = g.in(2);
+        int outW = g.out(2);
+        int rpp = g.out(0) * g.out(1); // output rows per plane; input row of plane-relative output row r is 2r
+        int rows = (toPlane - fromPlane) * rpp;
+        int xb = xOff + fromPlane * g.inSpatial();
+        int yb = yOff + fromPlane * g.outSpatial();
+        int ab = amOff + fromPlane * g.outSpatial();
+        int end = rows * outW;
+        float[] t = floatScratch(1, 4 * L);
+        for (int k = 0; k < L; k++) {
+            boolean second = k >= outW && k < 2 * outW;
+            int c = second ? 2 * (k - outW) : Math.min(2 * k, L - 2);
+            t[k] = second ? L + c : c;
+            t[L + k] = t[k] + 1;
+            t[2 * L + k] = c;
+            t[3 * L + k] = second ? 1f : 0f;
+        }
+        FloatVector pe = FloatVector.fromArray(F, t, 0);
+        FloatVector po = FloatVector.fromArray(F, t, L);
+        FloatVector pcol = FloatVector.fromArray(F, t, 2 * L);
+        VectorMask<Float> hiLanes = FloatVector.fromArray(F, t, 3 * L).compare(VectorOperators.NE, 0f);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        FloatVector zero = FloatVector.zero(F);
+        int r = 0;
+        int rho = 0; // plane-relative output row of r
+        for (; r + 1 < rows; r += 2) {
+            int r0 = xb + 2 * r * inW;
+            int o = r * outW;
+            if (r0 + 3 * inW + L > x.length || o + L > end) {
+                break;
+            }
+            FloatVector a0 = FloatVector.fromArray(F, x, r0);
+            FloatVector b0 = FloatVector.fromArray(F, x, r0 + inW);
+            FloatVector a1 = FloatVector.fromArray(F, x, r0 + 2 * inW);
+            FloatVector b1 = FloatVector.fromArray(F, x, r0 + 3 * inW);
+            FloatVector a00 = pe.selectFrom(a0, a1);
+            FloatVector a01 = po.selectFrom(a0, a1);
+            FloatVector a10 = pe.selectFrom(b0, b1);
+            FloatVector a11 = po.selectFrom(b0, b1);
+            VectorMask<Float> w0 = takes(a01, a00);
+            FloatVector top = a00.blend(a01, w0);
+            VectorMask<Float> w1 = takes(a11, a10);
+            FloatVector bot = a10.blend(a11, w1);
+            VectorMask<Float> wb = takes(bot, top);
+            top.blend(bot, wb).intoArray(y, yb + o);
+            int rho2 = rho + 1 == rpp ? 0 : rho + 1;
+            if (am != null) {
+                FloatVector col = pcol.add(FloatVector.broadcast(F, 2f * rho * inW)
+                        .blend(2f * rho2 * inW, hiLanes));
+                FloatVector idx = col.add(zero.blend(one, w0)).blend(col.add(zero.blend(one, w1)).add(inW), wb);
+                ((IntVector) idx.convert(VectorOperators.F2I, 0)).intoArray(am, ab + o);
+            }
+            rho = rho2 + 1 == rpp ? 0 : rho2 + 1;
+        }
+        for (; r < rows; r++) {
+            int rowIn = xb + 2 * r * inW;
+            for (int ow = 0; ow < outW; ow++) {
+                int p = rowIn + 2 * ow;
+                int best = 0;
+                float max = x[p];
+                for (int i = 1; i < 4; i++) { // scan order: (0,0), (0,1), (1,0), (1,1)
+                    int q = (i >> 1) * inW + (i & 1);
+                    float v = x[p + q];
+                    if (v > max || v != v) {
+                        max = v;
+                        best = q;
+                    }
+                }
+                y[yb + r * outW + ow] = max;
+                if (am != null) {
+                    am[ab + r * outW + ow] = 2 * rho * inW + 2 * ow + best;
+                }
+            }
+            rho = rho + 1 == rpp ? 0 : rho + 1;
         }
     }
 

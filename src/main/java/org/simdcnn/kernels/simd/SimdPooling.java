@@ -13,12 +13,25 @@ import org.simdcnn.kernels.Pooling;
 import org.simdcnn.parallel.ThreadPool;
 
 /**
- * Vector API pooling. Fast paths: the fused 2x2 stride-2 max pool (no padding or dilation, every window inside the
- * input) deinterleaves even and odd columns with a two-vector permutation and takes the row maximum first, then
- * the column maximum, which reproduces PyTorch's scan order (row by row, first maximum wins, a NaN wins); windows
- * with unit stride along the width run with the lanes along the output row; global average pooling sums each plane
- * with vector accumulators. Everything else takes the general per-window loops below, in PyTorch's semantics.
- * Planes ({@code n, c}) are independent and split into a fixed number of tasks.
+ * Vector API pooling, equal to the scalar reference bit for bit except adaptive average pooling (float sums).
+ *
+ * <ul>
+ *   <li>Fused 2x2 stride-2 max pool (no padding or dilation, every window inside the input): even and odd columns
+ *       deinterleaved with a two-vector permutation, the row maximum first, then the column maximum, which
+ *       reproduces PyTorch's scan order (first maximum wins, a NaN wins). Small maps that tile their input exactly
+ *       run over the row pairs of a whole block of planes ({@link #max2x2Flat}).</li>
+ *   <li>General max and average pooling (any kernel, stride, padding, dilation, ceil mode, 1d/2d/3d): lanes along
+ *       the output row over the input rows split into their stride phases ({@link #buildPhases}), so every window
+ *       tap of a block of outputs is one full-vector load; max keeps PyTorch's update rule and the winning tap's
+ *       offset (indices exact in float below 2^24), average sums in double lanes in the reference's order.</li>
+ *   <li>Average backward: double accumulators in stride-phase layout, shares gathered per accumulator vector in
+ *       ascending output order. Max backward: a zeroed plane and the scatter where windows do not overlap; with
+ *       overlap, double accumulation in output order (for 1d/2d in a few rows kept in L1), rounded once.</li>
+ *   <li>Global average pooling sums each plane with vector accumulators.</li>
+ * </ul>
+ * Planes ({@code n, c}) are independent and split into a fixed number of tasks (independent of the thread count).
+ * Loops use full vectors and scalar tails (or a last block shifted back onto already computed lanes); no tail
+ * masks in loops.
  */
 final class SimdPooling implements Pooling {
     private static final VectorSpecies<Float> F = SimdBackend.F;

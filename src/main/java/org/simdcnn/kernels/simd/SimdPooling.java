@@ -164,6 +164,15 @@ final class SimdPooling implements Pooling {
      * entries, one full-vector load per tap for any stride.
      */
     static void buildPhases(float[] x, int xo, int rows, int inW, int s, int pad, int pw, float fill, float[] ph) {
+        buildPhases(x, xo, rows, inW, s, pad, pw, fill, ph, true);
+    }
+
+    /**
+     * As above; with {@code borders == false} only the entries that hold input are written (the padding entries
+     * are the same for every plane, callers fill the whole buffer once).
+     */
+    static void buildPhases(float[] x, int xo, int rows, int inW, int s, int pad, int pw, float fill, float[] ph,
+            boolean borders) {
         for (int row = 0; row < rows; row++) {
             int src = xo + row * inW;
             for (int r = 0; r < s; r++) {
@@ -171,7 +180,7 @@ final class SimdPooling implements Pooling {
                 // entries j with 0 <= s*j + r - pad < inW are input; the rest padding
                 int jLo = Math.max(0, Math.ceilDiv(pad - r, s));
                 int jHi = Math.min(pw, Math.max(jLo, Math.ceilDiv(inW + pad - r, s)));
-                for (int j = 0; j < jLo; j++) {
+                for (int j = 0; borders && j < jLo; j++) {
                     ph[dst + j] = fill;
                 }
                 int first = src + s * jLo + r - pad;
@@ -204,7 +213,7 @@ final class SimdPooling implements Pooling {
                         ph[dst + j] = x[first + s * (j - jLo)];
                     }
                 }
-                for (int j = jHi; j < pw; j++) {
+                for (int j = jHi; borders && j < pw; j++) {
                     ph[dst + j] = fill;
                 }
             }
@@ -249,9 +258,10 @@ final class SimdPooling implements Pooling {
         int dD = g.dilation(0);
         int dH = g.dilation(1);
         int dW = g.dilation(2);
+        java.util.Arrays.fill(ph, 0, rows * s * pw, Float.NEGATIVE_INFINITY);
         for (int plane = fromPlane; plane < toPlane; plane++) {
             int xo = xOff + plane * inPlane;
-            buildPhases(x, xo, rows, inW, s, g.pad(2), pw, Float.NEGATIVE_INFINITY, ph);
+            buildPhases(x, xo, rows, inW, s, g.pad(2), pw, Float.NEGATIVE_INFINITY, ph, false);
             int yo = yOff + plane * outPlane;
             int ao = amOff + plane * outPlane;
             for (int od = 0; od < outD; od++) {
@@ -915,9 +925,10 @@ final class SimdPooling implements Pooling {
         int[] tapPos = tapPositions(g, pw);
         double[] wdiv = widthDivisors(g, countIncludePad, DL);
         int kW = g.kernel(2);
+        java.util.Arrays.fill(ph, 0, rows * s * pw, 0f);
         for (int plane = fromPlane; plane < toPlane; plane++) {
             int xo = xOff + plane * inPlane;
-            buildPhases(x, xo, rows, inW, s, g.pad(2), pw, 0f, ph);
+            buildPhases(x, xo, rows, inW, s, g.pad(2), pw, 0f, ph, false);
             int yo = yOff + plane * outPlane;
             for (int od = 0; od < outD; od++) {
                 int ds = od * g.stride(0) - g.pad(0);

@@ -53,27 +53,9 @@ class VectorMathAccuracyTest {
         }
     }
 
-    /**
-     * Error in ulps of the float nearest the reference; where the reference lies just below a power of two that it
-     * rounds up to, the finer ulp below is used. Non-finite or NaN references must be matched exactly.
-     */
+    /** The contract's error measure ({@link VectorMath#ulpError}). */
     static double ulps(double ref, float y) {
-        float rf = (float) ref;
-        if (Double.isNaN(ref)) {
-            return Float.isNaN(y) ? 0 : Double.POSITIVE_INFINITY;
-        }
-        if (Float.isInfinite(rf) || Float.isNaN(y) || Float.isInfinite(y)) {
-            return y == rf ? 0 : Double.POSITIVE_INFINITY;
-        }
-        if (y == ref) {
-            return 0;
-        }
-        double u = Math.ulp(rf);
-        if (Math.abs(rf) > Math.abs(ref) && Math.getExponent(rf) > Float.MIN_EXPONENT
-                && Float.floatToRawIntBits(Math.abs(rf)) % (1 << 23) == 0) {
-            u /= 2;
-        }
-        return Math.abs(y - ref) / u;
+        return VectorMath.ulpError(ref, y);
     }
 
     /** Checks all values; returns the worst error and fails (naming the input) above the bound. */

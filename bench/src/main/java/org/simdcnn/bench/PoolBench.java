@@ -50,13 +50,7 @@ public class PoolBench {
     @Setup
     public void setup() {
         SimdCnn.setThreads(1);
-        g = switch (shape) {
-            case "mnist1" -> PoolGeometry.pool2d("max_pool", 64, 32, 28, 28, 2, 2, 0, false);
-            case "mnist2" -> PoolGeometry.pool2d("max_pool", 64, 64, 14, 14, 2, 2, 0, false);
-            case "resnetStem" -> PoolGeometry.pool2d("max_pool", 32, 64, 112, 112, 3, 2, 1, false);
-            case "inceptionAvg" -> PoolGeometry.pool2d("avg_pool", 32, 64, 35, 35, 3, 1, 1, false);
-            default -> PoolGeometry.pool2d("max_pool", 32, 512, 7, 7, 7, 7, 0, false);
-        };
+        g = geometry(shape);
         pool = impl.equals("simd") ? new SimdBackend().pooling() : ScalarBackend.INSTANCE.pooling();
         x = new float[g.inputSize()];
         dx = new float[g.inputSize()];
@@ -69,6 +63,17 @@ public class PoolBench {
         inputElements = g.inputSize();
         forward(); // real argmax indices and outputs (used as dy) for backward, not zeros
         System.out.println(shape + ": " + g + ", input elements " + inputElements);
+    }
+
+    /** The pooling geometry of a {@code shape} parameter value (also used by {@link ElemReport}). */
+    static PoolGeometry geometry(String shape) {
+        return switch (shape) {
+            case "mnist1" -> PoolGeometry.pool2d("max_pool", 64, 32, 28, 28, 2, 2, 0, false);
+            case "mnist2" -> PoolGeometry.pool2d("max_pool", 64, 64, 14, 14, 2, 2, 0, false);
+            case "resnetStem" -> PoolGeometry.pool2d("max_pool", 32, 64, 112, 112, 3, 2, 1, false);
+            case "inceptionAvg" -> PoolGeometry.pool2d("avg_pool", 32, 64, 35, 35, 3, 1, 1, false);
+            default -> PoolGeometry.pool2d("max_pool", 32, 512, 7, 7, 7, 7, 0, false);
+        };
     }
 
     @Benchmark

@@ -52,6 +52,13 @@ public final class Report {
         List<Row> rows = parse(Files.readString(csv, StandardCharsets.UTF_8));
         Report r = new Report(rows);
         String text = r.render(csv, command);
+        if (Files.exists(out)) { // keep the sections bench/run-elem.sh wrote (ElemReport)
+            String old = Files.readString(out, StandardCharsets.UTF_8);
+            int keep = old.indexOf(ElemReport.MARKER);
+            if (keep >= 0) {
+                text = text + "\n" + old.substring(keep);
+            }
+        }
         Files.writeString(out, text, StandardCharsets.UTF_8);
         System.out.println("wrote " + out + " from " + rows.size() + " results in " + csv);
     }
@@ -464,7 +471,7 @@ public final class Report {
 
     // ---- machine facts and formatting ----------------------------------------------------------------------
 
-    private static String cpuModel() {
+    static String cpuModel() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
                 if (line.startsWith("model name")) {
@@ -477,7 +484,7 @@ public final class Report {
         return "unknown CPU";
     }
 
-    private static boolean avx512() {
+    static boolean avx512() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
                 if (line.startsWith("flags")) {
@@ -490,7 +497,7 @@ public final class Report {
         return false;
     }
 
-    private static String loadAvg() {
+    static String loadAvg() {
         try {
             return Files.readString(Path.of("/proc/loadavg")).trim();
         } catch (IOException | RuntimeException e) {

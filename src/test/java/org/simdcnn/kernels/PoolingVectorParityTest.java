@@ -207,6 +207,45 @@ class PoolingVectorParityTest {
     }
 
     @Test
+    void adaptiveAverageWithDividingSizesEqualsTheReferenceBitForBit() {
+        int[][][] cases = {
+            {{28, 28}, {7, 7}}, {{14, 14}, {2, 7}}, {{2 * LANES + 2}, {LANES + 1}}, {{97}, {97}}, {{6, 9, 12}, {3, 3, 4}},
+            {{5, 35}, {5, 5}}};
+        long seed = 70;
+        for (int[][] c : cases) {
+            int[] in = c[0];
+            int[] out = c[1];
+            int inN = 2 * 3;
+            int outN = 2 * 3;
+            for (int i = 0; i < in.length; i++) {
+                inN *= in[i];
+                outN *= out[i];
+            }
+            Random r = new Random(seed++);
+            float[] x = new float[inN];
+            for (int i = 0; i < inN; i++) {
+                x[i] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(5) - 2));
+            }
+            float[] yRef = new float[outN];
+            float[] yFast = new float[outN];
+            REF.pooling().adaptiveAvgForward(2, 3, in, out, x, 0, yRef, 0);
+            FAST.pooling().adaptiveAvgForward(2, 3, in, out, x, 0, yFast, 0);
+            String what = java.util.Arrays.toString(in) + " -> " + java.util.Arrays.toString(out);
+            assertBits("adaptive " + what, yRef, yFast);
+            float[] dy = new float[outN];
+            for (int i = 0; i < outN; i++) {
+                dy[i] = (float) r.nextGaussian();
+            }
+            float[] dRef = new float[inN];
+            float[] dFast = new float[inN];
+            java.util.Arrays.fill(dFast, Float.NaN);
+            REF.pooling().adaptiveAvgBackward(2, 3, in, out, dy, 0, dRef, 0);
+            FAST.pooling().adaptiveAvgBackward(2, 3, in, out, dy, 0, dFast, 0);
+            assertBits("adaptive backward " + what, dRef, dFast);
+        }
+    }
+
+    @Test
     void windowsWithoutInputAndWindowsOfMinusInfinity() {
         // input 1, kernel 2, dilation 2, padding 1: both windows see only padding
         PoolGeometry g = PoolGeometry.of("max_pool", 1, 1, 1, new int[] {1}, new int[] {2}, new int[] {1},

@@ -1169,6 +1169,12 @@ final class SimdPooling implements Pooling {
         int[] os = norm3(outSize);
         int in = is[0] * is[1] * is[2];
         int out = os[0] * os[1] * os[2];
+        PoolGeometry u = out == 1 ? null : uniformBins(batch, channels, inSize, outSize);
+        if (u != null) {
+            planeBlocks(batch * channels, (long) u.inputSize(),
+                    (from, to) -> avgPlanesVector(u, false, x, xOff, y, yOff, from, to));
+            return;
+        }
         planes(batch * channels, (long) batch * channels * in, p -> {
             int xo = xOff + p * in;
             int yo = yOff + p * out;
@@ -1202,6 +1208,24 @@ final class SimdPooling implements Pooling {
         });
     }
 
+    /**
+     * When every output size divides its input size, adaptive average pooling is average pooling with kernel =
+     * stride = in/out and no padding (the bins {@code [o*in/out, (o+1)*in/out)} are exactly those windows): the
+     * geometry for the vectorised average kernels, which then equal the reference bit for bit; otherwise null.
+     */
+    static PoolGeometry uniformBins(int batch, int channels, int[] inSize, int[] outSize) {
+        int dims = inSize.length;
+        int[] k = new int[dims];
+        for (int i = 0; i < dims; i++) {
+            if (inSize[i] % outSize[i] != 0) {
+                return null;
+            }
+            k[i] = inSize[i] / outSize[i];
+        }
+        PoolGeometry g = PoolGeometry.of("avg_pool", dims, batch, channels, inSize, k, k, null, null, false);
+        return generalVector(g) ? g : null;
+    }
+
     /** Sum of {@code n} floats with lane accumulators (fixed order). */
     static float sum(float[] a, int off, int n) {
         FloatVector acc = FloatVector.zero(F);
@@ -1222,6 +1246,12 @@ final class SimdPooling implements Pooling {
         int[] os = norm3(outSize);
         int in = is[0] * is[1] * is[2];
         int out = os[0] * os[1] * os[2];
+        PoolGeometry u = out == 1 ? null : uniformBins(batch, channels, inSize, outSize);
+        if (u != null) {
+            planeBlocks(batch * channels, (long) u.inputSize(),
+                    (from, to) -> avgBackwardPlanesVector(u, false, dy, dyOff, dx, dxOff, from, to));
+            return;
+        }
         planes(batch * channels, (long) batch * channels * in, p -> {
             int xo = dxOff + p * in;
             int go = dyOff + p * out;

@@ -13,7 +13,9 @@ import org.simdcnn.kernels.Pooling;
 import org.simdcnn.parallel.ThreadPool;
 
 /**
- * Vector API pooling, equal to the scalar reference bit for bit except adaptive average pooling (float sums).
+ * Vector API pooling, equal to the scalar reference bit for bit except global average pooling and adaptive average
+ * pooling whose output sizes do not divide the input sizes (float sums, within the tests' bounds); adaptive pooling
+ * with dividing sizes is average pooling ({@link #uniformBins}) and exact.
  *
  * <ul>
  *   <li>Fused 2x2 stride-2 max pool (no padding or dilation, every window inside the input): even and odd columns
@@ -30,8 +32,8 @@ import org.simdcnn.parallel.ThreadPool;
  *   <li>Global average pooling sums each plane with vector accumulators.</li>
  * </ul>
  * Planes ({@code n, c}) are independent and split into a fixed number of tasks (independent of the thread count).
- * Loops use full vectors and scalar tails (or a last block shifted back onto already computed lanes); no tail
- * masks in loops.
+ * Loops use full vectors and scalar tails (or a last block shifted back onto already computed lanes); no masked
+ * loads or stores in loops.
  */
 final class SimdPooling implements Pooling {
     private static final VectorSpecies<Float> F = SimdBackend.F;

@@ -201,7 +201,7 @@ public final class ElemReport {
         md.append("## Pooling (`PoolBench`), µs per call and ns per input element\n\n")
                 .append("| shape | geometry | pass | ours µs | ± | ours ns / input element | scalar ref µs ")
                 .append("| speed-up |\n|---|---|---|---|---|---|---|---|\n");
-        for (String shape : new String[] {"mnist1", "mnist2", "resnetStem", "resnetGap"}) {
+        for (String shape : paramValues("PoolBench.forward", "shape")) {
             var g = PoolBench.geometry(shape);
             String geo = shape.equals("resnetGap") ? "global average of " + g.batch() + "x" + g.channels() + "x7x7"
                     : g.toString();
@@ -296,6 +296,18 @@ public final class ElemReport {
     }
 
     // ---- lookup and formatting -----------------------------------------------------------------------------
+
+    /** The values of one parameter of a benchmark, in the order of the results. */
+    private List<String> paramValues(String bench, String param) {
+        List<String> out = new ArrayList<>();
+        for (Row r : rows) {
+            String v = r.params().get(param);
+            if (r.bench().equals(bench) && v != null && !out.contains(v)) {
+                out.add(v);
+            }
+        }
+        return out;
+    }
 
     /** Nanoseconds per op of the row with exactly these parameters, NaN if absent. */
     private double ns(String bench, Map<String, String> params) {

@@ -252,7 +252,9 @@ final class SimdPooling implements Pooling {
         FloatVector laneCol = iotaTimes(s);
         FloatVector ninf = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         FloatVector sentinel = FloatVector.broadcast(F, -(float) (1 << 24));
-        VectorMask<Float> valid = F.indexInRange(0, Math.min(outW, L)); // lanes that are outputs (rows < L)
+        // lanes that are outputs (rows shorter than a vector), by a float compare: not F.indexInRange, whose
+        // shared branch profile (full range here, partial in other kernels' tails) made C2 box masks elsewhere
+        VectorMask<Float> valid = iotaTimes(1).compare(VectorOperators.LT, (float) Math.min(outW, L));
         int[] tapPos = tapPositions(g, pw);
         int kD = g.kernel(0);
         int kH = g.kernel(1);
@@ -719,16 +721,33 @@ final class SimdPooling implements Pooling {
 
     private static final VectorSpecies<Double> D =
             VectorSpecies.of(double.class, VectorShape.forBitSize(F.vectorBitSize()));
-    private static final VectorSpecies<Float> FH =
-            VectorSpecies.of(float.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
     private static final int DL = D.length();
+
+    /** Lanes {@code >= DL}: the upper half of a float vector. */
+    private static VectorMask<Float> upperHalf() {
+        return iotaTimes(1).compare(VectorOperators.GE, (float) DL);
+    }
+
+    /**
+     * Two double vectors rounded to one float vector (lo in the lower lanes). Only full-width float vectors are
+     * used in this class: a half-width float species flowing through the shared {@code FloatVector} methods made
+     * C2 box vectors in other kernels (seen as allocations in the conv kernels' steady state).
+     */
+    static FloatVector toFloat(DoubleVector lo, DoubleVector hi, VectorMask<Float> upper) {
+        FloatVector a = (FloatVector) lo.convertShape(VectorOperators.D2F, F, 0);
+        FloatVector b = (FloatVector) hi.convertShape(VectorOperators.D2F, F, -1);
+        return a.blend(b, upper);
+    }
 
     /** {@code dst[do + i] = (float) src[so + i]} for {@code i < n}: full vectors and a scalar tail. */
     static void toFloat(double[] src, int so, float[] dst, int dOff, int n) {
         int i = 0;
-        for (int ub = n - DL; i <= ub; i += DL) {
-            ((FloatVector) DoubleVector.fromArray(D, src, so + i).convertShape(VectorOperators.D2F, FH, 0))
-                    .intoArray(dst, dOff + i);
+        if (2 * DL == L && n >= L) {
+            VectorMask<Float> upper = upperHalf();
+            for (int ub = n - L; i <= ub; i += L) {
+                toFloat(DoubleVector.fromArray(D, src, so + i), DoubleVector.fromArray(D, src, so + i + DL), upper)
+                        .intoArray(dst, dOff + i);
+            }
         }
         for (; i < n; i++) {
             dst[dOff + i] = (float) src[so + i];
@@ -918,15 +937,16 @@ final class SimdPooling implements Pooling {
         int outH = g.out(1);
         int outW = g.out(2);
         int s = g.stride(2);
-        int pw = phaseWidth(g, DL);
+        int pw = phaseWidth(g, L);
         int rows = inD * inH;
         int inPlane = g.inSpatial();
         int outPlane = g.outSpatial();
         float[] ph = gScratch(0, rows * s * pw);
         float[] tmp = gScratch(1, 2 * L);
         int[] tapPos = tapPositions(g, pw);
-        double[] wdiv = widthDivisors(g, countIncludePad, DL);
+        double[] wdiv = widthDivisors(g, countIncludePad, L);
         int kW = g.kernel(2);
+        VectorMask<Float> upper = upperHalf();
         java.util.Arrays.fill(ph, 0, rows * s * pw, 0f);
         for (int plane = fromPlane; plane < toPlane; plane++) {
             int xo = xOff + plane * inPlane;
@@ -945,21 +965,24 @@ final class SimdPooling implements Pooling {
                     double dh = countIncludePad ? (double) ((long) (de - ds) * (he - hs))
                             : (double) ((long) (d1 - d0) * (h1 - h0));
                     int orow = yo + (od * outH + oh) * outW;
-                    for (int ow0 = 0; ow0 < outW; ow0 += DL) {
-                        int ob = outW >= DL ? Math.min(ow0, outW - DL) : 0;
-                        DoubleVector sum = DoubleVector.zero(D);
+                    for (int ow0 = 0; ow0 < outW; ow0 += L) {
+                        int ob = outW >= L ? Math.min(ow0, outW - L) : 0;
+                        DoubleVector lo = DoubleVector.zero(D);
+                        DoubleVector hi = DoubleVector.zero(D);
                         for (int d = d0; d < d1; d++) {
                             for (int h = h0; h < h1; h++) {
                                 int rowBase = (d * inH + h) * s * pw + ob;
                                 for (int kw = 0; kw < kW; kw++) {
-                                    FloatVector v = FloatVector.fromArray(FH, ph, rowBase + tapPos[kw]);
-                                    sum = sum.add(v.convertShape(VectorOperators.F2D, D, 0));
+                                    FloatVector v = FloatVector.fromArray(F, ph, rowBase + tapPos[kw]);
+                                    lo = lo.add(v.convertShape(VectorOperators.F2D, D, 0));
+                                    hi = hi.add(v.convertShape(VectorOperators.F2D, D, 1));
                                 }
                             }
                         }
-                        DoubleVector div = DoubleVector.fromArray(D, wdiv, ob).mul(dh);
-                        FloatVector r = (FloatVector) sum.div(div).convertShape(VectorOperators.D2F, FH, 0);
-                        if (outW >= DL) {
+                        DoubleVector divLo = DoubleVector.fromArray(D, wdiv, ob).mul(dh);
+                        DoubleVector divHi = DoubleVector.fromArray(D, wdiv, ob + DL).mul(dh);
+                        FloatVector r = toFloat(lo.div(divLo), hi.div(divHi), upper);
+                        if (outW >= L) {
                             r.intoArray(y, orow + ob);
                         } else {
                             r.intoArray(tmp, 0);

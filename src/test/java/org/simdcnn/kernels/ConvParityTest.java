@@ -169,6 +169,11 @@ class ConvParityTest {
         checkAll(ConvGeometry.conv2d(1, 64, 20, 20, 13, 3, 3, 1, 1, 1, 1), Epilogue.leakyRelu(0.25f), true, 7);
         // more than one K block (K = 8*49 = 392 > 320), stride 2, a stem-like shape
         checkAll(ConvGeometry.conv2d(2, 8, 23, 21, 14, 7, 7, 2, 3, 1, 1), Epilogue.NONE, true, 8);
+        // implicit GEMM with rows sharing one zero gap (it saves a column panel here): 28x28 padding 1 (811 positions,
+        // 26 panels of 32, not 27), and "same" with an even kernel (padding 1 + 2: gap 2, not 3)
+        checkAll(ConvGeometry.conv2d(2, 3, 28, 28, 5, 3, 3, 1, 1, 1, 1), Epilogue.RELU, true, 17);
+        checkAll(ConvGeometry.conv(2, 2, 3, new int[] {9, 30}, 4, new int[] {3, 4}, new int[] {1}, Padding.same(),
+                new int[] {1}, 1), Epilogue.NONE, true, 18);
         // conv1d and conv3d
         checkAll(ConvGeometry.conv(1, 3, 7, new int[] {37}, 11, new int[] {3}, new int[] {1}, Padding.of(1),
                 new int[] {1}, 1), Epilogue.RELU, true, 9);

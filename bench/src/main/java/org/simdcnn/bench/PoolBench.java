@@ -22,6 +22,7 @@ import org.simdcnn.kernels.simd.SimdBackend;
 /**
  * Pooling on the MNIST CNN's shapes (MaxPool2d(2) on 64x32x28x28 and 64x64x14x14, with argmax as training needs)
  * and ResNet's (the stem's 3x3 stride-2 pad-1 max pool on 32x64x112x112, global average pooling of 32x512x7x7),
+ * Inception's 3x3 stride-1 pad-1 average pool (count_include_pad=False) on 32x64x35x35,
  * one thread. Reported in microseconds per call; ns per input element = score * 1000 / {@link #inputElements}
  * (printed at setup).
  */
@@ -32,7 +33,7 @@ import org.simdcnn.kernels.simd.SimdBackend;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Dsimdcnn.threads=1"})
 public class PoolBench {
-    @Param({"mnist1", "mnist2", "resnetStem", "resnetGap"})
+    @Param({"mnist1", "mnist2", "resnetStem", "resnetGap", "inceptionAvg"})
     public String shape;
 
     @Param({"simd", "scalar"})
@@ -60,6 +61,7 @@ public class PoolBench {
             x[i] = Math.max(0f, (float) r.nextGaussian()); // post-ReLU activations: many ties at zero
         }
         inputElements = g.inputSize();
+        forward(); // real argmax indices and outputs (used as dy) for backward, not zeros
         System.out.println(shape + ": " + g + ", input elements " + inputElements);
     }
 
@@ -69,6 +71,7 @@ public class PoolBench {
             case "mnist1" -> PoolGeometry.pool2d("max_pool", 64, 32, 28, 28, 2, 2, 0, false);
             case "mnist2" -> PoolGeometry.pool2d("max_pool", 64, 64, 14, 14, 2, 2, 0, false);
             case "resnetStem" -> PoolGeometry.pool2d("max_pool", 32, 64, 112, 112, 3, 2, 1, false);
+            case "inceptionAvg" -> PoolGeometry.pool2d("avg_pool", 32, 64, 35, 35, 3, 1, 1, false);
             default -> PoolGeometry.pool2d("max_pool", 32, 512, 7, 7, 7, 7, 0, false);
         };
     }
@@ -77,6 +80,8 @@ public class PoolBench {
     public float[] forward() {
         if (shape.equals("resnetGap")) {
             pool.adaptiveAvgForward(g.batch(), g.channels(), new int[] {7, 7}, new int[] {1, 1}, x, 0, y, 0);
+        } else if (shape.equals("inceptionAvg")) {
+            pool.avgForward(g, false, x, 0, y, 0);
         } else {
             pool.maxForward(g, x, 0, y, 0, argmax, 0);
         }
@@ -87,6 +92,8 @@ public class PoolBench {
     public float[] backward() {
         if (shape.equals("resnetGap")) {
             pool.adaptiveAvgBackward(g.batch(), g.channels(), new int[] {7, 7}, new int[] {1, 1}, y, 0, dx, 0);
+        } else if (shape.equals("inceptionAvg")) {
+            pool.avgBackward(g, false, y, 0, dx, 0);
         } else {
             pool.maxBackward(g, y, 0, argmax, 0, dx, 0);
         }

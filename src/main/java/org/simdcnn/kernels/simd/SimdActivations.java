@@ -207,7 +207,7 @@ final class SimdActivations implements Activations {
         int i = 0;
         for (int ub = F.loopBound(n); i < ub; i += L) {
             FloatVector v = FloatVector.fromArray(F, x, xo + i);
-            v.mul(SimdMath.sigmoid(v.mul(v).fma(GT_K3, GT_K1).mul(v))).intoArray(y, yo + i);
+            geluTanh(v).intoArray(y, yo + i);
         }
         if (i < n) {
             geluTanhTail(x, xo + i, y, yo + i, n - i, a, b);
@@ -218,7 +218,7 @@ final class SimdActivations implements Activations {
     private static void geluTanhTail(float[] x, int xo, float[] y, int yo, int r, float a, float b) {
         VectorMask<Float> m = F.indexInRange(0, r);
         FloatVector v = FloatVector.fromArray(F, x, xo, m);
-        v.mul(SimdMath.sigmoid(v.mul(v).fma(GT_K3, GT_K1).mul(v))).intoArray(y, yo, m);
+        geluTanh(v).intoArray(y, yo, m);
     }
 
     static void silu(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
@@ -544,6 +544,20 @@ final class SimdActivations implements Activations {
     private static FloatVector geluGrad(FloatVector v) {
         FloatVector pdf = SimdMath.expNeg(v.mul(v).mul(-0.5f)).mul(INV_SQRT_2PI);
         return v.fma(pdf, SimdMath.phi(v));
+    }
+
+    /**
+     * x * sigmoid(2u), u = sqrt(2/pi)(x + 0.044715 x^3), branch-free: with e = exp(-|2u|) (no special path, subnormal
+     * results rounded once), sigmoid(2u) is 1/(1+e) for u &gt;= 0 and e/(1+e) below, so no vector ever takes the
+     * wide sigmoid path (with N(0, 3) inputs most vectors have a lane with 2u &lt; -16 and did). x = -Inf gives NaN
+     * (-Inf * 0) and +Inf gives +Inf, as PyTorch's 0.5x(1 + tanh(u)).
+     */
+    private static FloatVector geluTanh(FloatVector v) {
+        FloatVector u2 = v.mul(v).fma(GT_K3, GT_K1).mul(v);
+        FloatVector e = SimdMath.expNeg(u2.abs().neg());
+        FloatVector d = FloatVector.broadcast(F, 1f).div(e.add(1f));
+        FloatVector s = d.blend(e.mul(d), u2.compare(VectorOperators.LT, 0f));
+        return v.mul(s);
     }
 
     /**

@@ -47,6 +47,8 @@ final class SimdConv implements Conv {
 
     /** Target size of one packed B tile (K x positions) in floats (512 KiB, well inside L2). */
     private static final int TILE_FLOATS = 128 * 1024;
+    /** A pad phase of at most this many floats runs on the calling thread (no extra pool round trip). */
+    private static final long PAD_SERIAL_FLOATS = 256 * 1024;
 
     private static final ThreadLocal<ConvWorkspace> WS = ThreadLocal.withInitial(ConvWorkspace::new);
 
@@ -56,6 +58,8 @@ final class SimdConv implements Conv {
         float[] bTile = new float[0];
         float[] col = new float[0];
         float[] plane = new float[0];
+        /** Geometry whose padding border {@link #plane} holds as zeros (only the interior is rewritten per plane). */
+        ConvGeometry planeClean;
         float[] xpad = new float[0];
         final float[] lanes = new float[L];
         int[] koff = new int[0];
@@ -119,6 +123,7 @@ final class SimdConv implements Conv {
         float[] plane(int n) {
             if (plane.length < n) {
                 plane = new float[n];
+                planeClean = null;
             }
             return plane;
         }
@@ -214,6 +219,11 @@ final class SimdConv implements Conv {
         }
         ConvWorkspace ws = WS.get();
         float[] panels = ws.wPack(packedWeightSize(g));
+        if (useImplicit(g)) {
+            // The weights are packed in the job's preparation phase, in parallel with the input padding.
+            forwardImplicit(g, x, xOff, panels, w, wOff, bias, y, yOff, epilogue);
+            return;
+        }
         packWeights(g, w, wOff, panels);
         forwardGemm(g, x, xOff, panels, bias, y, yOff, epilogue);
     }
@@ -221,7 +231,7 @@ final class SimdConv implements Conv {
     private static void forwardGemm(ConvGeometry g, float[] x, int xOff, float[] panels, float[] bias, float[] y,
             int yOff, Epilogue epilogue) {
         if (useImplicit(g)) {
-            forwardImplicit(g, x, xOff, panels, bias, y, yOff, epilogue);
+            forwardImplicit(g, x, xOff, panels, null, 0, bias, y, yOff, epilogue);
             return;
         }
         ConvWorkspace ws = WS.get();
@@ -410,7 +420,8 @@ final class SimdConv implements Conv {
      * read straight from a zero-padded copy of the input. With output positions counted in the padded row width,
      * {@code j = od*PH*PW + oh*PW + ow}, tap {@code (c, kd, kh, kw)} of position {@code j} is the padded input at
      * {@code j + koff(c, kd, kh, kw)}: every row of B is a contiguous slice, so there is no im2col. Positions with
-     * {@code ow >= outW} or {@code oh >= outH} are computed and dropped in the store.
+     * {@code ow >= outW} or {@code oh >= outH} are computed and dropped in the store. The row width {@code PW} is
+     * {@code inW + gap} ({@link #implicitGap}) and every plane ends with one more gap of zeros.
      */
     static boolean useImplicit(ConvGeometry g) {
         if (g.isPointwise()) {
@@ -431,20 +442,66 @@ final class SimdConv implements Conv {
         return g.in(i) + g.padBefore(i) + g.padAfter(i);
     }
 
-    /** Positions computed per image and group: {@code (OD-1)*PH*PW + OH*PW}. */
+    /** Padded-space positions of the output region (the choice rule): {@code (OD-1)*PH*PW + OH*PW}. */
     static int implicitColumns(ConvGeometry g) {
         int ph = paddedSize(g, 1);
         int pw = paddedSize(g, 2);
         return (g.outD() - 1) * ph * pw + g.outH() * pw;
     }
 
-    private static void forwardImplicit(ConvGeometry g, float[] x, int xOff, float[] panels, float[] bias, float[] y,
-            int yOff, Epilogue epilogue) {
+    /**
+     * Positions computed per image and group: up to the last output position,
+     * {@code (OD-1)*PH*PW + (OH-1)*PW + OW} (the padding columns after the last output row are not computed: a
+     * 1d signal of 256 outputs takes 8 panels, not 9).
+     */
+    static int implicitComputed(ConvGeometry g) {
+        int ph = paddedSize(g, 1);
+        int pw = implicitRowStride(g);
+        return (g.outD() - 1) * ph * pw + (g.outH() - 1) * pw + g.outW();
+    }
+
+    /**
+     * Zero columns between consecutive input rows in the implicit-GEMM layout. A row of {@code inW} values starts
+     * {@code gap} floats into its stride; the left padding of a row and the right padding of the row above may share
+     * the same zero columns: {@code max(padLeft, padRight)} (at least {@code outW - inW}, so an output row fits in
+     * the stride), used when it saves a column panel (resnet 28x28: 26 panels instead of 27); otherwise
+     * {@code padLeft + padRight} (a 16-float row stride keeps the panel loads aligned: 14x14 takes 7 panels either
+     * way and was measured faster so).
+     */
+    static int implicitGap(ConvGeometry g) {
+        int pb = g.padBefore(2);
+        int pa = g.padAfter(2);
+        int shared = Math.max(Math.max(pb, pa), g.outW() - g.inW());
+        int two = pb + pa;
+        return computedPanels(g, shared) < computedPanels(g, two) ? shared : two;
+    }
+
+    /** Column panels of one (image, group) problem for row gap {@code gap}. */
+    private static long computedPanels(ConvGeometry g, int gap) {
+        long s = g.inW() + gap;
+        long cols = (long) (g.outD() - 1) * paddedSize(g, 1) * s + (long) (g.outH() - 1) * s + g.outW();
+        return (cols + NR - 1) / NR;
+    }
+
+    /** Row stride of the implicit-GEMM padded input: {@code inW + gap}. */
+    static int implicitRowStride(ConvGeometry g) {
+        return g.inW() + implicitGap(g);
+    }
+
+    /**
+     * The implicit-GEMM forward. When {@code w} is not null the weights (PyTorch layout at {@code wOff}) are packed
+     * into {@code panels} in the preparation phase, together with the input padding; otherwise {@code panels}
+     * already holds them.
+     */
+    private static void forwardImplicit(ConvGeometry g, float[] x, int xOff, float[] panels, float[] w, int wOff,
+            float[] bias, float[] y, int yOff, Epilogue epilogue) {
         ConvWorkspace ws = WS.get();
         int pd = paddedSize(g, 0);
         int ph = paddedSize(g, 1);
-        int pw = paddedSize(g, 2);
-        int vol = pd * ph * pw;
+        int pw = implicitRowStride(g);
+        int shift = implicitGap(g) - g.padBefore(2);
+        // Each plane ends with one more gap: the last row's right padding stays inside the plane.
+        int vol = pd * ph * pw + implicitGap(g);
         int planes = g.batch() * g.inChannels();
         float[] xpad = ws.xpad(planes * vol + vol + NR);
         int kvol = g.kernelVolume();
@@ -456,23 +513,39 @@ final class SimdConv implements Conv {
             int kd = r / (g.kH() * g.kW());
             int kh = (r / g.kW()) % g.kH();
             int kw = r % g.kW();
-            koff[p] = c * vol + kd * g.dilation(0) * ph * pw + kh * g.dilation(1) * pw + kw * g.dilation(2);
+            koff[p] = c * vol + kd * g.dilation(0) * ph * pw + kh * g.dilation(1) * pw + kw * g.dilation(2) + shift;
         }
         ImplicitJob job = ws.implicit;
         job.set(g, x, xOff, xpad, koff, panels, bias, y, yOff, epilogue);
+        job.w = w;
+        job.wOff = wOff;
         try {
             boolean serial = (long) g.outputSize() * kk < SimdGemm.SERIAL_WORK;
-            if (serial) {
-                for (int t = 0; t < job.padTasks; t++) {
+            // Preparation phase: [0, padTasks) pad the input (unless the compute tasks do), then the weight packing.
+            if (job.padInTask) {
+                java.util.Arrays.fill(xpad, planes * vol, planes * vol + vol + NR, 0f);
+                job.padTasks = 0;
+            }
+            int mPanels = job.mPad / MR;
+            job.wChunks = SimdGemm.ceilDiv(mPanels, 4);
+            int wTasks = w == null ? 0 : g.groups() * job.wChunks;
+            int prepTasks = job.padTasks + wTasks;
+            long prepFloats = (job.padInTask ? 0L : (long) planes * vol) + (w == null ? 0L
+                    : (long) g.groups() * job.mPad * kk);
+            if (serial || prepFloats <= PAD_SERIAL_FLOATS) {
+                // A small preparation is cheaper on the caller than a round trip through the pool.
+                for (int t = 0; t < prepTasks; t++) {
                     job.run(t);
                 }
-                job.phase = 1;
+            } else {
+                SimdCnn.pool().run(prepTasks, job);
+            }
+            job.phase = 1;
+            if (serial) {
                 for (int t = 0; t < job.tasks; t++) {
                     job.run(t);
                 }
             } else {
-                SimdCnn.pool().run(job.padTasks, job);
-                job.phase = 1;
                 SimdCnn.pool().run(job.tasks, job);
             }
         } finally {
@@ -507,6 +580,13 @@ final class SimdConv implements Conv {
         int colBlock;
         int colBlocks;
         int tasks;
+        /** Each task is one whole (image, group) problem and pads that group's input planes itself. */
+        boolean padInTask;
+        /** Unpacked weights to pack in the preparation phase (null when prepacked). */
+        float[] w;
+        int wOff;
+        /** Weight packing tasks per group (4 panels each). */
+        int wChunks;
 
         void set(ConvGeometry g, float[] x, int xOff, float[] xpad, int[] koff, float[] panels, float[] bias,
                 float[] y, int yOff, Epilogue e) {
@@ -526,8 +606,8 @@ final class SimdConv implements Conv {
             this.kk = g.inChannelsPerGroup() * g.kernelVolume();
             this.m = g.outChannelsPerGroup();
             this.mPad = SimdGemm.roundUp(m, MR);
-            this.vol = paddedSize(g, 0) * paddedSize(g, 1) * paddedSize(g, 2);
-            this.cols = implicitColumns(g);
+            this.vol = paddedSize(g, 0) * paddedSize(g, 1) * implicitRowStride(g) + implicitGap(g);
+            this.cols = implicitComputed(g);
             this.nPanels = SimdGemm.ceilDiv(cols, NR);
             int planes = g.batch() * g.inChannels();
             this.padTasks = SimdGemm.ceilDiv(planes, 8);
@@ -548,6 +628,7 @@ final class SimdConv implements Conv {
             this.rowBlock = rp;
             this.rowBlocks = SimdGemm.ceilDiv(mPanels, rp);
             this.tasks = images * colBlocks * rowBlocks;
+            this.padInTask = colBlocks == 1 && rowBlocks == 1;
         }
 
         void clear() {
@@ -558,18 +639,29 @@ final class SimdConv implements Conv {
             panels = null;
             bias = null;
             y = null;
+            w = null;
         }
 
         @Override
         public void run(int t) {
+            if (phase == 0 && t >= padTasks) {
+                // Pack weight panels [4c, 4c + 4) of group gr.
+                int c = t - padTasks;
+                int gr = c / wChunks;
+                int p0 = (c - gr * wChunks) * 4;
+                SimdGemm.packA(false, w, wOff + gr * m * kk, kk, m, kk, SimdGemm.kcu(kk), panels, gr * mPad * kk, p0,
+                        Math.min(mPad / MR, p0 + 4));
+                return;
+            }
             if (phase == 0) {
                 int planes = g.batch() * g.inChannels();
                 int p1 = Math.min(planes, t * 8 + 8);
                 int pd = paddedSize(g, 0);
                 int ph = paddedSize(g, 1);
-                int pw = paddedSize(g, 2);
+                int pw = implicitRowStride(g);
                 for (int p = t * 8; p < p1; p++) {
-                    padInto(g, x, xOff + p * g.inSpatial(), xpad, p * vol, pd, ph, pw);
+                    padInto(g, x, xOff + p * g.inSpatial(), xpad, p * vol, pd, ph, pw, implicitGap(g),
+                            implicitGap(g));
                 }
                 if (p1 == planes) {
                     java.util.Arrays.fill(xpad, planes * vol, planes * vol + vol + NR, 0f);
@@ -588,6 +680,18 @@ final class SimdConv implements Conv {
             int jp1 = Math.min(nPanels, jp0 + colBlock);
             int xb = (img * g.inChannels() + gr * g.inChannelsPerGroup()) * vol;
             int yb = yOff + (img * g.outChannels() + gr * m) * g.outSpatial();
+            if (padInTask) {
+                // Only this task's valid positions read these planes; columns that run past them (into planes other
+                // tasks may be writing) are dropped positions, never stored.
+                int plane0 = img * g.inChannels() + gr * g.inChannelsPerGroup();
+                int pd = paddedSize(g, 0);
+                int ph = paddedSize(g, 1);
+                int pw = implicitRowStride(g);
+                for (int c = 0; c < g.inChannelsPerGroup(); c++) {
+                    padInto(g, x, xOff + (plane0 + c) * g.inSpatial(), xpad, (plane0 + c) * vol, pd, ph, pw,
+                            implicitGap(g), implicitGap(g));
+                }
+            }
             float[] tile = SimdGemm.workspace().tile;
             int kcu = SimdGemm.kcu(kk);
             int aGroup = gr * mPad * kk;
@@ -606,11 +710,7 @@ final class SimdConv implements Conv {
                     int rows = Math.min(MR, m - i0);
                     for (int jp = jp0; jp < jp1; jp++) {
                         int j0 = jp * NR;
-                        if (MR == 12) {
-                            SimdGemm.kernel12(panels, aBase, bp, (jp - jp0) * NR * kc, kc, tile);
-                        } else {
-                            SimdGemm.kernel6(panels, aBase, bp, (jp - jp0) * NR * kc, kc, tile);
-                        }
+                        SimdGemm.kernel(panels, aBase, bp, (jp - jp0) * NR * kc, kc, tile, rows);
                         storeScattered(g, tile, rows, j0, cols, y, yb + i0 * g.outSpatial(), first, last, bias,
                                 gr * m + i0, ek, ea, eb);
                     }
@@ -630,13 +730,21 @@ final class SimdConv implements Conv {
 
     /** Copies one input plane (volume) into its zero-padded place in {@code xpad}. */
     static void padInto(ConvGeometry g, float[] x, int src, float[] xpad, int dst, int pd, int ph, int pw) {
+        padInto(g, x, src, xpad, dst, pd, ph, pw, g.padBefore(2), 0);
+    }
+
+    /**
+     * As above with rows of stride {@code pw} whose values start {@code pbW} floats into the stride, and
+     * {@code tail} more zeros after the plane.
+     */
+    static void padInto(ConvGeometry g, float[] x, int src, float[] xpad, int dst, int pd, int ph, int pw, int pbW,
+            int tail) {
         int inD = g.inD();
         int inH = g.inH();
         int inW = g.inW();
         int pbD = g.padBefore(0);
         int pbH = g.padBefore(1);
-        int pbW = g.padBefore(2);
-        int vol = pd * ph * pw;
+        int vol = pd * ph * pw + tail;
         if (pbD > 0 || pbH > 0 || pbW > 0 || pd > inD || ph > inH || pw > inW) {
             java.util.Arrays.fill(xpad, dst, dst + vol, 0f);
         }
@@ -655,7 +763,7 @@ final class SimdConv implements Conv {
     static void storeScattered(ConvGeometry g, float[] t, int rows, int j0, int cols, float[] y, int yb,
             boolean first, boolean last, float[] bias, int biasIdx, int ek, float ea, float eb) {
         int ph = paddedSize(g, 1);
-        int pw = paddedSize(g, 2);
+        int pw = implicitRowStride(g);
         int outH = g.outH();
         int outW = g.outW();
         int outSp = g.outSpatial();
@@ -792,7 +900,7 @@ final class SimdConv implements Conv {
             int sw = g.stride(2);
             // Slack: L floats for the unit-stride tail loads, L * sw for the strided gathers (range-checked in full).
             float[] pad = ws.plane(pd * ph * pwd + L * sw);
-            padPlane(g, x, xOff + (img * cin + c) * g.inSpatial(), pad, pd, ph, pwd);
+            padPlane(ws, g, x, xOff + (img * cin + c) * g.inSpatial(), pad, pd, ph, pwd);
             int[] idx = ws.strideIdx;
             if (ws.strideIdxOf != sw) {
                 for (int l = 0; l < L; l++) {
@@ -811,9 +919,13 @@ final class SimdConv implements Conv {
         }
     }
 
-    /** Copies one input plane into a zero-padded buffer of size {@code pd x ph x pw}. */
-    static void padPlane(ConvGeometry g, float[] x, int src, float[] pad, int pd, int ph, int pw) {
-        java.util.Arrays.fill(pad, 0, pd * ph * pw, 0f);
+    /** Copies one input plane into a zero-padded buffer of size {@code pd x ph x pw}; the border is zeroed only when
+     * the buffer last held a plane of another geometry (or was accumulated into). */
+    static void padPlane(ConvWorkspace ws, ConvGeometry g, float[] x, int src, float[] pad, int pd, int ph, int pw) {
+        if (!g.equals(ws.planeClean)) {
+            java.util.Arrays.fill(pad, 0, pd * ph * pw, 0f);
+            ws.planeClean = g;
+        }
         int inD = g.inD();
         int inH = g.inH();
         int inW = g.inW();
@@ -1187,8 +1299,7 @@ final class SimdConv implements Conv {
                 }
             }
             float[] panels = ws.wPack(packedWeightSize(f));
-            packWeights(f, wf, 0, panels);
-            forwardImplicit(f, dy, dyOff, panels, null, dx, dxOff, Epilogue.NONE);
+            forwardImplicit(f, dy, dyOff, panels, wf, 0, null, dx, dxOff, Epilogue.NONE);
             return;
         }
         int tasks = g.batch() * g.groups();
@@ -1253,6 +1364,7 @@ final class SimdConv implements Conv {
             int sw = g.stride(2);
             // Slack: the masked tail gather/scatter range-checks every lane.
             float[] pad = ws.plane(pd * ph * pwd + L * sw);
+            ws.planeClean = null; // accumulated into below: the border is no longer zero
             java.util.Arrays.fill(pad, 0, pd * ph * pwd, 0f);
             int[] idx = ws.strideIdx;
             if (ws.strideIdxOf != sw) {
@@ -1512,7 +1624,7 @@ final class SimdConv implements Conv {
                 ws.strideIdxOf = sw;
             }
             for (int img = 0; img < g.batch(); img++) {
-                padPlane(g, x, xOff + (img * cin + c) * g.inSpatial(), pad, pd, ph, pwd);
+                padPlane(ws, g, x, xOff + (img * cin + c) * g.inSpatial(), pad, pd, ph, pwd);
                 for (int q = 0; q < mult; q++) {
                     int dyo = dyOff + (img * g.outChannels() + c * mult + q) * outSp;
                     for (int t = 0; t < kvol; t++) {
@@ -1752,11 +1864,7 @@ final class SimdConv implements Conv {
                     int rows = Math.min(MR, m - i0);
                     for (int jp = jp0; jp < jp1; jp++) {
                         int j0 = jp * NR;
-                        if (MR == 12) {
-                            SimdGemm.kernel12(ap, aBase, bp, (jp - jp0) * NR * kc, kc, tile);
-                        } else {
-                            SimdGemm.kernel6(ap, aBase, bp, (jp - jp0) * NR * kc, kc, tile);
-                        }
+                        SimdGemm.kernel(ap, aBase, bp, (jp - jp0) * NR * kc, kc, tile, rows);
                         SimdGemm.store(tile, rows, Math.min(NR, kk - j0), c, cBase + i0 * kk + j0, kk,
                                 1f, first ? 0f : 1f, last, null, 0, 0, i0, j0, SimdGemm.EPI_NONE, 0f, 0f);
                     }

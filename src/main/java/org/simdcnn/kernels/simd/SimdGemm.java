@@ -20,7 +20,8 @@ import org.simdcnn.kernels.Gemm;
  * {@code M} and {@code N} are handled only in the store.
  *
  * <p><b>Microkernel.</b> {@code MR} broadcasts of A times {@code NR / lanes} vectors of B into
- * {@code MR x NR/lanes} accumulators held in registers (12 x 2 zmm on 512-bit vectors, 6 x 2 otherwise); the
+ * {@code MR x NR/lanes} accumulators held in registers (12 x 2 zmm on 512-bit vectors, 6 x 2 otherwise; on
+ * 512-bit vectors the last row panel of M runs an 8- or 4-row kernel when it holds no more rows); the
  * accumulators go to a small per-thread tile, and the store applies {@code alpha}, {@code beta*C} (C is not read
  * when {@code beta == 0}), the bias and the epilogue in vector registers before writing C.
  *
@@ -61,6 +62,20 @@ final class SimdGemm implements Gemm {
         float[] bPack = new float[0];
         final float[] tile = new float[MR * NR + NR]; // slack: the scattered store reads whole vectors
         final Job job = new Job();
+        /** Gather map of the A packing for row stride {@link #aIndexLda}: lane {@code e} reads row
+         * {@code e % MR}, column {@code e / MR}. */
+        final int[] aIndex = new int[MR * L];
+        int aIndexLda = -1;
+
+        int[] aIndex(int lda) {
+            if (aIndexLda != lda) {
+                for (int e = 0; e < MR * L; e++) {
+                    aIndex[e] = (e % MR) * lda + e / MR;
+                }
+                aIndexLda = lda;
+            }
+            return aIndex;
+        }
 
         float[] aPack(int size) {
             if (aPack.length < size) {
@@ -314,6 +329,7 @@ final class SimdGemm implements Gemm {
     static void packA(boolean transA, float[] a, int aOff, int lda, int m, int k, int kcu, float[] dst, int dstOff,
             int p0, int p1) {
         int mPad = roundUp(m, MR);
+        int[] idx = null;
         for (int k0 = 0; k0 < k; k0 += kcu) {
             int kc = Math.min(kcu, k - k0);
             int blockBase = dstOff + k0 * mPad;
@@ -321,7 +337,26 @@ final class SimdGemm implements Gemm {
                 int base = blockBase + ip * MR * kc;
                 int i0 = ip * MR;
                 int rows = Math.min(MR, m - i0);
-                if (!transA) {
+                if (!transA && rows == MR && kc >= L) {
+                    // Full panel: L columns of MR rows = MR gathered vectors (index map: lane e <- row e % MR,
+                    // column e / MR), stored contiguously.
+                    if (idx == null) {
+                        idx = WS.get().aIndex(lda);
+                    }
+                    int src = aOff + i0 * lda + k0;
+                    int p = 0;
+                    for (; p + L <= kc; p += L) {
+                        int d = base + p * MR;
+                        for (int q = 0; q < MR; q++) {
+                            FloatVector.fromArray(F, a, src + p, idx, q * L).intoArray(dst, d + q * L);
+                        }
+                    }
+                    for (int r = 0; r < MR; r++) {
+                        for (int pp = p; pp < kc; pp++) {
+                            dst[base + pp * MR + r] = a[src + r * lda + pp];
+                        }
+                    }
+                } else if (!transA) {
                     for (int r = 0; r < rows; r++) {
                         int src = aOff + (i0 + r) * lda + k0;
                         int d = base + r;
@@ -427,11 +462,7 @@ final class SimdGemm implements Gemm {
                     int bBase = bBlock + jp * NR * kc;
                     int j0 = jp * NR;
                     int cols = Math.min(NR, n - j0);
-                    if (MR == 12) {
-                        kernel12(ap, aBase, bp, bBase, kc, tile);
-                    } else {
-                        kernel6(ap, aBase, bp, bBase, kc, tile);
-                    }
+                    kernel(ap, aBase, bp, bBase, kc, tile, rows);
                     store(tile, rows, cols, c, cOff + i0 * ldc + j0, ldc, alpha, bta, last, bias, biasOff, bm,
                             i0, j0, ek, ea, eb);
                 }
@@ -605,6 +636,129 @@ final class SimdGemm implements Gemm {
         ca1.intoArray(t, 10 * NR + L);
         cb0.intoArray(t, 11 * NR);
         cb1.intoArray(t, 11 * NR + L);
+    }
+
+    /**
+     * The microkernel for a panel with {@code rows} valid rows: on 512-bit vectors the last panel of M runs only
+     * the 4 or 8 rows it holds (each accumulator sums the same products in the same order as in the 12-row
+     * kernel, so results do not depend on which kernel ran).
+     */
+    static void kernel(float[] a, int ao, float[] b, int bo, int kc, float[] t, int rows) {
+        if (MR == 12) {
+            if (rows > 8) {
+                kernel12(a, ao, b, bo, kc, t);
+            } else if (rows > 4) {
+                kernel8(a, ao, b, bo, kc, t);
+            } else {
+                kernel4(a, ao, b, bo, kc, t);
+            }
+        } else {
+            kernel6(a, ao, b, bo, kc, t);
+        }
+    }
+
+    /** The first 8 rows of a 12-row panel (A read at stride {@link #MR}): the last panel when at most 8 rows remain. */
+    static void kernel8(float[] a, int ao, float[] b, int bo, int kc, float[] t) {
+        FloatVector c00 = FloatVector.zero(F);
+        FloatVector c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F);
+        FloatVector c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F);
+        FloatVector c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F);
+        FloatVector c31 = FloatVector.zero(F);
+        FloatVector c40 = FloatVector.zero(F);
+        FloatVector c41 = FloatVector.zero(F);
+        FloatVector c50 = FloatVector.zero(F);
+        FloatVector c51 = FloatVector.zero(F);
+        FloatVector c60 = FloatVector.zero(F);
+        FloatVector c61 = FloatVector.zero(F);
+        FloatVector c70 = FloatVector.zero(F);
+        FloatVector c71 = FloatVector.zero(F);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * NR;
+            int ai = ao + p * MR;
+            FloatVector b0 = FloatVector.fromArray(F, b, bi);
+            FloatVector b1 = FloatVector.fromArray(F, b, bi + L);
+            FloatVector x = FloatVector.broadcast(F, a[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, a[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, a[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, a[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(F, a[ai + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(F, a[ai + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(F, a[ai + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(F, a[ai + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c10.intoArray(t, NR);
+        c11.intoArray(t, NR + L);
+        c20.intoArray(t, 2 * NR);
+        c21.intoArray(t, 2 * NR + L);
+        c30.intoArray(t, 3 * NR);
+        c31.intoArray(t, 3 * NR + L);
+        c40.intoArray(t, 4 * NR);
+        c41.intoArray(t, 4 * NR + L);
+        c50.intoArray(t, 5 * NR);
+        c51.intoArray(t, 5 * NR + L);
+        c60.intoArray(t, 6 * NR);
+        c61.intoArray(t, 6 * NR + L);
+        c70.intoArray(t, 7 * NR);
+        c71.intoArray(t, 7 * NR + L);
+    }
+
+    /** The first 4 rows of a 12-row panel (A read at stride {@link #MR}): the last panel when at most 4 rows remain. */
+    static void kernel4(float[] a, int ao, float[] b, int bo, int kc, float[] t) {
+        FloatVector c00 = FloatVector.zero(F);
+        FloatVector c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F);
+        FloatVector c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F);
+        FloatVector c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F);
+        FloatVector c31 = FloatVector.zero(F);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * NR;
+            int ai = ao + p * MR;
+            FloatVector b0 = FloatVector.fromArray(F, b, bi);
+            FloatVector b1 = FloatVector.fromArray(F, b, bi + L);
+            FloatVector x = FloatVector.broadcast(F, a[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, a[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, a[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, a[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c10.intoArray(t, NR);
+        c11.intoArray(t, NR + L);
+        c20.intoArray(t, 2 * NR);
+        c21.intoArray(t, 2 * NR + L);
+        c30.intoArray(t, 3 * NR);
+        c31.intoArray(t, 3 * NR + L);
     }
 
     /** 6 x (2 vectors) register tile for 256-bit and 128-bit vectors. */

@@ -1,9 +1,11 @@
 package org.simdcnn.kernels.simd;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 import org.simdcnn.SimdCnn;
 import org.simdcnn.geometry.PoolGeometry;
@@ -11,12 +13,27 @@ import org.simdcnn.kernels.Pooling;
 import org.simdcnn.parallel.ThreadPool;
 
 /**
- * Vector API pooling. Fast paths: the fused 2x2 stride-2 max pool (no padding or dilation, every window inside the
- * input) deinterleaves even and odd columns with a two-vector permutation and takes the row maximum first, then
- * the column maximum, which reproduces PyTorch's scan order (row by row, first maximum wins, a NaN wins); windows
- * with unit stride along the width run with the lanes along the output row; global average pooling sums each plane
- * with vector accumulators. Everything else takes the general per-window loops below, in PyTorch's semantics.
- * Planes ({@code n, c}) are independent and split into a fixed number of tasks.
+ * Vector API pooling, equal to the scalar reference bit for bit except global average pooling and adaptive average
+ * pooling whose output sizes do not divide the input sizes (float sums, within the tests' bounds); adaptive pooling
+ * with dividing sizes is average pooling ({@link #uniformBins}) and exact.
+ *
+ * <ul>
+ *   <li>Fused 2x2 stride-2 max pool (no padding or dilation, every window inside the input): even and odd columns
+ *       deinterleaved with a two-vector permutation, the row maximum first, then the column maximum, which
+ *       reproduces PyTorch's scan order (first maximum wins, a NaN wins). Small maps that tile their input exactly
+ *       run over the row pairs of a whole block of planes ({@link #max2x2Flat}).</li>
+ *   <li>General max and average pooling (any kernel, stride, padding, dilation, ceil mode, 1d/2d/3d): lanes along
+ *       the output row over the input rows split into their stride phases ({@link #buildPhases}), so every window
+ *       tap of a block of outputs is one full-vector load; max keeps PyTorch's update rule and the winning tap's
+ *       offset (indices exact in float below 2^24), average sums in double lanes in the reference's order.</li>
+ *   <li>Average backward: double accumulators in stride-phase layout, shares gathered per accumulator vector in
+ *       ascending output order. Max backward: a zeroed plane and the scatter where windows do not overlap; with
+ *       overlap, double accumulation in output order (for 1d/2d in a few rows kept in L1), rounded once.</li>
+ *   <li>Global average pooling sums each plane with vector accumulators.</li>
+ * </ul>
+ * Planes ({@code n, c}) are independent and split into a fixed number of tasks (independent of the thread count).
+ * Loops use full vectors and scalar tails (or a last block shifted back onto already computed lanes); no masked
+ * loads or stores in loops.
  */
 final class SimdPooling implements Pooling {
     private static final VectorSpecies<Float> F = SimdBackend.F;
@@ -86,12 +103,292 @@ final class SimdPooling implements Pooling {
         int in = g.inSpatial();
         int out = g.outSpatial();
         if (isFused2x2(g)) {
+            boolean flat = g.in(1) == 2 * g.out(1) && g.in(2) == 2 * g.out(2) && 2 * g.out(2) <= L
+                    && g.inSpatial() < (1 << 24);
+            planeBlocks(g.batch() * g.channels(), (long) g.inputSize(), (from, to) -> {
+                if (flat) {
+                    max2x2Flat(g, x, xOff, y, yOff, argmax, amOff, from, to);
+                } else {
+                    max2x2Planes(g, x, xOff, y, yOff, argmax, amOff, from, to);
+                }
+            });
+            return;
+        }
+        if (generalVector(g)) {
             planeBlocks(g.batch() * g.channels(), (long) g.inputSize(),
-                    (from, to) -> max2x2Planes(g, x, xOff, y, yOff, argmax, amOff, from, to));
+                    (from, to) -> maxPlanesVector(g, x, xOff, y, yOff, argmax, amOff, from, to));
             return;
         }
         planes(g.batch() * g.channels(), (long) g.inputSize(),
                 p -> maxPlane(g, x, xOff + p * in, y, yOff + p * out, argmax, amOff + p * out));
+    }
+
+    /**
+     * Whether the vectorised general path serves {@code g}: flat indices within a plane stay exact in float
+     * arithmetic (plane below 2^23 elements). Any kernel, stride, padding, dilation and rank otherwise.
+     */
+    static boolean generalVector(PoolGeometry g) {
+        long span = (long) g.in(0) * g.in(1) * (g.in(2) + 2L * g.pad(2) + (long) g.stride(2) * (2 * L + 2)
+                + (long) (g.kernel(2) - 1) * g.dilation(2));
+        return span < (1 << 23);
+    }
+
+    private static final ThreadLocal<float[][]> GSCRATCH = ThreadLocal.withInitial(() -> new float[2][64]);
+
+    private static float[] gScratch(int which, int n) {
+        float[][] h = GSCRATCH.get();
+        if (h[which].length < n) {
+            h[which] = new float[Math.max(n, 2 * h[which].length)];
+        }
+        return h[which];
+    }
+
+    /** Lane index times {@code s} as floats (0, s, 2s, ...). */
+    private static FloatVector iotaTimes(int s) {
+        return ((FloatVector) IntVector.zero(I).addIndex(1).convert(VectorOperators.I2F, 0)).mul((float) s);
+    }
+
+    /**
+     * Length of one phase row of a width-{@code inW} row for the vector pooling loops: every output block of
+     * {@code lanes} reads {@code lanes} consecutive entries starting at {@code ow0 + q}, {@code q <= (k-1)d/s}.
+     */
+    static int phaseWidth(PoolGeometry g, int lanes) {
+        int outW = g.out(2);
+        int blocks = (outW + lanes - 1) / lanes;
+        return blocks * lanes + ((g.kernel(2) - 1) * g.dilation(2)) / g.stride(2) + 1;
+    }
+
+    /**
+     * Splits each input row of a plane into its {@code s} stride phases along the width, padded with {@code fill}:
+     * phase {@code r} of row {@code row} holds, at {@code j}, the padded row's column {@code s*j + r} (input column
+     * {@code s*j + r - pad}), at {@code ph[(row*s + r)*pw + j]}. A window tap at padded column
+     * {@code s*ow + t} is then phase {@code t % s}, entry {@code ow + t / s}: consecutive outputs read consecutive
+     * entries, one full-vector load per tap for any stride.
+     */
+    static void buildPhases(float[] x, int xo, int rows, int inW, int s, int pad, int pw, float fill, float[] ph) {
+        buildPhases(x, xo, rows, inW, s, pad, pw, fill, ph, true);
+    }
+
+    /**
+     * As above; with {@code borders == false} only the entries that hold input are written (the padding entries
+     * are the same for every plane, callers fill the whole buffer once).
+     */
+    static void buildPhases(float[] x, int xo, int rows, int inW, int s, int pad, int pw, float fill, float[] ph,
+            boolean borders) {
+        for (int row = 0; row < rows; row++) {
+            int src = xo + row * inW;
+            for (int r = 0; r < s; r++) {
+                int dst = (row * s + r) * pw;
+                // entries j with 0 <= s*j + r - pad < inW are input; the rest padding
+                int jLo = Math.max(0, Math.ceilDiv(pad - r, s));
+                int jHi = Math.min(pw, Math.max(jLo, Math.ceilDiv(inW + pad - r, s)));
+                for (int j = 0; borders && j < jLo; j++) {
+                    ph[dst + j] = fill;
+                }
+                int first = src + s * jLo + r - pad;
+                if (s == 1) {
+                    System.arraycopy(x, first, ph, dst + jLo, jHi - jLo);
+                } else {
+                    int j = jLo;
+                    if (s == 2) {
+                        FloatVector even = FloatVector.fromArray(F, EVEN_IDX, 0);
+                        // a full pair of vectors: input columns up to first + 2(j - jLo) + 2L - 1
+                        int jEnd = jHi;
+                        while (jEnd > jLo && first + 2 * (jEnd - jLo) + 1 > x.length) {
+                            jEnd--; // the last entries of the array: a pair of vectors would read past its end
+                        }
+                        if (jEnd - jLo >= L) {
+                            for (;; j += L) {
+                                int jj = Math.min(j, jEnd - L); // the last block shifted back, rewriting a few
+                                int a = first + 2 * (jj - jLo);
+                                FloatVector v0 = FloatVector.fromArray(F, x, a);
+                                FloatVector v1 = FloatVector.fromArray(F, x, a + L);
+                                even.selectFrom(v0, v1).intoArray(ph, dst + jj);
+                                if (jj + L >= jEnd) {
+                                    j = jEnd;
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    for (; j < jHi; j++) {
+                        ph[dst + j] = x[first + s * (j - jLo)];
+                    }
+                }
+                for (int j = jHi; borders && j < pw; j++) {
+                    ph[dst + j] = fill;
+                }
+            }
+        }
+    }
+
+    /**
+     * General max pooling with the lanes along the output row. Each plane's rows are first split into stride
+     * phases padded with minus infinity ({@link #buildPhases}); a block of outputs then scans the window taps in
+     * PyTorch's order (depth, height, width; rows outside the input skipped as the scalar loop does), taking a tap
+     * where it is greater than the running maximum or NaN, and records the tap's offset from the window origin.
+     * Starting from minus infinity instead of the first real element differs from PyTorch only in the index of a
+     * window whose real elements are all minus infinity (or that has none): such lanes come out with a negative
+     * index and are recomputed by the scalar loop. Output blocks are full vectors; the last block of a row is
+     * shifted back to end at the row's end (recomputing a few outputs identically), rows shorter than a vector go
+     * through a scratch row.
+     */
+    static void maxPlanesVector(PoolGeometry g, float[] x, int xOff, float[] y, int yOff, int[] am, int amOff,
+            int fromPlane, int toPlane) {
+        int inD = g.in(0);
+        int inH = g.in(1);
+        int inW = g.in(2);
+        int outD = g.out(0);
+        int outH = g.out(1);
+        int outW = g.out(2);
+        int s = g.stride(2);
+        int pw = phaseWidth(g, L);
+        int rows = inD * inH;
+        int inPlane = g.inSpatial();
+        int outPlane = g.outSpatial();
+        float[] ph = gScratch(0, rows * s * pw);
+        float[] tmp = gScratch(1, 2 * L);
+        int[] itmp = intScratch(L);
+        FloatVector laneCol = iotaTimes(s);
+        FloatVector ninf = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        FloatVector sentinel = FloatVector.broadcast(F, -(float) (1 << 24));
+        // lanes that are outputs (rows shorter than a vector), by a float compare: not F.indexInRange, whose
+        // shared branch profile (full range here, partial in other kernels' tails) made C2 box masks elsewhere
+        VectorMask<Float> valid = iotaTimes(1).compare(VectorOperators.LT, (float) Math.min(outW, L));
+        int[] tapPos = tapPositions(g, pw);
+        int kD = g.kernel(0);
+        int kH = g.kernel(1);
+        int kW = g.kernel(2);
+        int dD = g.dilation(0);
+        int dH = g.dilation(1);
+        int dW = g.dilation(2);
+        java.util.Arrays.fill(ph, 0, rows * s * pw, Float.NEGATIVE_INFINITY);
+        for (int plane = fromPlane; plane < toPlane; plane++) {
+            int xo = xOff + plane * inPlane;
+            buildPhases(x, xo, rows, inW, s, g.pad(2), pw, Float.NEGATIVE_INFINITY, ph, false);
+            int yo = yOff + plane * outPlane;
+            int ao = amOff + plane * outPlane;
+            for (int od = 0; od < outD; od++) {
+                int d0 = od * g.stride(0) - g.pad(0);
+                for (int oh = 0; oh < outH; oh++) {
+                    int h0 = oh * g.stride(1) - g.pad(1);
+                    float rowOrigin = (float) d0 * inH * inW + (float) h0 * inW - g.pad(2);
+                    int orow = (od * outH + oh) * outW;
+                    for (int ow0 = 0; ow0 < outW; ow0 += L) {
+                        int ob = outW >= L ? Math.min(ow0, outW - L) : 0;
+                        FloatVector best = ninf;
+                        FloatVector off = sentinel;
+                        for (int kd = 0; kd < kD; kd++) {
+                            int id = d0 + kd * dD;
+                            if (id < 0 || id >= inD) {
+                                continue;
+                            }
+                            for (int kh = 0; kh < kH; kh++) {
+                                int ih = h0 + kh * dH;
+                                if (ih < 0 || ih >= inH) {
+                                    continue;
+                                }
+                                int rowBase = (id * inH + ih) * s * pw + ob;
+                                float rowOff = (float) (kd * dD) * inH * inW + (float) (kh * dH) * inW;
+                                for (int kw = 0; kw < kW; kw++) {
+                                    FloatVector v = FloatVector.fromArray(F, ph, rowBase + tapPos[kw]);
+                                    VectorMask<Float> m = takes(v, best);
+                                    best = best.blend(v, m);
+                                    off = off.blend(rowOff + kw * dW, m);
+                                }
+                            }
+                        }
+                        FloatVector idx = off.add(laneCol.add(rowOrigin + (float) ob * s));
+                        IntVector ii = (IntVector) idx.convert(VectorOperators.F2I, 0);
+                        boolean fix = idx.compare(VectorOperators.LT, 0f).and(valid).anyTrue();
+                        if (outW >= L) {
+                            best.intoArray(y, yo + orow + ob);
+                            if (am != null) {
+                                ii.intoArray(am, ao + orow + ob);
+                            }
+                            if (fix) {
+                                fixLanes(g, x, xo, y, yo, am, ao, od, oh, ob, L);
+                            }
+                        } else {
+                            best.intoArray(tmp, 0);
+                            ii.intoArray(itmp, 0);
+                            System.arraycopy(tmp, 0, y, yo + orow, outW);
+                            if (am != null) {
+                                System.arraycopy(itmp, 0, am, ao + orow, outW);
+                            }
+                            if (fix) {
+                                fixLanes(g, x, xo, y, yo, am, ao, od, oh, 0, outW);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static final ThreadLocal<int[]> TAPS = ThreadLocal.withInitial(() -> new int[16]);
+
+    /** Per width tap {@code kw}: its entry offset {@code (t % s) * pw + t / s} in the phase rows, t = kw*dilation. */
+    static int[] tapPositions(PoolGeometry g, int pw) {
+        int k = g.kernel(2);
+        int[] t = TAPS.get();
+        if (t.length < k) {
+            t = new int[Math.max(k, 2 * t.length)];
+            TAPS.set(t);
+        }
+        int s = g.stride(2);
+        for (int kw = 0; kw < k; kw++) {
+            int tap = kw * g.dilation(2);
+            t[kw] = (tap % s) * pw + tap / s;
+        }
+        return t;
+    }
+
+    /** Recomputes with the scalar rule the outputs of a block whose index came out negative. */
+    private static void fixLanes(PoolGeometry g, float[] x, int xo, float[] y, int yo, int[] am, int ao, int od,
+            int oh, int ow0, int n) {
+        int orow = (od * g.out(1) + oh) * g.out(2);
+        for (int ow = ow0; ow < ow0 + n; ow++) {
+            int best = maxOne(g, x, xo, od, oh, ow);
+            if (am != null) {
+                am[ao + orow + ow] = best;
+            }
+            y[yo + orow + ow] = best >= 0 ? x[xo + best] : Float.NEGATIVE_INFINITY;
+        }
+    }
+
+    /** The scalar rule for one output: the flat index of the winner, or -1 for a window without input. */
+    private static int maxOne(PoolGeometry g, float[] x, int xo, int od, int oh, int ow) {
+        int inD = g.in(0);
+        int inH = g.in(1);
+        int inW = g.in(2);
+        int best = -1;
+        float max = Float.NEGATIVE_INFINITY;
+        for (int kd = 0; kd < g.kernel(0); kd++) {
+            int id = od * g.stride(0) - g.pad(0) + kd * g.dilation(0);
+            if (id < 0 || id >= inD) {
+                continue;
+            }
+            for (int kh = 0; kh < g.kernel(1); kh++) {
+                int ih = oh * g.stride(1) - g.pad(1) + kh * g.dilation(1);
+                if (ih < 0 || ih >= inH) {
+                    continue;
+                }
+                for (int kw = 0; kw < g.kernel(2); kw++) {
+                    int iw = ow * g.stride(2) - g.pad(2) + kw * g.dilation(2);
+                    if (iw < 0 || iw >= inW) {
+                        continue;
+                    }
+                    int idx = (id * inH + ih) * inW + iw;
+                    float v = x[xo + idx];
+                    if (best < 0 || v > max || v != v) {
+                        max = v;
+                        best = idx;
+                    }
+                }
+            }
+        }
+        return best;
     }
 
     private static final ThreadLocal<float[][]> FSCRATCH = ThreadLocal.withInitial(() -> new float[2][64]);
@@ -250,6 +547,92 @@ final class SimdPooling implements Pooling {
         }
     }
 
+    /**
+     * The fused 2x2 stride-2 max pool of small maps ({@code 2*outW <= L}) that tile their input exactly: a block of
+     * planes is then one sequence of row pairs, so two output rows (possibly of two planes) come from one step of
+     * four full-vector loads, with no per-plane setup and the results stored straight into {@code y} and the
+     * indices (full vectors; the lanes past the two rows are overwritten by the next step). The last steps of the
+     * block, whose stores or loads would pass the block's or the array's end, take the scalar rule.
+     */
+    static void max2x2Flat(PoolGeometry g, float[] x, int xOff, float[] y, int yOff, int[] am, int amOff,
+            int fromPlane, int toPlane) {
+        int inW = g.in(2);
+        int outW = g.out(2);
+        int rpp = g.out(0) * g.out(1); // output rows per plane; input row of plane-relative output row r is 2r
+        int rows = (toPlane - fromPlane) * rpp;
+        int xb = xOff + fromPlane * g.inSpatial();
+        int yb = yOff + fromPlane * g.outSpatial();
+        int ab = amOff + fromPlane * g.outSpatial();
+        int end = rows * outW;
+        float[] t = floatScratch(1, 4 * L);
+        for (int k = 0; k < L; k++) {
+            boolean second = k >= outW && k < 2 * outW;
+            int c = second ? 2 * (k - outW) : Math.min(2 * k, L - 2);
+            t[k] = second ? L + c : c;
+            t[L + k] = t[k] + 1;
+            t[2 * L + k] = c;
+            t[3 * L + k] = second ? 1f : 0f;
+        }
+        FloatVector pe = FloatVector.fromArray(F, t, 0);
+        FloatVector po = FloatVector.fromArray(F, t, L);
+        FloatVector pcol = FloatVector.fromArray(F, t, 2 * L);
+        VectorMask<Float> hiLanes = FloatVector.fromArray(F, t, 3 * L).compare(VectorOperators.NE, 0f);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        FloatVector zero = FloatVector.zero(F);
+        int r = 0;
+        int rho = 0; // plane-relative output row of r
+        for (; r + 1 < rows; r += 2) {
+            int r0 = xb + 2 * r * inW;
+            int o = r * outW;
+            if (r0 + 3 * inW + L > x.length || o + L > end) {
+                break;
+            }
+            FloatVector a0 = FloatVector.fromArray(F, x, r0);
+            FloatVector b0 = FloatVector.fromArray(F, x, r0 + inW);
+            FloatVector a1 = FloatVector.fromArray(F, x, r0 + 2 * inW);
+            FloatVector b1 = FloatVector.fromArray(F, x, r0 + 3 * inW);
+            FloatVector a00 = pe.selectFrom(a0, a1);
+            FloatVector a01 = po.selectFrom(a0, a1);
+            FloatVector a10 = pe.selectFrom(b0, b1);
+            FloatVector a11 = po.selectFrom(b0, b1);
+            VectorMask<Float> w0 = takes(a01, a00);
+            FloatVector top = a00.blend(a01, w0);
+            VectorMask<Float> w1 = takes(a11, a10);
+            FloatVector bot = a10.blend(a11, w1);
+            VectorMask<Float> wb = takes(bot, top);
+            top.blend(bot, wb).intoArray(y, yb + o);
+            int rho2 = rho + 1 == rpp ? 0 : rho + 1;
+            if (am != null) {
+                FloatVector col = pcol.add(FloatVector.broadcast(F, 2f * rho * inW)
+                        .blend(2f * rho2 * inW, hiLanes));
+                FloatVector idx = col.add(zero.blend(one, w0)).blend(col.add(zero.blend(one, w1)).add(inW), wb);
+                ((IntVector) idx.convert(VectorOperators.F2I, 0)).intoArray(am, ab + o);
+            }
+            rho = rho2 + 1 == rpp ? 0 : rho2 + 1;
+        }
+        for (; r < rows; r++) {
+            int rowIn = xb + 2 * r * inW;
+            for (int ow = 0; ow < outW; ow++) {
+                int p = rowIn + 2 * ow;
+                int best = 0;
+                float max = x[p];
+                for (int i = 1; i < 4; i++) { // scan order: (0,0), (0,1), (1,0), (1,1)
+                    int q = (i >> 1) * inW + (i & 1);
+                    float v = x[p + q];
+                    if (v > max || v != v) {
+                        max = v;
+                        best = q;
+                    }
+                }
+                y[yb + r * outW + ow] = max;
+                if (am != null) {
+                    am[ab + r * outW + ow] = 2 * rho * inW + 2 * ow + best;
+                }
+            }
+            rho = rho + 1 == rpp ? 0 : rho + 1;
+        }
+    }
+
     /** General max pooling of one plane, PyTorch's CPU loop: first valid index, update when v &gt; max or NaN. */
     static void maxPlane(PoolGeometry g, float[] x, int xo, float[] y, int yo, int[] am, int amo) {
         int inD = g.in(0);
@@ -320,6 +703,10 @@ final class SimdPooling implements Pooling {
                 }
                 return;
             }
+            if (g.in(0) == 1 && g.out(0) == 1) {
+                maxBackwardRows(g, dy, go, argmax, ao, dx, xo);
+                return;
+            }
             // overlapping windows: accumulate in double and round once, as the reference does
             double[] acc = plane(in);
             for (int k = 0; k < out; k++) {
@@ -328,10 +715,95 @@ final class SimdPooling implements Pooling {
                     acc[a] += dy[go + k];
                 }
             }
-            for (int i = 0; i < in; i++) {
-                dx[xo + i] = (float) acc[i];
-            }
+            toFloat(acc, 0, dx, xo, in);
         });
+    }
+
+    private static final VectorSpecies<Double> D =
+            VectorSpecies.of(double.class, VectorShape.forBitSize(F.vectorBitSize()));
+    private static final int DL = D.length();
+
+    /** Lanes {@code >= DL}: the upper half of a float vector. */
+    private static VectorMask<Float> upperHalf() {
+        return iotaTimes(1).compare(VectorOperators.GE, (float) DL);
+    }
+
+    /**
+     * Two double vectors rounded to one float vector (lo in the lower lanes). Only full-width float vectors are
+     * used in this class: a half-width float species flowing through the shared {@code FloatVector} methods made
+     * C2 box vectors in other kernels (seen as allocations in the conv kernels' steady state).
+     */
+    static FloatVector toFloat(DoubleVector lo, DoubleVector hi, VectorMask<Float> upper) {
+        FloatVector a = (FloatVector) lo.convertShape(VectorOperators.D2F, F, 0);
+        FloatVector b = (FloatVector) hi.convertShape(VectorOperators.D2F, F, -1);
+        return a.blend(b, upper);
+    }
+
+    /** {@code dst[do + i] = (float) src[so + i]} for {@code i < n}: full vectors and a scalar tail. */
+    static void toFloat(double[] src, int so, float[] dst, int dOff, int n) {
+        int i = 0;
+        if (2 * DL == L && n >= L) {
+            VectorMask<Float> upper = upperHalf();
+            for (int ub = n - L; i <= ub; i += L) {
+                toFloat(DoubleVector.fromArray(D, src, so + i), DoubleVector.fromArray(D, src, so + i + DL), upper)
+                        .intoArray(dst, dOff + i);
+            }
+        }
+        for (; i < n; i++) {
+            dst[dOff + i] = (float) src[so + i];
+        }
+    }
+
+    private static final ThreadLocal<double[][]> ROWS = ThreadLocal.withInitial(() -> new double[1][64]);
+
+    /**
+     * Max backward of one 1d/2d plane with overlapping windows, exactly as the reference (each input element's
+     * contributions summed in double in output order, rounded once), but with the double accumulator holding only
+     * the input rows the current output row's windows touch (a few rows, in L1): rows no later window reaches are
+     * rounded into {@code dx} and dropped as the output rows advance; rows no window reaches get zeros.
+     */
+    static void maxBackwardRows(PoolGeometry g, float[] dy, int go, int[] am, int ao, float[] dx, int xo) {
+        int inH = g.in(1);
+        int inW = g.in(2);
+        int outH = g.out(1);
+        int outW = g.out(2);
+        int s = g.stride(1);
+        int pad = g.pad(1);
+        int span = (g.kernel(1) - 1) * g.dilation(1) + 1;
+        double[][] h = ROWS.get();
+        if (h[0].length < span * inW) {
+            h[0] = new double[Math.max(span * inW, 2 * h[0].length)];
+        }
+        double[] acc = h[0];
+        int lo = 0; // acc holds input rows [lo, hi)
+        int hi = 0;
+        int k = 0;
+        for (int oh = 0; oh < outH; oh++) {
+            int need = Math.min(inH, oh * s - pad + span);
+            if (need > hi) {
+                java.util.Arrays.fill(acc, (hi - lo) * inW, (need - lo) * inW, 0.0);
+                hi = need;
+            }
+            int base = lo * inW;
+            for (int end = k + outW; k < end; k++) {
+                int a = am[ao + k];
+                if (a >= 0) { // a window with no real element routes nothing
+                    acc[a - base] += dy[go + k];
+                }
+            }
+            int next = oh + 1 < outH ? Math.min(inH, Math.max(0, (oh + 1) * s - pad)) : inH;
+            int f = Math.min(next, hi);
+            if (f > lo) {
+                toFloat(acc, 0, dx, xo + lo * inW, (f - lo) * inW);
+                System.arraycopy(acc, (f - lo) * inW, acc, 0, (hi - f) * inW);
+                lo = f;
+            }
+            if (next > hi) {
+                fill(dx, xo + hi * inW, (next - hi) * inW, 0f);
+                lo = next;
+                hi = next;
+            }
+        }
     }
 
     private static final ThreadLocal<int[]> BOUNDS = ThreadLocal.withInitial(() -> new int[6]);
@@ -380,6 +852,11 @@ final class SimdPooling implements Pooling {
     public void avgForward(PoolGeometry g, boolean countIncludePad, float[] x, int xOff, float[] y, int yOff) {
         int in = g.inSpatial();
         int out = g.outSpatial();
+        if (avgVector(g)) {
+            planeBlocks(g.batch() * g.channels(), (long) g.inputSize(),
+                    (from, to) -> avgPlanesVector(g, countIncludePad, x, xOff, y, yOff, from, to));
+            return;
+        }
         planes(g.batch() * g.channels(), (long) g.inputSize(), p -> {
             int xo = xOff + p * in;
             int yo = yOff + p * out;
@@ -409,10 +886,123 @@ final class SimdPooling implements Pooling {
         });
     }
 
+    /** Whether every window of every dimension holds a real input element (always so under PyTorch's rules). */
+    static boolean avgVector(PoolGeometry g) {
+        if (g.dilation(0) != 1 || g.dilation(1) != 1 || g.dilation(2) != 1) {
+            return false;
+        }
+        for (int i = 0; i < 3; i++) {
+            for (int o = 0; o < g.out(i); o++) {
+                int st = o * g.stride(i) - g.pad(i);
+                int e = Math.min(st + g.kernel(i), g.in(i) + g.pad(i));
+                if (Math.min(e, g.in(i)) <= Math.max(st, 0)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static final ThreadLocal<double[]> WDIV = ThreadLocal.withInitial(() -> new double[64]);
+
+    /** Per output column: the width factor of the divisor (padded window size or real element count). */
+    private static double[] widthDivisors(PoolGeometry g, boolean countIncludePad, int extra) {
+        int outW = g.out(2);
+        double[] w = WDIV.get();
+        if (w.length < outW + extra) {
+            w = new double[Math.max(outW + extra, 2 * w.length)];
+            WDIV.set(w);
+        }
+        for (int ow = 0; ow < outW; ow++) {
+            int st = ow * g.stride(2) - g.pad(2);
+            int e = Math.min(st + g.kernel(2), g.in(2) + g.pad(2));
+            w[ow] = countIncludePad ? e - st : Math.min(e, g.in(2)) - Math.max(st, 0);
+        }
+        java.util.Arrays.fill(w, outW, outW + extra, 1.0);
+        return w;
+    }
+
+    /**
+     * Average pooling with the lanes along the output row, equal to the reference bit for bit: each lane sums its
+     * window in double in the reference's order (depth, height, width; rows outside the input skipped), the padding
+     * columns of the zero-padded stride phases adding +0.0, which changes no sum (a sum that starts at +0.0 is never
+     * -0.0); the divisor is the same integer, the quotient is taken in double and rounded once.
+     */
+    static void avgPlanesVector(PoolGeometry g, boolean countIncludePad, float[] x, int xOff, float[] y, int yOff,
+            int fromPlane, int toPlane) {
+        int inD = g.in(0);
+        int inH = g.in(1);
+        int inW = g.in(2);
+        int outD = g.out(0);
+        int outH = g.out(1);
+        int outW = g.out(2);
+        int s = g.stride(2);
+        int pw = phaseWidth(g, L);
+        int rows = inD * inH;
+        int inPlane = g.inSpatial();
+        int outPlane = g.outSpatial();
+        float[] ph = gScratch(0, rows * s * pw);
+        float[] tmp = gScratch(1, 2 * L);
+        int[] tapPos = tapPositions(g, pw);
+        double[] wdiv = widthDivisors(g, countIncludePad, L);
+        int kW = g.kernel(2);
+        VectorMask<Float> upper = upperHalf();
+        java.util.Arrays.fill(ph, 0, rows * s * pw, 0f);
+        for (int plane = fromPlane; plane < toPlane; plane++) {
+            int xo = xOff + plane * inPlane;
+            buildPhases(x, xo, rows, inW, s, g.pad(2), pw, 0f, ph, false);
+            int yo = yOff + plane * outPlane;
+            for (int od = 0; od < outD; od++) {
+                int ds = od * g.stride(0) - g.pad(0);
+                int de = Math.min(ds + g.kernel(0), inD + g.pad(0));
+                int d0 = Math.max(ds, 0);
+                int d1 = Math.min(de, inD);
+                for (int oh = 0; oh < outH; oh++) {
+                    int hs = oh * g.stride(1) - g.pad(1);
+                    int he = Math.min(hs + g.kernel(1), inH + g.pad(1));
+                    int h0 = Math.max(hs, 0);
+                    int h1 = Math.min(he, inH);
+                    double dh = countIncludePad ? (double) ((long) (de - ds) * (he - hs))
+                            : (double) ((long) (d1 - d0) * (h1 - h0));
+                    int orow = yo + (od * outH + oh) * outW;
+                    for (int ow0 = 0; ow0 < outW; ow0 += L) {
+                        int ob = outW >= L ? Math.min(ow0, outW - L) : 0;
+                        DoubleVector lo = DoubleVector.zero(D);
+                        DoubleVector hi = DoubleVector.zero(D);
+                        for (int d = d0; d < d1; d++) {
+                            for (int h = h0; h < h1; h++) {
+                                int rowBase = (d * inH + h) * s * pw + ob;
+                                for (int kw = 0; kw < kW; kw++) {
+                                    FloatVector v = FloatVector.fromArray(F, ph, rowBase + tapPos[kw]);
+                                    lo = lo.add(v.convertShape(VectorOperators.F2D, D, 0));
+                                    hi = hi.add(v.convertShape(VectorOperators.F2D, D, 1));
+                                }
+                            }
+                        }
+                        DoubleVector divLo = DoubleVector.fromArray(D, wdiv, ob).mul(dh);
+                        DoubleVector divHi = DoubleVector.fromArray(D, wdiv, ob + DL).mul(dh);
+                        FloatVector r = toFloat(lo.div(divLo), hi.div(divHi), upper);
+                        if (outW >= L) {
+                            r.intoArray(y, orow + ob);
+                        } else {
+                            r.intoArray(tmp, 0);
+                            System.arraycopy(tmp, 0, y, orow, outW);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Override
     public void avgBackward(PoolGeometry g, boolean countIncludePad, float[] dy, int dyOff, float[] dx, int dxOff) {
         int in = g.inSpatial();
         int out = g.outSpatial();
+        if (avgVector(g)) {
+            planeBlocks(g.batch() * g.channels(), (long) g.inputSize(),
+                    (from, to) -> avgBackwardPlanesVector(g, countIncludePad, dy, dyOff, dx, dxOff, from, to));
+            return;
+        }
         planes(g.batch() * g.channels(), (long) g.inputSize(), p -> {
             int xo = dxOff + p * in;
             int go = dyOff + p * out;
@@ -441,6 +1031,148 @@ final class SimdPooling implements Pooling {
         });
     }
 
+    private static final ThreadLocal<double[][]> DSCRATCH = ThreadLocal.withInitial(() -> new double[2][64]);
+
+    private static double[] dScratch(int which, int n) {
+        double[][] h = DSCRATCH.get();
+        if (h[which].length < n) {
+            h[which] = new double[Math.max(n, 2 * h[which].length)];
+        }
+        return h[which];
+    }
+
+    /**
+     * Average backward with the lanes along the output row, equal to the reference bit for bit: the plane is
+     * accumulated in double in stride-phase layout (a tap of a block of outputs is one contiguous vector add), each
+     * output's share {@code dy / divisor} taken in double as the reference does. Every input element receives its
+     * shares in the reference's order (output rows ascending; within a row the blocks ascending and, per block, the
+     * width taps descending, which is ascending output column); shares of +0.0 for the lanes past the row's end
+     * change nothing (an accumulator that starts at +0.0 is never -0.0). Each element is rounded once.
+     */
+    static void avgBackwardPlanesVector(PoolGeometry g, boolean countIncludePad, float[] dy, int dyOff, float[] dx,
+            int dxOff, int fromPlane, int toPlane) {
+        int inD = g.in(0);
+        int inH = g.in(1);
+        int inW = g.in(2);
+        int outD = g.out(0);
+        int outH = g.out(1);
+        int outW = g.out(2);
+        int s = g.stride(2);
+        int pad = g.pad(2);
+        int pw = phaseWidth(g, DL);
+        int rows = inD * inH;
+        int inPlane = g.inSpatial();
+        int outPlane = g.outSpatial();
+        int pwa = (pw + DL - 1) / DL * DL; // phase rows padded to whole vectors
+        int qMax = (g.kernel(2) - 1) / s;
+        double[] acc = dScratch(0, rows * s * pwa);
+        // share[qMax + ow] for ow in [-qMax, pwa): zero outside the output row
+        double[] share = dScratch(1, qMax + pwa);
+        java.util.Arrays.fill(share, 0, qMax + pwa, 0.0);
+        double[] wdiv = widthDivisors(g, countIncludePad, DL);
+        int kW = g.kernel(2);
+        for (int plane = fromPlane; plane < toPlane; plane++) {
+            java.util.Arrays.fill(acc, 0, rows * s * pwa, 0.0);
+            int go = dyOff + plane * outPlane;
+            for (int od = 0; od < outD; od++) {
+                int ds = od * g.stride(0) - g.pad(0);
+                int de = Math.min(ds + g.kernel(0), inD + g.pad(0));
+                int d0 = Math.max(ds, 0);
+                int d1 = Math.min(de, inD);
+                for (int oh = 0; oh < outH; oh++) {
+                    int hs = oh * g.stride(1) - g.pad(1);
+                    int he = Math.min(hs + g.kernel(1), inH + g.pad(1));
+                    int h0 = Math.max(hs, 0);
+                    int h1 = Math.min(he, inH);
+                    long dh = countIncludePad ? (long) (de - ds) * (he - hs) : (long) (d1 - d0) * (h1 - h0);
+                    int orow = go + (od * outH + oh) * outW;
+                    for (int ow = 0; ow < outW; ow++) {
+                        share[qMax + ow] = (double) dy[orow + ow] / (double) (dh * (long) wdiv[ow]);
+                    }
+                    // entry j of phase r receives, from this output row, the shares of ow = j - kw/s for the taps
+                    // kw = r (mod s): taken with kw descending (ow ascending) in a register, one store per vector
+                    for (int d = d0; d < d1; d++) {
+                        for (int h = h0; h < h1; h++) {
+                            for (int r = 0; r < s && r < kW; r++) {
+                                int rowBase = ((d * inH + h) * s + r) * pwa;
+                                int qTop = (kW - 1 - r) / s; // the taps kw = r + q*s, q <= qTop
+                                for (int j = 0; j < pwa; j += DL) {
+                                    DoubleVector a = DoubleVector.fromArray(D, acc, rowBase + j);
+                                    for (int q = qTop; q >= 0; q--) {
+                                        a = a.add(DoubleVector.fromArray(D, share, qMax + j - q));
+                                    }
+                                    a.intoArray(acc, rowBase + j);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            int xo = dxOff + plane * inPlane;
+            for (int row = 0; row < rows; row++) {
+                dephase(acc, row * s * pwa, pwa, s, pad, dx, xo + row * inW, inW);
+            }
+        }
+    }
+
+    private static final float[] ILV_IDX = new float[L];
+
+    static {
+        for (int i = 0; i < L / 2; i++) {
+            ILV_IDX[2 * i] = i;
+            ILV_IDX[2 * i + 1] = L + i;
+        }
+    }
+
+    /**
+     * Rounds one padded row held in stride phases (doubles; phase {@code r} at {@code src + r*pwa}, entry {@code j}
+     * = padded column {@code s*j + r}) into {@code dx[dst .. dst + inW)} (input column {@code iw} is padded column
+     * {@code iw + pad}). Stride 1 is a plain conversion; stride 2 converts both phases and interleaves them with one
+     * two-vector permutation per {@code 2*DL} columns (the last block shifted back, rewriting equal values).
+     */
+    static void dephase(double[] acc, int src, int pwa, int s, int pad, float[] dx, int dst, int inW) {
+        if (s == 1) {
+            toFloat(acc, src + pad, dx, dst, inW);
+            return;
+        }
+        int iw = 0;
+        if (s == 2 && DL * 2 == L) {
+            int start = pad & 1; // first column whose padded column is even
+            int last = inW - L;
+            if (((last + pad) & 1) != 0) {
+                last--;
+            }
+            if (last >= start) {
+                FloatVector ilv = FloatVector.fromArray(F, ILV_IDX, 0);
+                for (int b = start;; b += L) {
+                    int bb = Math.min(b, last);
+                    int j = (bb + pad) >> 1;
+                    FloatVector e = (FloatVector) DoubleVector.fromArray(D, acc, src + j)
+                            .convertShape(VectorOperators.D2F, F, 0);
+                    FloatVector o = (FloatVector) DoubleVector.fromArray(D, acc, src + pwa + j)
+                            .convertShape(VectorOperators.D2F, F, 0);
+                    ilv.selectFrom(e, o).intoArray(dx, dst + bb);
+                    if (bb == last) {
+                        break;
+                    }
+                }
+                for (int c = 0; c < start; c++) {
+                    dx[dst + c] = (float) acc[src + ((c + pad) & 1) * pwa + ((c + pad) >> 1)];
+                }
+                iw = last + L;
+            }
+        }
+        int r = (iw + pad) % s;
+        int j = (iw + pad) / s;
+        for (; iw < inW; iw++) {
+            dx[dst + iw] = (float) acc[src + r * pwa + j];
+            if (++r == s) {
+                r = 0;
+                j++;
+            }
+        }
+    }
+
     private static int[] norm3(int[] s) {
         int[] r = {1, 1, 1};
         System.arraycopy(s, 0, r, 3 - s.length, s.length);
@@ -462,6 +1194,12 @@ final class SimdPooling implements Pooling {
         int[] os = norm3(outSize);
         int in = is[0] * is[1] * is[2];
         int out = os[0] * os[1] * os[2];
+        PoolGeometry u = out == 1 ? null : uniformBins(batch, channels, inSize, outSize);
+        if (u != null) {
+            planeBlocks(batch * channels, (long) u.inputSize(),
+                    (from, to) -> avgPlanesVector(u, false, x, xOff, y, yOff, from, to));
+            return;
+        }
         planes(batch * channels, (long) batch * channels * in, p -> {
             int xo = xOff + p * in;
             int yo = yOff + p * out;
@@ -495,6 +1233,24 @@ final class SimdPooling implements Pooling {
         });
     }
 
+    /**
+     * When every output size divides its input size, adaptive average pooling is average pooling with kernel =
+     * stride = in/out and no padding (the bins {@code [o*in/out, (o+1)*in/out)} are exactly those windows): the
+     * geometry for the vectorised average kernels, which then equal the reference bit for bit; otherwise null.
+     */
+    static PoolGeometry uniformBins(int batch, int channels, int[] inSize, int[] outSize) {
+        int dims = inSize.length;
+        int[] k = new int[dims];
+        for (int i = 0; i < dims; i++) {
+            if (inSize[i] % outSize[i] != 0) {
+                return null;
+            }
+            k[i] = inSize[i] / outSize[i];
+        }
+        PoolGeometry g = PoolGeometry.of("avg_pool", dims, batch, channels, inSize, k, k, null, null, false);
+        return generalVector(g) ? g : null;
+    }
+
     /** Sum of {@code n} floats with lane accumulators (fixed order). */
     static float sum(float[] a, int off, int n) {
         FloatVector acc = FloatVector.zero(F);
@@ -515,6 +1271,12 @@ final class SimdPooling implements Pooling {
         int[] os = norm3(outSize);
         int in = is[0] * is[1] * is[2];
         int out = os[0] * os[1] * os[2];
+        PoolGeometry u = out == 1 ? null : uniformBins(batch, channels, inSize, outSize);
+        if (u != null) {
+            planeBlocks(batch * channels, (long) u.inputSize(),
+                    (from, to) -> avgBackwardPlanesVector(u, false, dy, dyOff, dx, dxOff, from, to));
+            return;
+        }
         planes(batch * channels, (long) batch * channels * in, p -> {
             int xo = dxOff + p * in;
             int go = dyOff + p * out;

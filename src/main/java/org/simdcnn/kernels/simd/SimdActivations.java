@@ -29,7 +29,6 @@ final class SimdActivations implements Activations {
     /** sqrt(2/pi) and its product with 0.044715, doubled: GELU_TANH's 0.5(1+tanh(u)) = sigmoid(2u). */
     private static final float GT_K1 = (float) (2 * Math.sqrt(2 / Math.PI));
     private static final float GT_K3 = (float) (2 * Math.sqrt(2 / Math.PI) * 0.044715);
-    private static final float INV_SQRT_2PI = (float) (1 / Math.sqrt(2 * Math.PI));
 
     @Override
     public void forward(ActivationFn f, float[] x, int xOff, float[] y, int yOff, int n) {
@@ -391,7 +390,7 @@ final class SimdActivations implements Activations {
         for (int ub = F.loopBound(n); i < ub; i += L) {
             FloatVector v = FloatVector.fromArray(F, x, xo + i);
             FloatVector g = FloatVector.fromArray(F, dy, go + i);
-            g.mul(geluGrad(v)).intoArray(dx, dxo + i);
+            g.mul(SimdMath.geluGrad(v)).intoArray(dx, dxo + i);
         }
         if (i < n) {
             geluBackwardTail(x, xo + i, y, yo + i, dy, go + i, dx, dxo + i, n - i, a, b);
@@ -404,7 +403,7 @@ final class SimdActivations implements Activations {
         int i = 0;
         FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
         FloatVector g = FloatVector.fromArray(F, dy, go, m);
-        g.mul(geluGrad(v)).intoArray(dx, dxo, m);
+        g.mul(SimdMath.geluGrad(v)).intoArray(dx, dxo, m);
     }
 
     static void geluTanhBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
@@ -541,11 +540,6 @@ final class SimdActivations implements Activations {
     }
 
     /** d/dx x*Phi(x) = Phi(x) + x*pdf(x). */
-    private static FloatVector geluGrad(FloatVector v) {
-        FloatVector pdf = SimdMath.expNeg(v.mul(v).mul(-0.5f)).mul(INV_SQRT_2PI);
-        return v.fma(pdf, SimdMath.phi(v));
-    }
-
     /**
      * x * sigmoid(2u), u = sqrt(2/pi)(x + 0.044715 x^3), branch-free: with e = exp(-|2u|) (no special path, subnormal
      * results rounded once), sigmoid(2u) is 1/(1+e) for u &gt;= 0 and e/(1+e) below, so no vector ever takes the

@@ -20,23 +20,105 @@ final class SimdBatchNorm implements BatchNorm {
     private static final int PAR_MIN = 1 << 15;
     private static final ThreadLocal<double[]> TWO = ThreadLocal.withInitial(() -> new double[2]);
 
-    private static void channels(int channels, long work, ThreadPool.Task c) {
-        ThreadPool pool = SimdCnn.pool();
-        if (work >= PAR_MIN && channels > 1 && pool.threads() > 1) {
-            pool.run(channels, c);
-        } else {
-            for (int i = 0; i < channels; i++) {
-                c.run(i);
+    /** The arguments of one call, one reusable object per calling thread (a capturing lambda allocates). */
+    private static final ThreadLocal<Job> JOB = ThreadLocal.withInitial(Job::new);
+
+    private static void run(int op, int channels, long work, int batch, int ch, int spatial, float[] x, int xOff,
+            float[] gamma, float[] beta, float eps, float momentum, float[] runningMean, float[] runningVar,
+            float[] y, int yOff, float[] saveMean, float[] saveInvStd, float[] dy, int dyOff, float[] dx, int dxOff,
+            float[] dgamma, float[] dbeta) {
+        Job j = JOB.get();
+        j.op = op;
+        j.batch = batch;
+        j.channels = ch;
+        j.spatial = spatial;
+        j.n = (long) batch * spatial;
+        j.x = x;
+        j.xOff = xOff;
+        j.gamma = gamma;
+        j.beta = beta;
+        j.eps = eps;
+        j.momentum = momentum;
+        j.runningMean = runningMean;
+        j.runningVar = runningVar;
+        j.y = y;
+        j.yOff = yOff;
+        j.saveMean = saveMean;
+        j.saveInvStd = saveInvStd;
+        j.dy = dy;
+        j.dyOff = dyOff;
+        j.dx = dx;
+        j.dxOff = dxOff;
+        j.dgamma = dgamma;
+        j.dbeta = dbeta;
+        try {
+            ThreadPool pool = SimdCnn.pool();
+            if (work >= PAR_MIN && channels > 1 && pool.threads() > 1) {
+                pool.run(channels, j);
+            } else {
+                for (int i = 0; i < channels; i++) {
+                    j.run(i);
+                }
             }
+        } finally {
+            j.clear();
         }
     }
 
-    @Override
-    public void forwardTraining(int batch, int channels, int spatial, float[] x, int xOff, float[] gamma,
-            float[] beta, float eps, float momentum, float[] runningMean, float[] runningVar, float[] y, int yOff,
-            float[] saveMean, float[] saveInvStd) {
-        long n = (long) batch * spatial;
-        channels(channels, n * channels, c -> {
+    /** One channel of a training forward, eval forward or backward call; the fields are the call's arguments. */
+    private static final class Job implements ThreadPool.Task {
+        static final int TRAIN = 0;
+        static final int EVAL = 1;
+        static final int BACKWARD = 2;
+        int op;
+        int batch;
+        int channels;
+        int spatial;
+        long n;
+        float[] x;
+        int xOff;
+        float[] gamma;
+        float[] beta;
+        float eps;
+        float momentum;
+        float[] runningMean;
+        float[] runningVar;
+        float[] y;
+        int yOff;
+        float[] saveMean;
+        float[] saveInvStd;
+        float[] dy;
+        int dyOff;
+        float[] dx;
+        int dxOff;
+        float[] dgamma;
+        float[] dbeta;
+
+        void clear() {
+            x = null;
+            gamma = null;
+            beta = null;
+            runningMean = null;
+            runningVar = null;
+            y = null;
+            saveMean = null;
+            saveInvStd = null;
+            dy = null;
+            dx = null;
+            dgamma = null;
+            dbeta = null;
+        }
+
+        @Override
+        public void run(int c) {
+            switch (op) {
+                case TRAIN -> train(c);
+                case EVAL -> eval(c);
+                default -> backward(c);
+            }
+        }
+
+        private void train(int c) {
             double s = 0;
             for (int b = 0; b < batch; b++) {
                 s += sumCompensated(x, xOff + (b * channels + c) * spatial, spatial);
@@ -66,13 +148,9 @@ final class SimdBatchNorm implements BatchNorm {
                 int o = (b * channels + c) * spatial;
                 affine(x, xOff + o, y, yOff + o, spatial, mean, scale, shift);
             }
-        });
-    }
+        }
 
-    @Override
-    public void forwardEval(int batch, int channels, int spatial, float[] x, int xOff, float[] gamma, float[] beta,
-            float[] runningMean, float[] runningVar, float eps, float[] y, int yOff) {
-        channels(channels, (long) batch * spatial * channels, c -> {
+        private void eval(int c) {
             float invStd = (float) (1.0 / Math.sqrt((double) runningVar[c] + eps));
             float scale = gamma == null ? invStd : gamma[c] * invStd;
             float shift = beta == null ? 0f : beta[c];
@@ -80,15 +158,9 @@ final class SimdBatchNorm implements BatchNorm {
                 int o = (b * channels + c) * spatial;
                 affine(x, xOff + o, y, yOff + o, spatial, runningMean[c], scale, shift);
             }
-        });
-    }
+        }
 
-    @Override
-    public void backward(int batch, int channels, int spatial, float[] x, int xOff, float[] dy, int dyOff,
-            float[] gamma, float[] saveMean, float[] saveInvStd, float[] dx, int dxOff, float[] dgamma,
-            float[] dbeta) {
-        long n = (long) batch * spatial;
-        channels(channels, n * channels, c -> {
+        private void backward(int c) {
             float mean = saveMean[c];
             float invStd = saveInvStd[c];
             double sdy = 0;
@@ -115,7 +187,32 @@ final class SimdBatchNorm implements BatchNorm {
                 int o = (b * channels + c) * spatial;
                 backwardPlane(x, xOff + o, dy, dyOff + o, dx, dxOff + o, spatial, mean, k, a, bcoef);
             }
-        });
+        }
+    }
+
+    @Override
+    public void forwardTraining(int batch, int channels, int spatial, float[] x, int xOff, float[] gamma,
+            float[] beta, float eps, float momentum, float[] runningMean, float[] runningVar, float[] y, int yOff,
+            float[] saveMean, float[] saveInvStd) {
+        long n = (long) batch * spatial;
+        run(Job.TRAIN, channels, n * channels, batch, channels, spatial, x, xOff, gamma, beta, eps, momentum,
+                runningMean, runningVar, y, yOff, saveMean, saveInvStd, null, 0, null, 0, null, null);
+    }
+
+    @Override
+    public void forwardEval(int batch, int channels, int spatial, float[] x, int xOff, float[] gamma, float[] beta,
+            float[] runningMean, float[] runningVar, float eps, float[] y, int yOff) {
+        run(Job.EVAL, channels, (long) batch * spatial * channels, batch, channels, spatial, x, xOff, gamma, beta,
+                eps, 0f, runningMean, runningVar, y, yOff, null, null, null, 0, null, 0, null, null);
+    }
+
+    @Override
+    public void backward(int batch, int channels, int spatial, float[] x, int xOff, float[] dy, int dyOff,
+            float[] gamma, float[] saveMean, float[] saveInvStd, float[] dx, int dxOff, float[] dgamma,
+            float[] dbeta) {
+        long n = (long) batch * spatial;
+        run(Job.BACKWARD, channels, n * channels, batch, channels, spatial, x, xOff, gamma, null, 0f, 0f, null, null,
+                null, 0, saveMean, saveInvStd, dy, dyOff, dx, dxOff, dgamma, dbeta);
     }
 
     static float sum(float[] a, int off, int n) {

@@ -50,39 +50,334 @@ final class SimdPooling implements Pooling {
         }
     }
 
-    /** Runs {@code planes} independent plane jobs, in parallel when the work is large. */
-    private static void planes(int planes, long work, ThreadPool.Task plane) {
-        ThreadPool pool = SimdCnn.pool();
-        if (work >= PAR_MIN && planes > 1 && pool.threads() > 1) {
-            int tasks = Math.min(planes, 64);
-            pool.run(tasks, t -> {
-                int from = (int) ((long) planes * t / tasks);
-                int to = (int) ((long) planes * (t + 1) / tasks);
-                for (int p = from; p < to; p++) {
-                    plane.run(p);
-                }
-            });
-        } else {
-            for (int p = 0; p < planes; p++) {
-                plane.run(p);
+    /** The per-thread argument object of the current call (a capturing lambda would allocate per call). */
+    private static final ThreadLocal<Job> JOB = ThreadLocal.withInitial(Job::new);
+
+    private static Job job() {
+        return JOB.get();
+    }
+
+    /**
+     * Runs {@code j}'s operation over {@code planes} independent planes, in parallel when the work is large (a
+     * fixed split into blocks: the results do not depend on the thread count), then clears {@code j}.
+     */
+    private static void run(int planes, long work, Job j) {
+        try {
+            ThreadPool pool = SimdCnn.pool();
+            if (work >= PAR_MIN && planes > 1 && pool.threads() > 1) {
+                j.planes = planes;
+                j.tasks = Math.min(planes, 64);
+                pool.run(j.tasks, j);
+            } else {
+                j.range(0, planes);
             }
+        } finally {
+            j.clear();
         }
     }
 
-    /** A block of planes {@code [from, to)}. */
-    @FunctionalInterface
-    interface PlaneRange {
-        void run(int from, int to);
-    }
+    /**
+     * One pooling call: its arguments as fields, an operation code naming the kernel body, and the fixed split of
+     * the planes into {@code tasks} blocks ({@code planes * t / tasks}). Each body is either a per-plane or a
+     * per-block kernel.
+     */
+    private static final class Job implements ThreadPool.Task {
+        static final int MAX_2X2 = 1;
+        static final int MAX_VECTOR = 2;
+        static final int MAX_SCALAR = 3;
+        static final int MAX_BACKWARD = 4;
+        static final int AVG_VECTOR = 5;
+        static final int AVG_SCALAR = 6;
+        static final int AVG_BACKWARD_VECTOR = 7;
+        static final int AVG_BACKWARD_SCALAR = 8;
+        static final int ADAPTIVE_VECTOR = 9;
+        static final int ADAPTIVE_SCALAR = 10;
+        static final int ADAPTIVE_BACKWARD_VECTOR = 11;
+        static final int ADAPTIVE_BACKWARD_SCALAR = 12;
+        int op;
+        int planes;
+        int tasks;
+        /** Reused by adaptive pooling: the normalised sizes, and the last uniform-bin geometry with its key. */
+        final int[] isBuf = new int[3];
+        final int[] osBuf = new int[3];
+        private PoolGeometry binsGeometry;
+        private int binsBatch = -1;
+        private int binsChannels;
+        private int[] binsIn = new int[0];
+        private int[] binsOut = new int[0];
 
-    /** Like {@link #planes} but hands each task its whole block, so per-call setup is paid once per block. */
-    private static void planeBlocks(int planes, long work, PlaneRange body) {
-        ThreadPool pool = SimdCnn.pool();
-        if (work >= PAR_MIN && planes > 1 && pool.threads() > 1) {
-            int tasks = Math.min(planes, 64);
-            pool.run(tasks, t -> body.run((int) ((long) planes * t / tasks), (int) ((long) planes * (t + 1) / tasks)));
-        } else {
-            body.run(0, planes);
+        /** {@link #uniformBins}, cached for the last key (the geometry is immutable). */
+        PoolGeometry bins(int batch, int channels, int[] inSize, int[] outSize) {
+            if (batch != binsBatch || channels != binsChannels || !java.util.Arrays.equals(inSize, binsIn)
+                    || !java.util.Arrays.equals(outSize, binsOut)) {
+                binsGeometry = uniformBins(batch, channels, inSize, outSize);
+                binsBatch = batch;
+                binsChannels = channels;
+                binsIn = inSize.clone();
+                binsOut = outSize.clone();
+            }
+            return binsGeometry;
+        }
+        PoolGeometry g;
+        PoolGeometry u;
+        float[] x;
+        int xOff;
+        float[] y;
+        int yOff;
+        float[] dy;
+        int dyOff;
+        float[] dx;
+        int dxOff;
+        int[] argmax;
+        int amOff;
+        int in;
+        int out;
+        boolean flat;
+        boolean overlapping;
+        boolean countIncludePad;
+        int[] is;
+        int[] os;
+        int batch;
+        int channels;
+
+        void clear() {
+            g = null;
+            u = null;
+            x = null;
+            y = null;
+            dy = null;
+            dx = null;
+            argmax = null;
+            is = null;
+            os = null;
+        }
+
+        @Override
+        public void run(int t) {
+            range((int) ((long) planes * t / tasks), (int) ((long) planes * (t + 1) / tasks));
+        }
+
+        /** Planes {@code [from, to)}. */
+        void range(int from, int to) {
+            switch (op) {
+                case MAX_2X2 -> max2x2Block(from, to);
+                case MAX_VECTOR -> maxVectorBlock(from, to);
+                case MAX_SCALAR -> {
+                    for (int p = from; p < to; p++) {
+                        maxScalarPlane(p);
+                    }
+                }
+                case MAX_BACKWARD -> {
+                    for (int p = from; p < to; p++) {
+                        maxBackwardPlane(p);
+                    }
+                }
+                case AVG_VECTOR -> avgVectorBlock(from, to);
+                case AVG_SCALAR -> {
+                    for (int p = from; p < to; p++) {
+                        avgScalarPlane(p);
+                    }
+                }
+                case AVG_BACKWARD_VECTOR -> avgBackwardVectorBlock(from, to);
+                case AVG_BACKWARD_SCALAR -> {
+                    for (int p = from; p < to; p++) {
+                        avgBackwardScalarPlane(p);
+                    }
+                }
+                case ADAPTIVE_VECTOR -> adaptiveVectorBlock(from, to);
+                case ADAPTIVE_SCALAR -> {
+                    for (int p = from; p < to; p++) {
+                        adaptiveScalarPlane(p);
+                    }
+                }
+                case ADAPTIVE_BACKWARD_VECTOR -> adaptiveBackwardVectorBlock(from, to);
+                case ADAPTIVE_BACKWARD_SCALAR -> {
+                    for (int p = from; p < to; p++) {
+                        adaptiveBackwardScalarPlane(p);
+                    }
+                }
+                default -> throw new IllegalStateException("pooling job without an operation: " + op);
+            }
+        }
+
+        private void max2x2Block(int from, int to) {
+            if (flat) {
+                max2x2Flat(g, x, xOff, y, yOff, argmax, amOff, from, to);
+            } else {
+                max2x2Planes(g, x, xOff, y, yOff, argmax, amOff, from, to);
+            }
+        }
+
+        private void maxVectorBlock(int from, int to) {
+            maxPlanesVector(g, x, xOff, y, yOff, argmax, amOff, from, to);
+        }
+
+        private void maxScalarPlane(int p) {
+            maxPlane(g, x, xOff + p * in, y, yOff + p * out, argmax, amOff + p * out);
+        }
+
+        private void maxBackwardPlane(int p) {
+            int xo = dxOff + p * in;
+            int go = dyOff + p * out;
+            int ao = amOff + p * out;
+            if (!overlapping) {
+                fill(dx, xo, in, 0f);
+                for (int k = 0; k < out; k++) {
+                    int a = argmax[ao + k];
+                    if (a >= 0) {
+                        dx[xo + a] = dy[go + k];
+                    }
+                }
+                return;
+            }
+            if (g.in(0) == 1 && g.out(0) == 1) {
+                maxBackwardRows(g, dy, go, argmax, ao, dx, xo);
+                return;
+            }
+            // overlapping windows: accumulate in double and round once, as the reference does
+            double[] acc = plane(in);
+            for (int k = 0; k < out; k++) {
+                int a = argmax[ao + k];
+                if (a >= 0) { // a window with no real element routes nothing
+                    acc[a] += dy[go + k];
+                }
+            }
+            toFloat(acc, 0, dx, xo, in);
+        }
+
+        private void avgVectorBlock(int from, int to) {
+            avgPlanesVector(g, countIncludePad, x, xOff, y, yOff, from, to);
+        }
+
+        private void avgScalarPlane(int p) {
+            int xo = xOff + p * in;
+            int yo = yOff + p * out;
+            int[] b = BOUNDS.get();
+            int k = 0;
+            for (int od = 0; od < g.out(0); od++) {
+                for (int oh = 0; oh < g.out(1); oh++) {
+                    for (int ow = 0; ow < g.out(2); ow++, k++) {
+                        int div = avgDivisor(g, countIncludePad, od, oh, ow, b);
+                        if (b[0] >= b[1] || b[2] >= b[3] || b[4] >= b[5]) {
+                            y[yo + k] = 0f;
+                            continue;
+                        }
+                        double sum = 0;
+                        for (int d = b[0]; d < b[1]; d++) {
+                            for (int h = b[2]; h < b[3]; h++) {
+                                int row = xo + (d * g.in(1) + h) * g.in(2);
+                                for (int w = b[4]; w < b[5]; w++) {
+                                    sum += x[row + w];
+                                }
+                            }
+                        }
+                        y[yo + k] = (float) (sum / div);
+                    }
+                }
+            }
+        }
+
+        private void avgBackwardVectorBlock(int from, int to) {
+            avgBackwardPlanesVector(g, countIncludePad, dy, dyOff, dx, dxOff, from, to);
+        }
+
+        private void avgBackwardScalarPlane(int p) {
+            int xo = dxOff + p * in;
+            int go = dyOff + p * out;
+            double[] acc = plane(in);
+            int[] b = BOUNDS.get();
+            int k = 0;
+            for (int od = 0; od < g.out(0); od++) {
+                for (int oh = 0; oh < g.out(1); oh++) {
+                    for (int ow = 0; ow < g.out(2); ow++, k++) {
+                        int div = avgDivisor(g, countIncludePad, od, oh, ow, b);
+                        double v = (double) dy[go + k] / div;
+                        for (int d = b[0]; d < b[1]; d++) {
+                            for (int h = b[2]; h < b[3]; h++) {
+                                int row = (d * g.in(1) + h) * g.in(2);
+                                for (int w = b[4]; w < b[5]; w++) {
+                                    acc[row + w] += v;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            for (int i = 0; i < in; i++) {
+                dx[xo + i] = (float) acc[i];
+            }
+        }
+
+        private void adaptiveVectorBlock(int from, int to) {
+            avgPlanesVector(u, false, x, xOff, y, yOff, from, to);
+        }
+
+        private void adaptiveScalarPlane(int p) {
+            int xo = xOff + p * in;
+            int yo = yOff + p * out;
+            if (out == 1) {
+                y[yo] = sum(x, xo, in) / in;
+                return;
+            }
+            int k = 0;
+            for (int od = 0; od < os[0]; od++) {
+                int d0 = binStart(od, is[0], os[0]);
+                int d1 = binEnd(od, is[0], os[0]);
+                for (int oh = 0; oh < os[1]; oh++) {
+                    int h0 = binStart(oh, is[1], os[1]);
+                    int h1 = binEnd(oh, is[1], os[1]);
+                    for (int ow = 0; ow < os[2]; ow++, k++) {
+                        int w0 = binStart(ow, is[2], os[2]);
+                        int w1 = binEnd(ow, is[2], os[2]);
+                        float s = 0f;
+                        for (int d = d0; d < d1; d++) {
+                            for (int h = h0; h < h1; h++) {
+                                int row = xo + (d * is[1] + h) * is[2];
+                                for (int w = w0; w < w1; w++) {
+                                    s += x[row + w];
+                                }
+                            }
+                        }
+                        y[yo + k] = s / ((d1 - d0) * (h1 - h0) * (w1 - w0));
+                    }
+                }
+            }
+        }
+
+        private void adaptiveBackwardVectorBlock(int from, int to) {
+            avgBackwardPlanesVector(u, false, dy, dyOff, dx, dxOff, from, to);
+        }
+
+        private void adaptiveBackwardScalarPlane(int p) {
+            int xo = dxOff + p * in;
+            int go = dyOff + p * out;
+            if (out == 1) {
+                fill(dx, xo, in, dy[go] / in);
+                return;
+            }
+            fill(dx, xo, in, 0f);
+            int k = 0;
+            for (int od = 0; od < os[0]; od++) {
+                int d0 = binStart(od, is[0], os[0]);
+                int d1 = binEnd(od, is[0], os[0]);
+                for (int oh = 0; oh < os[1]; oh++) {
+                    int h0 = binStart(oh, is[1], os[1]);
+                    int h1 = binEnd(oh, is[1], os[1]);
+                    for (int ow = 0; ow < os[2]; ow++, k++) {
+                        int w0 = binStart(ow, is[2], os[2]);
+                        int w1 = binEnd(ow, is[2], os[2]);
+                        float v = dy[go + k] / ((d1 - d0) * (h1 - h0) * (w1 - w0));
+                        for (int d = d0; d < d1; d++) {
+                            for (int h = h0; h < h1; h++) {
+                                int row = xo + (d * is[1] + h) * is[2];
+                                for (int w = w0; w < w1; w++) {
+                                    dx[row + w] += v;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -105,22 +400,44 @@ final class SimdPooling implements Pooling {
         if (isFused2x2(g)) {
             boolean flat = g.in(1) == 2 * g.out(1) && g.in(2) == 2 * g.out(2) && 2 * g.out(2) <= L
                     && g.inSpatial() < (1 << 24);
-            planeBlocks(g.batch() * g.channels(), (long) g.inputSize(), (from, to) -> {
-                if (flat) {
-                    max2x2Flat(g, x, xOff, y, yOff, argmax, amOff, from, to);
-                } else {
-                    max2x2Planes(g, x, xOff, y, yOff, argmax, amOff, from, to);
-                }
-            });
+            Job j = job();
+            j.op = Job.MAX_2X2;
+            j.g = g;
+            j.x = x;
+            j.xOff = xOff;
+            j.y = y;
+            j.yOff = yOff;
+            j.argmax = argmax;
+            j.amOff = amOff;
+            j.flat = flat;
+            run(g.batch() * g.channels(), (long) g.inputSize(), j);
             return;
         }
         if (generalVector(g)) {
-            planeBlocks(g.batch() * g.channels(), (long) g.inputSize(),
-                    (from, to) -> maxPlanesVector(g, x, xOff, y, yOff, argmax, amOff, from, to));
+            Job j = job();
+            j.op = Job.MAX_VECTOR;
+            j.g = g;
+            j.x = x;
+            j.xOff = xOff;
+            j.y = y;
+            j.yOff = yOff;
+            j.argmax = argmax;
+            j.amOff = amOff;
+            run(g.batch() * g.channels(), (long) g.inputSize(), j);
             return;
         }
-        planes(g.batch() * g.channels(), (long) g.inputSize(),
-                p -> maxPlane(g, x, xOff + p * in, y, yOff + p * out, argmax, amOff + p * out));
+        Job j = job();
+        j.op = Job.MAX_SCALAR;
+        j.g = g;
+        j.x = x;
+        j.xOff = xOff;
+        j.y = y;
+        j.yOff = yOff;
+        j.argmax = argmax;
+        j.amOff = amOff;
+        j.in = in;
+        j.out = out;
+        run(g.batch() * g.channels(), (long) g.inputSize(), j);
     }
 
     /**
@@ -689,34 +1006,19 @@ final class SimdPooling implements Pooling {
             overlap |= g.out(i) > 1 && g.stride(i) < (g.kernel(i) - 1) * g.dilation(i) + 1;
         }
         boolean overlapping = overlap;
-        planes(g.batch() * g.channels(), (long) g.inputSize(), p -> {
-            int xo = dxOff + p * in;
-            int go = dyOff + p * out;
-            int ao = amOff + p * out;
-            if (!overlapping) {
-                fill(dx, xo, in, 0f);
-                for (int k = 0; k < out; k++) {
-                    int a = argmax[ao + k];
-                    if (a >= 0) {
-                        dx[xo + a] = dy[go + k];
-                    }
-                }
-                return;
-            }
-            if (g.in(0) == 1 && g.out(0) == 1) {
-                maxBackwardRows(g, dy, go, argmax, ao, dx, xo);
-                return;
-            }
-            // overlapping windows: accumulate in double and round once, as the reference does
-            double[] acc = plane(in);
-            for (int k = 0; k < out; k++) {
-                int a = argmax[ao + k];
-                if (a >= 0) { // a window with no real element routes nothing
-                    acc[a] += dy[go + k];
-                }
-            }
-            toFloat(acc, 0, dx, xo, in);
-        });
+        Job j = job();
+        j.op = Job.MAX_BACKWARD;
+        j.g = g;
+        j.dy = dy;
+        j.dyOff = dyOff;
+        j.dx = dx;
+        j.dxOff = dxOff;
+        j.argmax = argmax;
+        j.amOff = amOff;
+        j.in = in;
+        j.out = out;
+        j.overlapping = overlapping;
+        run(g.batch() * g.channels(), (long) g.inputSize(), j);
     }
 
     private static final VectorSpecies<Double> D =
@@ -853,37 +1155,28 @@ final class SimdPooling implements Pooling {
         int in = g.inSpatial();
         int out = g.outSpatial();
         if (avgVector(g)) {
-            planeBlocks(g.batch() * g.channels(), (long) g.inputSize(),
-                    (from, to) -> avgPlanesVector(g, countIncludePad, x, xOff, y, yOff, from, to));
+            Job j = job();
+            j.op = Job.AVG_VECTOR;
+            j.g = g;
+            j.x = x;
+            j.xOff = xOff;
+            j.y = y;
+            j.yOff = yOff;
+            j.countIncludePad = countIncludePad;
+            run(g.batch() * g.channels(), (long) g.inputSize(), j);
             return;
         }
-        planes(g.batch() * g.channels(), (long) g.inputSize(), p -> {
-            int xo = xOff + p * in;
-            int yo = yOff + p * out;
-            int[] b = BOUNDS.get();
-            int k = 0;
-            for (int od = 0; od < g.out(0); od++) {
-                for (int oh = 0; oh < g.out(1); oh++) {
-                    for (int ow = 0; ow < g.out(2); ow++, k++) {
-                        int div = avgDivisor(g, countIncludePad, od, oh, ow, b);
-                        if (b[0] >= b[1] || b[2] >= b[3] || b[4] >= b[5]) {
-                            y[yo + k] = 0f;
-                            continue;
-                        }
-                        double sum = 0;
-                        for (int d = b[0]; d < b[1]; d++) {
-                            for (int h = b[2]; h < b[3]; h++) {
-                                int row = xo + (d * g.in(1) + h) * g.in(2);
-                                for (int w = b[4]; w < b[5]; w++) {
-                                    sum += x[row + w];
-                                }
-                            }
-                        }
-                        y[yo + k] = (float) (sum / div);
-                    }
-                }
-            }
-        });
+        Job j = job();
+        j.op = Job.AVG_SCALAR;
+        j.g = g;
+        j.x = x;
+        j.xOff = xOff;
+        j.y = y;
+        j.yOff = yOff;
+        j.in = in;
+        j.out = out;
+        j.countIncludePad = countIncludePad;
+        run(g.batch() * g.channels(), (long) g.inputSize(), j);
     }
 
     /** Whether every window of every dimension holds a real input element (always so under PyTorch's rules). */
@@ -999,36 +1292,28 @@ final class SimdPooling implements Pooling {
         int in = g.inSpatial();
         int out = g.outSpatial();
         if (avgVector(g)) {
-            planeBlocks(g.batch() * g.channels(), (long) g.inputSize(),
-                    (from, to) -> avgBackwardPlanesVector(g, countIncludePad, dy, dyOff, dx, dxOff, from, to));
+            Job j = job();
+            j.op = Job.AVG_BACKWARD_VECTOR;
+            j.g = g;
+            j.dy = dy;
+            j.dyOff = dyOff;
+            j.dx = dx;
+            j.dxOff = dxOff;
+            j.countIncludePad = countIncludePad;
+            run(g.batch() * g.channels(), (long) g.inputSize(), j);
             return;
         }
-        planes(g.batch() * g.channels(), (long) g.inputSize(), p -> {
-            int xo = dxOff + p * in;
-            int go = dyOff + p * out;
-            double[] acc = plane(in);
-            int[] b = BOUNDS.get();
-            int k = 0;
-            for (int od = 0; od < g.out(0); od++) {
-                for (int oh = 0; oh < g.out(1); oh++) {
-                    for (int ow = 0; ow < g.out(2); ow++, k++) {
-                        int div = avgDivisor(g, countIncludePad, od, oh, ow, b);
-                        double v = (double) dy[go + k] / div;
-                        for (int d = b[0]; d < b[1]; d++) {
-                            for (int h = b[2]; h < b[3]; h++) {
-                                int row = (d * g.in(1) + h) * g.in(2);
-                                for (int w = b[4]; w < b[5]; w++) {
-                                    acc[row + w] += v;
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            for (int i = 0; i < in; i++) {
-                dx[xo + i] = (float) acc[i];
-            }
-        });
+        Job j = job();
+        j.op = Job.AVG_BACKWARD_SCALAR;
+        j.g = g;
+        j.dy = dy;
+        j.dyOff = dyOff;
+        j.dx = dx;
+        j.dxOff = dxOff;
+        j.in = in;
+        j.out = out;
+        j.countIncludePad = countIncludePad;
+        run(g.batch() * g.channels(), (long) g.inputSize(), j);
     }
 
     private static final ThreadLocal<double[][]> DSCRATCH = ThreadLocal.withInitial(() -> new double[2][64]);
@@ -1173,8 +1458,9 @@ final class SimdPooling implements Pooling {
         }
     }
 
-    private static int[] norm3(int[] s) {
-        int[] r = {1, 1, 1};
+    /** {@code s} (1 to 3 sizes) right-aligned in {@code r} (length 3) with leading 1s; returns {@code r}. */
+    private static int[] norm3(int[] s, int[] r) {
+        java.util.Arrays.fill(r, 1);
         System.arraycopy(s, 0, r, 3 - s.length, s.length);
         return r;
     }
@@ -1190,47 +1476,32 @@ final class SimdPooling implements Pooling {
     @Override
     public void adaptiveAvgForward(int batch, int channels, int[] inSize, int[] outSize, float[] x, int xOff,
             float[] y, int yOff) {
-        int[] is = norm3(inSize);
-        int[] os = norm3(outSize);
+        Job j = job();
+        int[] is = norm3(inSize, j.isBuf);
+        int[] os = norm3(outSize, j.osBuf);
         int in = is[0] * is[1] * is[2];
         int out = os[0] * os[1] * os[2];
-        PoolGeometry u = out == 1 ? null : uniformBins(batch, channels, inSize, outSize);
+        PoolGeometry u = out == 1 ? null : j.bins(batch, channels, inSize, outSize);
         if (u != null) {
-            planeBlocks(batch * channels, (long) u.inputSize(),
-                    (from, to) -> avgPlanesVector(u, false, x, xOff, y, yOff, from, to));
+            j.op = Job.ADAPTIVE_VECTOR;
+            j.u = u;
+            j.x = x;
+            j.xOff = xOff;
+            j.y = y;
+            j.yOff = yOff;
+            run(batch * channels, (long) u.inputSize(), j);
             return;
         }
-        planes(batch * channels, (long) batch * channels * in, p -> {
-            int xo = xOff + p * in;
-            int yo = yOff + p * out;
-            if (out == 1) {
-                y[yo] = sum(x, xo, in) / in;
-                return;
-            }
-            int k = 0;
-            for (int od = 0; od < os[0]; od++) {
-                int d0 = binStart(od, is[0], os[0]);
-                int d1 = binEnd(od, is[0], os[0]);
-                for (int oh = 0; oh < os[1]; oh++) {
-                    int h0 = binStart(oh, is[1], os[1]);
-                    int h1 = binEnd(oh, is[1], os[1]);
-                    for (int ow = 0; ow < os[2]; ow++, k++) {
-                        int w0 = binStart(ow, is[2], os[2]);
-                        int w1 = binEnd(ow, is[2], os[2]);
-                        float s = 0f;
-                        for (int d = d0; d < d1; d++) {
-                            for (int h = h0; h < h1; h++) {
-                                int row = xo + (d * is[1] + h) * is[2];
-                                for (int w = w0; w < w1; w++) {
-                                    s += x[row + w];
-                                }
-                            }
-                        }
-                        y[yo + k] = s / ((d1 - d0) * (h1 - h0) * (w1 - w0));
-                    }
-                }
-            }
-        });
+        j.op = Job.ADAPTIVE_SCALAR;
+        j.x = x;
+        j.xOff = xOff;
+        j.y = y;
+        j.yOff = yOff;
+        j.in = in;
+        j.out = out;
+        j.is = is;
+        j.os = os;
+        run(batch * channels, (long) batch * channels * in, j);
     }
 
     /**
@@ -1267,46 +1538,31 @@ final class SimdPooling implements Pooling {
     @Override
     public void adaptiveAvgBackward(int batch, int channels, int[] inSize, int[] outSize, float[] dy, int dyOff,
             float[] dx, int dxOff) {
-        int[] is = norm3(inSize);
-        int[] os = norm3(outSize);
+        Job j = job();
+        int[] is = norm3(inSize, j.isBuf);
+        int[] os = norm3(outSize, j.osBuf);
         int in = is[0] * is[1] * is[2];
         int out = os[0] * os[1] * os[2];
-        PoolGeometry u = out == 1 ? null : uniformBins(batch, channels, inSize, outSize);
+        PoolGeometry u = out == 1 ? null : j.bins(batch, channels, inSize, outSize);
         if (u != null) {
-            planeBlocks(batch * channels, (long) u.inputSize(),
-                    (from, to) -> avgBackwardPlanesVector(u, false, dy, dyOff, dx, dxOff, from, to));
+            j.op = Job.ADAPTIVE_BACKWARD_VECTOR;
+            j.u = u;
+            j.dy = dy;
+            j.dyOff = dyOff;
+            j.dx = dx;
+            j.dxOff = dxOff;
+            run(batch * channels, (long) u.inputSize(), j);
             return;
         }
-        planes(batch * channels, (long) batch * channels * in, p -> {
-            int xo = dxOff + p * in;
-            int go = dyOff + p * out;
-            if (out == 1) {
-                fill(dx, xo, in, dy[go] / in);
-                return;
-            }
-            fill(dx, xo, in, 0f);
-            int k = 0;
-            for (int od = 0; od < os[0]; od++) {
-                int d0 = binStart(od, is[0], os[0]);
-                int d1 = binEnd(od, is[0], os[0]);
-                for (int oh = 0; oh < os[1]; oh++) {
-                    int h0 = binStart(oh, is[1], os[1]);
-                    int h1 = binEnd(oh, is[1], os[1]);
-                    for (int ow = 0; ow < os[2]; ow++, k++) {
-                        int w0 = binStart(ow, is[2], os[2]);
-                        int w1 = binEnd(ow, is[2], os[2]);
-                        float v = dy[go + k] / ((d1 - d0) * (h1 - h0) * (w1 - w0));
-                        for (int d = d0; d < d1; d++) {
-                            for (int h = h0; h < h1; h++) {
-                                int row = xo + (d * is[1] + h) * is[2];
-                                for (int w = w0; w < w1; w++) {
-                                    dx[row + w] += v;
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        });
+        j.op = Job.ADAPTIVE_BACKWARD_SCALAR;
+        j.dy = dy;
+        j.dyOff = dyOff;
+        j.dx = dx;
+        j.dxOff = dxOff;
+        j.in = in;
+        j.out = out;
+        j.is = is;
+        j.os = os;
+        run(batch * channels, (long) batch * channels * in, j);
     }
 }

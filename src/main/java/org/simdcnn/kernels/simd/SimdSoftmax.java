@@ -46,9 +46,13 @@ final class SimdSoftmax implements Softmax {
     @Override
     public void forward(boolean log, int outer, int dim, int inner, float[] x, int xOff, float[] y, int yOff) {
         if (parallel(outer, dim, inner)) {
-            int tasks = Math.min(outer, 64);
-            SimdCnn.pool().run(tasks, t -> forwardRows(log, from(outer, tasks, t), from(outer, tasks, t + 1), dim,
-                    inner, x, xOff, y, yOff));
+            Job j = JOB.get();
+            j.set(false, log, outer, dim, inner, x, xOff, null, 0, y, yOff);
+            try {
+                SimdCnn.pool().run(j.tasks, j);
+            } finally {
+                j.clear();
+            }
         } else {
             forwardRows(log, 0, outer, dim, inner, x, xOff, y, yOff);
         }
@@ -58,11 +62,67 @@ final class SimdSoftmax implements Softmax {
     public void backward(boolean log, int outer, int dim, int inner, float[] y, int yOff, float[] dy, int dyOff,
             float[] dx, int dxOff) {
         if (parallel(outer, dim, inner)) {
-            int tasks = Math.min(outer, 64);
-            SimdCnn.pool().run(tasks, t -> backwardRows(log, from(outer, tasks, t), from(outer, tasks, t + 1), dim,
-                    inner, y, yOff, dy, dyOff, dx, dxOff));
+            Job j = JOB.get();
+            j.set(true, log, outer, dim, inner, y, yOff, dy, dyOff, dx, dxOff);
+            try {
+                SimdCnn.pool().run(j.tasks, j);
+            } finally {
+                j.clear();
+            }
         } else {
             backwardRows(log, 0, outer, dim, inner, y, yOff, dy, dyOff, dx, dxOff);
+        }
+    }
+
+    /** The parallel call's arguments, one reusable object per calling thread (a capturing lambda allocates). */
+    private static final ThreadLocal<Job> JOB = ThreadLocal.withInitial(Job::new);
+
+    /** Rows {@code [from(t), from(t + 1))} of one forward or backward call. */
+    private static final class Job implements ThreadPool.Task {
+        boolean backward;
+        boolean log;
+        int outer;
+        int dim;
+        int inner;
+        int tasks;
+        float[] a;
+        int aOff;
+        float[] b;
+        int bOff;
+        float[] out;
+        int outOff;
+
+        void set(boolean backward, boolean log, int outer, int dim, int inner, float[] a, int aOff, float[] b,
+                int bOff, float[] out, int outOff) {
+            this.backward = backward;
+            this.log = log;
+            this.outer = outer;
+            this.dim = dim;
+            this.inner = inner;
+            this.tasks = Math.min(outer, 64);
+            this.a = a;
+            this.aOff = aOff;
+            this.b = b;
+            this.bOff = bOff;
+            this.out = out;
+            this.outOff = outOff;
+        }
+
+        void clear() {
+            a = null;
+            b = null;
+            out = null;
+        }
+
+        @Override
+        public void run(int t) {
+            int r0 = from(outer, tasks, t);
+            int r1 = from(outer, tasks, t + 1);
+            if (backward) {
+                backwardRows(log, r0, r1, dim, inner, a, aOff, b, bOff, out, outOff);
+            } else {
+                forwardRows(log, r0, r1, dim, inner, a, aOff, out, outOff);
+            }
         }
     }
 

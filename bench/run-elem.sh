@@ -7,7 +7,7 @@
 #
 # Outputs: bench/results-elem.csv, bench/results-train.csv (JMH CSV), bench/results-ulp.csv (UlpSweep),
 # bench/results-elem.log, and the part of bench/RESULTS.md after the elementwise marker (the conv part that
-# bench/run.sh writes is kept). Run it on a quiet machine. UlpSweep's stride: ULP_STRIDE (default 61).
+# bench/run.sh writes is kept). Run it on a quiet machine. UlpSweep's stride: ULP_STRIDE (default 7).
 set -euo pipefail
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
@@ -26,7 +26,7 @@ mvn -q -f "$BENCH_DIR/pom.xml" package
 "$JAVA" ${JMH_JAVA_OPTS:-} -jar "$JAR" '^org\.simdcnn\.bench\.TrainBench\.' -wi 2 -i 5 -f 1 -rf csv \
     -rff "$BENCH_DIR/results-train.csv" "$@" 2>&1 | tee -a "$LOG"
 "$JAVA" --add-modules jdk.incubator.vector -Dsimdcnn.threads=1 -cp "$JAR" org.simdcnn.bench.UlpSweep \
-    "${ULP_STRIDE:-61}" "$BENCH_DIR/results-ulp.csv" 2>&1 | grep -v '^WARNING' | tee -a "$LOG"
+    "${ULP_STRIDE:-7}" "$BENCH_DIR/results-ulp.csv" 2>&1 | grep -v '^WARNING' | tee -a "$LOG"
 "$JAVA" --add-modules jdk.incubator.vector -Dsimdcnn.threads=1 -cp "$JAR" org.simdcnn.bench.ElemReport \
     "$BENCH_DIR/results-elem.csv" "$BENCH_DIR/results-train.csv" "$BENCH_DIR/results-ulp.csv" \
     "$BENCH_DIR/RESULTS.md" "bench/run-elem.sh $*" 2>&1 | grep -v '^WARNING\|BackendProvider\|^INFO'

@@ -147,7 +147,7 @@ public final class ElemReport {
         md.append('\n');
         for (String a : new String[] {"RELU", "LEAKY_RELU"}) {
             double r = ns("ActivationBench.forward", Map.of("kind", a, "impl", "simd")) / copy;
-            targets.add(new String[] {a + " forward ≤ 1.2× a plain vector copy", x(r) + " of the copy",
+            targets.add(new String[] {a + " forward ≤ 1.2× a plain vector copy", fmt("%.2f×", r) + " of the copy",
                 verdict(r <= 1.2, r)});
         }
         for (String a : TRANSCENDENTAL) {

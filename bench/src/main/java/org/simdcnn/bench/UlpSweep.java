@@ -21,7 +21,7 @@ import org.simdcnn.kernels.VectorMath;
  * <pre>
  * java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar org.simdcnn.bench.UlpSweep [stride] [csv]
  * </pre>
- * The stride (default 61: about 70M values per function) must be odd, so that odd and even mantissas are both
+ * The stride (default 7: about 614M values per function) must be odd, so that odd and even mantissas are both
  * visited; every exponent, both signs, NaNs, infinities and subnormals are inside the sweep.
  */
 public final class UlpSweep {
@@ -57,7 +57,7 @@ public final class UlpSweep {
     }
 
     public static void main(String[] args) throws IOException {
-        int stride = args.length > 0 ? Integer.parseInt(args[0]) : 61;
+        int stride = args.length > 0 ? Integer.parseInt(args[0]) : 7;
         if (stride < 1 || stride % 2 == 0) {
             throw new IllegalArgumentException("stride must be odd and positive, got " + stride);
         }

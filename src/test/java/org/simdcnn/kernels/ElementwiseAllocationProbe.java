@@ -15,7 +15,8 @@ import org.simdcnn.geometry.PoolGeometry;
  * of all of them together. {@link KernelDeterminismTest} asserts zero for GEMM and convolution; here the answer
  * depends on what C2 compiled before: where a vector loop exceeds C2's inlining budget on JDK 25
  * (NodeCountInliningCutoff, "callee is too large"), the {@code SimdMath} helpers it calls stay out of line and
- * box their vectors. Run in a fresh JVM most kernels allocate nothing; after the whole test suite's history, the
+ * box their vectors. Run in a fresh JVM most kernels allocate nothing (BCE-with-logits forward and the cross-entropy
+ * gradient along {@code inner > 1} do, on 2026-11-28); after the whole test suite's history, the
  * sigmoid/SiLU forwards, softmax and several losses were seen allocating 20-60 bytes per element. Measured per
  * kernel, so a line names it.
  *

@@ -24,6 +24,8 @@ final class SimdLosses implements Losses {
     private static final int L = F.length();
     private static final int BLOCK = 1024;
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[4 * L]);
+    /** Two blocks of transcendental values for the BCE forwards (their passes of one function each). */
+    private static final ThreadLocal<float[]> LOGS = ThreadLocal.withInitial(() -> new float[2 * BLOCK]);
 
     private static float finish(Reduction r, double sum, long n) {
         return r == Reduction.MEAN ? (float) (sum / n) : (float) sum;
@@ -103,14 +105,30 @@ final class SimdLosses implements Losses {
             int outOff) {
         int nv = n - n % L;
         double total = 0;
+        float[] sc = LOGS.get();
         for (int b = 0; b < nv; b += BLOCK) {
             int e = Math.min(nv, b + BLOCK);
+            int len = e - b;
+            // Both logs through one call site: x and u = 1 - x side by side in a scratch, one pass of log over
+            // both (two inlined logs in one loop exceed C2's inlining budget and box), then log1p(-x) =
+            // log(u) + ((-x) - (u - 1)) / u exactly as SimdMath.log1p forms it.
+            for (int i = 0; i < len; i += L) {
+                FloatVector xv = FloatVector.fromArray(F, x, xOff + b + i);
+                xv.intoArray(sc, i);
+                xv.neg().add(1f).intoArray(sc, len + i);
+            }
+            SimdMathArrays.log(sc, 0, sc, 0, 2 * len);
             FloatVector acc = FloatVector.zero(F);
             for (int i = b; i < e; i += L) {
                 FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
                 FloatVector tv = FloatVector.fromArray(F, t, tOff + i);
-                FloatVector lx = clampLog(SimdMath.log(xv));
-                FloatVector l1x = clampLog(SimdMath.log1p(xv.neg()));
+                FloatVector lx = FloatVector.fromArray(F, sc, i - b);
+                lx = lx.blend(-100f, lx.compare(VectorOperators.LT, -100f)); // clampLog, by hand: C2's budget
+                FloatVector xn = xv.neg();
+                FloatVector u = xn.add(1f);
+                FloatVector c = xn.sub(u.sub(1f)).div(u).blend(0f, u.compare(VectorOperators.EQ, 0f));
+                FloatVector l1x = FloatVector.fromArray(F, sc, len + i - b).add(c);
+                l1x = l1x.blend(-100f, l1x.compare(VectorOperators.LT, -100f));
                 // (t - 1) * log1p(-x) - t * log(x)
                 FloatVector l = tv.sub(1f).mul(l1x).sub(tv.mul(lx));
                 if (weight != null) {
@@ -121,7 +139,8 @@ final class SimdLosses implements Losses {
                 }
                 acc = acc.add(l);
             }
-            total += Lanes.sum(acc);
+            acc.intoArray(sc, 0); // summed from the array: no vector crosses a call C2 may not inline
+            total += Lanes.sum(sc, 0);
         }
         for (int i = nv; i < n; i++) {
             double xv = x[xOff + i];

@@ -1,5 +1,9 @@
 package org.simdcnn.bench;
 
+import static org.simdcnn.bench.Report.f1;
+import static org.simdcnn.bench.Report.f3;
+import static org.simdcnn.bench.Report.fmt;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -341,18 +345,6 @@ public final class ElemReport {
 
     private static String verdict(boolean met, double measured) {
         return Double.isNaN(measured) ? "not measured" : met ? "met" : "**missed**";
-    }
-
-    private static String fmt(String f, double v) {
-        return Double.isNaN(v) || Double.isInfinite(v) ? NA : String.format(Locale.ROOT, f, v);
-    }
-
-    private static String f1(double v) {
-        return fmt("%.1f", v);
-    }
-
-    private static String f3(double v) {
-        return fmt("%.3f", v);
     }
 
     private static String x(double v) {

@@ -505,7 +505,7 @@ public final class Report {
         }
     }
 
-    private static String fmt(String f, double v) {
+    static String fmt(String f, double v) {
         return Double.isNaN(v) || Double.isInfinite(v) ? NA : String.format(Locale.ROOT, f, v);
     }
 

@@ -23,14 +23,14 @@ final class SimdBatchNorm implements BatchNorm {
     /** The arguments of one call, one reusable object per calling thread (a capturing lambda allocates). */
     private static final ThreadLocal<Job> JOB = ThreadLocal.withInitial(Job::new);
 
-    private static void run(int op, int channels, long work, int batch, int ch, int spatial, float[] x, int xOff,
+    private static void run(int op, long work, int batch, int channels, int spatial, float[] x, int xOff,
             float[] gamma, float[] beta, float eps, float momentum, float[] runningMean, float[] runningVar,
             float[] y, int yOff, float[] saveMean, float[] saveInvStd, float[] dy, int dyOff, float[] dx, int dxOff,
             float[] dgamma, float[] dbeta) {
         Job j = JOB.get();
         j.op = op;
         j.batch = batch;
-        j.channels = ch;
+        j.channels = channels;
         j.spatial = spatial;
         j.n = (long) batch * spatial;
         j.x = x;
@@ -195,14 +195,14 @@ final class SimdBatchNorm implements BatchNorm {
             float[] beta, float eps, float momentum, float[] runningMean, float[] runningVar, float[] y, int yOff,
             float[] saveMean, float[] saveInvStd) {
         long n = (long) batch * spatial;
-        run(Job.TRAIN, channels, n * channels, batch, channels, spatial, x, xOff, gamma, beta, eps, momentum,
+        run(Job.TRAIN, n * channels, batch, channels, spatial, x, xOff, gamma, beta, eps, momentum,
                 runningMean, runningVar, y, yOff, saveMean, saveInvStd, null, 0, null, 0, null, null);
     }
 
     @Override
     public void forwardEval(int batch, int channels, int spatial, float[] x, int xOff, float[] gamma, float[] beta,
             float[] runningMean, float[] runningVar, float eps, float[] y, int yOff) {
-        run(Job.EVAL, channels, (long) batch * spatial * channels, batch, channels, spatial, x, xOff, gamma, beta,
+        run(Job.EVAL, (long) batch * spatial * channels, batch, channels, spatial, x, xOff, gamma, beta,
                 eps, 0f, runningMean, runningVar, y, yOff, null, null, null, 0, null, 0, null, null);
     }
 
@@ -211,7 +211,7 @@ final class SimdBatchNorm implements BatchNorm {
             float[] gamma, float[] saveMean, float[] saveInvStd, float[] dx, int dxOff, float[] dgamma,
             float[] dbeta) {
         long n = (long) batch * spatial;
-        run(Job.BACKWARD, channels, n * channels, batch, channels, spatial, x, xOff, gamma, null, 0f, 0f, null, null,
+        run(Job.BACKWARD, n * channels, batch, channels, spatial, x, xOff, gamma, null, 0f, 0f, null, null,
                 null, 0, saveMean, saveInvStd, dy, dyOff, dx, dxOff, dgamma, dbeta);
     }
 

@@ -137,8 +137,6 @@ final class SimdPooling implements Pooling {
         boolean countIncludePad;
         int[] is;
         int[] os;
-        int batch;
-        int channels;
 
         void clear() {
             g = null;
@@ -1473,30 +1471,46 @@ final class SimdPooling implements Pooling {
         return (int) (((long) (o + 1) * in + out - 1) / out);
     }
 
+
     @Override
     public void adaptiveAvgForward(int batch, int channels, int[] inSize, int[] outSize, float[] x, int xOff,
             float[] y, int yOff) {
         Job j = job();
+        j.x = x;
+        j.xOff = xOff;
+        j.y = y;
+        j.yOff = yOff;
+        adaptive(j, false, batch, channels, inSize, outSize);
+    }
+
+    @Override
+    public void adaptiveAvgBackward(int batch, int channels, int[] inSize, int[] outSize, float[] dy, int dyOff,
+            float[] dx, int dxOff) {
+        Job j = job();
+        j.dy = dy;
+        j.dyOff = dyOff;
+        j.dx = dx;
+        j.dxOff = dxOff;
+        adaptive(j, true, batch, channels, inSize, outSize);
+    }
+
+    /**
+     * Adaptive average pooling forward or backward, {@code j}'s arrays already set: the vectorised average kernels
+     * when every output size divides its input size, the per-plane bins otherwise.
+     */
+    private static void adaptive(Job j, boolean backward, int batch, int channels, int[] inSize, int[] outSize) {
         int[] is = norm3(inSize, j.isBuf);
         int[] os = norm3(outSize, j.osBuf);
         int in = is[0] * is[1] * is[2];
         int out = os[0] * os[1] * os[2];
         PoolGeometry u = out == 1 ? null : j.bins(batch, channels, inSize, outSize);
         if (u != null) {
-            j.op = Job.ADAPTIVE_VECTOR;
+            j.op = backward ? Job.ADAPTIVE_BACKWARD_VECTOR : Job.ADAPTIVE_VECTOR;
             j.u = u;
-            j.x = x;
-            j.xOff = xOff;
-            j.y = y;
-            j.yOff = yOff;
             run(batch * channels, (long) u.inputSize(), j);
             return;
         }
-        j.op = Job.ADAPTIVE_SCALAR;
-        j.x = x;
-        j.xOff = xOff;
-        j.y = y;
-        j.yOff = yOff;
+        j.op = backward ? Job.ADAPTIVE_BACKWARD_SCALAR : Job.ADAPTIVE_SCALAR;
         j.in = in;
         j.out = out;
         j.is = is;
@@ -1535,34 +1549,4 @@ final class SimdPooling implements Pooling {
         return Lanes.sum(acc);
     }
 
-    @Override
-    public void adaptiveAvgBackward(int batch, int channels, int[] inSize, int[] outSize, float[] dy, int dyOff,
-            float[] dx, int dxOff) {
-        Job j = job();
-        int[] is = norm3(inSize, j.isBuf);
-        int[] os = norm3(outSize, j.osBuf);
-        int in = is[0] * is[1] * is[2];
-        int out = os[0] * os[1] * os[2];
-        PoolGeometry u = out == 1 ? null : j.bins(batch, channels, inSize, outSize);
-        if (u != null) {
-            j.op = Job.ADAPTIVE_BACKWARD_VECTOR;
-            j.u = u;
-            j.dy = dy;
-            j.dyOff = dyOff;
-            j.dx = dx;
-            j.dxOff = dxOff;
-            run(batch * channels, (long) u.inputSize(), j);
-            return;
-        }
-        j.op = Job.ADAPTIVE_BACKWARD_SCALAR;
-        j.dy = dy;
-        j.dyOff = dyOff;
-        j.dx = dx;
-        j.dxOff = dxOff;
-        j.in = in;
-        j.out = out;
-        j.is = is;
-        j.os = os;
-        run(batch * channels, (long) batch * channels * in, j);
-    }
 }

@@ -44,6 +44,8 @@ public class SoftmaxBench {
     float[] y;
     float[] dx;
     int[] target;
+    float[] prob;
+    float[] t01;
     float[] dOut = {1f};
     Backend b;
 
@@ -79,6 +81,12 @@ public class SoftmaxBench {
         for (int i = 0; i < target.length; i++) {
             target[i] = r.nextInt(dim);
         }
+        prob = new float[x.length];
+        t01 = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            prob[i] = 0.001f + 0.998f * r.nextFloat();
+            t01[i] = r.nextInt(2);
+        }
     }
 
     @Benchmark
@@ -100,6 +108,22 @@ public class SoftmaxBench {
                 0);
         b.losses().crossEntropyBackward(Reduction.MEAN, outer, dim, inner, x, 0, target, 0, null, -100, 0f,
                 new float[] {1f}, 0, dx, 0);
+        return dx;
+    }
+
+    /** Binary cross-entropy on probabilities over all {@code outer*dim*inner} elements, forward + backward. */
+    @Benchmark
+    public float[] bceForwardBackward() {
+        dOut[0] = b.losses().bce(Reduction.MEAN, x.length, prob, 0, t01, 0, null, null, 0);
+        b.losses().bceBackward(Reduction.MEAN, x.length, prob, 0, t01, 0, null, dOut, 0, dx, 0);
+        return dx;
+    }
+
+    /** BCE with logits (no weights) over all {@code outer*dim*inner} elements, forward + backward. */
+    @Benchmark
+    public float[] bceWithLogitsForwardBackward() {
+        dOut[0] = b.losses().bceWithLogits(Reduction.MEAN, x.length, x, 0, t01, 0, null, null, 1, null, 0);
+        b.losses().bceWithLogitsBackward(Reduction.MEAN, x.length, x, 0, t01, 0, null, null, 1, dOut, 0, dx, 0);
         return dx;
     }
 }

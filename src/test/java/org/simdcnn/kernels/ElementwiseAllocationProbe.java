@@ -6,36 +6,66 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import org.simdcnn.SimdCnn;
 import org.simdcnn.geometry.PoolGeometry;
 
 /**
  * A probe, not run by {@code mvn test}: how many bytes each elementwise kernel of the SIMD backend (activations,
- * pooling, softmax, losses, batch norm) allocates per call in steady state, on 1 and 2 threads, after a warm-up
- * of all of them together. {@link KernelDeterminismTest} asserts zero for GEMM and convolution; here the answer
- * depends on what C2 compiled before: where a vector loop exceeds C2's inlining budget on JDK 25
- * (NodeCountInliningCutoff, "callee is too large"), the {@code SimdMath} helpers it calls stay out of line and
- * box their vectors. Run in a fresh JVM most kernels allocate nothing (BCE-with-logits forward and the cross-entropy
- * gradient along {@code inner > 1} do, on 2026-11-28); after the whole test suite's history, the
- * sigmoid/SiLU forwards, softmax and several losses were seen allocating 20-60 bytes per element. Measured per
- * kernel, so a line names it.
+ * pooling, softmax, losses, batch norm) allocates per call in steady state, on 1 and 2 threads. {@link
+ * KernelDeterminismTest} asserts zero for GEMM and convolution. Whether a Vector API kernel allocates depends on
+ * what C2 compiled: where a compiled unit exceeds C2's inlining budget (NodeCountInliningCutoff), a helper that takes
+ * or returns a vector stays out of line and its vectors are boxed. The kernels are structured so that no vector
+ * crosses a call C2 could refuse (see {@code SimdMathArrays}); this probe checks it in two modes:
+ *
+ * <ul>
+ *   <li>fresh (default): a warm-up of all kernels together, then each measured on its own;</li>
+ *   <li>{@code --warm [seconds]}: first a JIT history that exercises the whole mix (default 60 s): the
+ *       {@link SoftmaxLossesStress} mix of every softmax/loss entry point and option, interleaved with every
+ *       activation (every kind and option), pooling and batch-norm kernel at random lengths (vector tails, the
+ *       parallel sizes) on 1 and 2 threads; then each kernel is measured as in the fresh mode.</li>
+ * </ul>
+ * Measured per kernel, so a line names it.
  *
  * <pre>
  * mvn -q test-compile
  * java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes \
- *     org.simdcnn.kernels.ElementwiseAllocationProbe [--strict]
+ *     org.simdcnn.kernels.ElementwiseAllocationProbe [--strict] [--warm [seconds]]
  * </pre>
- * {@code --strict}: exit status 1 when any kernel allocates.
+ * {@code --strict}: exit status 1 when any kernel allocates (or, with {@code --warm}, a parity check of the stress
+ * mix failed).
  */
 public final class ElementwiseAllocationProbe {
     private ElementwiseAllocationProbe() {
     }
 
     public static void main(String[] args) {
-        boolean strict = args.length > 0 && args[0].equals("--strict");
+        boolean strict = false;
+        boolean warm = false;
+        double seconds = 60;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--strict" -> strict = true;
+                case "--warm" -> {
+                    warm = true;
+                    if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+                        seconds = Double.parseDouble(args[++i]);
+                    }
+                }
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]
+                        + " (usage: [--strict] [--warm [seconds]])");
+            }
+        }
         if (!SimdCnn.backend().name().equals("simd")) {
             System.out.println("not the SIMD backend (" + SimdCnn.info() + "): nothing to probe");
             return;
+        }
+        int parityFailures = 0;
+        if (warm) {
+            long t0 = System.nanoTime();
+            parityFailures = history(seconds);
+            System.out.printf(Locale.ROOT, "warm history: %.1f s, %d parity failures in the stress mix%n",
+                    (System.nanoTime() - t0) / 1e9, parityFailures);
         }
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         List<String> allocating = new ArrayList<>();
@@ -70,11 +100,88 @@ public final class ElementwiseAllocationProbe {
                 }
             }
         }
-        System.out.println(allocating.isEmpty() ? "no kernel allocates" : allocating.size() + " allocating");
-        if (strict && !allocating.isEmpty()) {
+        System.out.println((warm ? "after the warm history: " : "fresh: ")
+                + (allocating.isEmpty() ? "no kernel allocates" : allocating.size() + " allocating"));
+        if (strict && (!allocating.isEmpty() || parityFailures > 0)) {
             System.exit(1);
         }
     }
+
+    /**
+     * The JIT history of {@code --warm}: rounds of the stress mix of softmax and losses, then every kernel of
+     * {@link #kernels()} in a shuffled order, then random activation, pooling and batch-norm calls at random
+     * lengths and offsets; the thread count alternates between 1 and 2 per round. Returns the stress mix's parity
+     * failures.
+     */
+    private static int history(double seconds) {
+        Backend be = SimdCnn.backend();
+        Random r = new Random(11);
+        int max = 3 * SIZE + 64;
+        float[] x = new float[max];
+        float[] y = new float[max];
+        float[] dy = new float[max];
+        float[] dx = new float[max];
+        for (int i = 0; i < max; i++) {
+            x[i] = (float) (r.nextGaussian() * (i % 7 == 0 ? 30 : 3));
+            dy[i] = (float) r.nextGaussian();
+        }
+        ActivationFn[] fns = {ActivationFn.RELU, ActivationFn.leakyRelu(0.01f), ActivationFn.leakyRelu(0.3f),
+            ActivationFn.elu(1f), ActivationFn.elu(0.5f), ActivationFn.SIGMOID, ActivationFn.TANH, ActivationFn.GELU,
+            ActivationFn.GELU_TANH, ActivationFn.SILU, ActivationFn.softplus(1f, 20f), ActivationFn.softplus(2f, 5f),
+            ActivationFn.HARDSWISH};
+        Activations a = be.activations();
+        Pooling pool = be.pooling();
+        BatchNorm bn = be.batchNorm();
+        int failures = 0;
+        long t0 = System.nanoTime();
+        long seed = 5_000_000;
+        for (int round = 0; System.nanoTime() - t0 < seconds * 1e9; round++) {
+            SimdCnn.setThreads(1 + round % 2);
+            failures += SoftmaxLossesStress.mix(1.0, seed);
+            seed += 1_000_000;
+            List<Runnable> all = new ArrayList<>(kernels().values());
+            java.util.Collections.shuffle(all, r);
+            for (Runnable k : all) {
+                k.run();
+            }
+            long until = System.nanoTime() + 1_000_000_000L;
+            while (System.nanoTime() < until) {
+                int n = r.nextInt(8) == 0 ? 2 * SIZE + r.nextInt(SIZE) : 1 + r.nextInt(r.nextBoolean() ? 40 : 3000);
+                int o = r.nextInt(3);
+                ActivationFn f = fns[r.nextInt(fns.length)];
+                a.forward(f, x, o, y, o, n);
+                a.backward(f, x, o, y, o, dy, o, dx, o, n);
+                int c = 1 + r.nextInt(8);
+                int h = 1 + r.nextInt(20);
+                int w = 1 + r.nextInt(20);
+                int k = 1 + r.nextInt(Math.min(3, Math.min(h, w)));
+                PoolGeometry g = PoolGeometry.pool2d("max_pool", 2, c, h, w, k, 1 + r.nextInt(2), r.nextInt(k / 2 + 1),
+                        r.nextBoolean());
+                int[] am = AM.get();
+                pool.maxForward(g, x, 0, y, 0, am, 0);
+                pool.maxBackward(g, dy, 0, am, 0, dx, 0);
+                pool.avgForward(g, r.nextBoolean(), x, 0, y, 0);
+                pool.avgBackward(g, r.nextBoolean(), dy, 0, dx, 0);
+                int sp = 1 + r.nextInt(300);
+                float[] gamma = new float[c];
+                java.util.Arrays.fill(gamma, 1.5f);
+                float[] beta = new float[c];
+                float[] rm = new float[c];
+                float[] rv = new float[c];
+                java.util.Arrays.fill(rv, 1f);
+                float[] sMean = new float[c];
+                float[] sInv = new float[c];
+                bn.forwardTraining(2, c, sp, x, 0, gamma, beta, 1e-5f, 0.1f, rm, rv, y, 0, sMean, sInv);
+                bn.forwardEval(2, c, sp, x, 0, gamma, beta, rm, rv, 1e-5f, y, 0);
+                bn.backward(2, c, sp, x, 0, dy, 0, gamma, sMean, sInv, dx, 0, new float[c], new float[c]);
+            }
+        }
+        return failures;
+    }
+
+    /** Elements of the probe's arrays (large enough for the parallel paths). */
+    private static final int SIZE = 1 << 16;
+    private static final ThreadLocal<int[]> AM = ThreadLocal.withInitial(() -> new int[3 * SIZE + 64]);
 
     /** One call of every kernel, on fixed data; large enough for the parallel paths. */
     private static Map<String, Runnable> kernels() {
@@ -97,8 +204,9 @@ public final class ElementwiseAllocationProbe {
         float[] out = new float[n];
         float[] one = {1f};
         Activations a = be.activations();
-        for (ActivationFn f : new ActivationFn[] {ActivationFn.RELU, ActivationFn.SIGMOID, ActivationFn.TANH,
-            ActivationFn.GELU, ActivationFn.GELU_TANH, ActivationFn.SILU}) {
+        for (ActivationFn f : new ActivationFn[] {ActivationFn.RELU, ActivationFn.leakyRelu(0.01f),
+            ActivationFn.elu(1f), ActivationFn.SIGMOID, ActivationFn.TANH, ActivationFn.GELU, ActivationFn.GELU_TANH,
+            ActivationFn.SILU, ActivationFn.softplus(1f, 20f), ActivationFn.HARDSWISH}) {
             k.put("activation forward " + f, () -> a.forward(f, x, 0, y, 0, n));
             k.put("activation backward " + f, () -> a.backward(f, x, 0, y, 0, dy, 0, dx, 0, n));
         }
@@ -130,6 +238,9 @@ public final class ElementwiseAllocationProbe {
         k.put("log-softmax rows", () -> sm.forward(true, 64, 10, 1, x, 0, y, 0));
         k.put("softmax rows backward", () -> sm.backward(false, 64, 1000, 1, y, 0, dy, 0, dx, 0));
         k.put("softmax columns", () -> sm.forward(false, 4, 21, 256, x, 0, y, 0));
+        k.put("log-softmax columns", () -> sm.forward(true, 4, 21, 250, x, 0, y, 0));
+        k.put("log-softmax rows backward", () -> sm.backward(true, 64, 1000, 1, y, 0, dy, 0, dx, 0));
+        k.put("softmax columns backward", () -> sm.backward(false, 4, 21, 250, y, 0, dy, 0, dx, 0));
         k.put("log-softmax columns backward", () -> sm.backward(true, 4, 21, 256, y, 0, dy, 0, dx, 0));
 
         Losses l = be.losses();
@@ -139,9 +250,19 @@ public final class ElementwiseAllocationProbe {
         }
         k.put("mse", () -> l.mse(Reduction.MEAN, n, x, 0, t, 0, out, 0));
         k.put("mse backward", () -> l.mseBackward(Reduction.MEAN, n, x, 0, t, 0, one, 0, dx, 0));
+        float[] wts = new float[n];
+        for (int i = 0; i < n; i++) {
+            wts[i] = 0.5f + (i % 5) * 0.25f;
+        }
+        float[] pw = {0.5f, 2f, 3f};
         k.put("bce", () -> l.bce(Reduction.SUM, n, p, 0, tp, 0, null, out, 0));
+        k.put("bce weighted, none", () -> l.bce(Reduction.NONE, n, p, 0, tp, 0, wts, out, 0));
         k.put("bce backward", () -> l.bceBackward(Reduction.MEAN, n, p, 0, tp, 0, null, one, 0, dx, 0));
         k.put("bce with logits", () -> l.bceWithLogits(Reduction.MEAN, n, x, 0, tp, 0, null, null, 1, out, 0));
+        k.put("bce with logits weighted, pos_weight, none", () -> l.bceWithLogits(Reduction.NONE, n, x, 0, tp, 0,
+                wts, pw, 7, out, 0));
+        k.put("bce with logits backward weighted, pos_weight", () -> l.bceWithLogitsBackward(Reduction.SUM, n, x, 0,
+                tp, 0, wts, pw, 7, one, 0, dx, 0));
         k.put("bce with logits backward", () -> l.bceWithLogitsBackward(Reduction.MEAN, n, x, 0, tp, 0, null, null,
                 1, one, 0, dx, 0));
         k.put("cross-entropy", () -> l.crossEntropy(Reduction.MEAN, 64, 1000, 1, x, 0, target, 0, null, -100, 0.1f,
@@ -150,6 +271,12 @@ public final class ElementwiseAllocationProbe {
                 null, -100, 0f, one, 0, dx, 0));
         k.put("cross-entropy columns backward", () -> l.crossEntropyBackward(Reduction.MEAN, 16, 10, 256, x, 0,
                 target, 0, null, -100, 0.1f, one, 0, dx, 0));
+        k.put("cross-entropy smoothing, weights, none", () -> l.crossEntropy(Reduction.NONE, 64, 1000, 1, x, 0,
+                target, 0, wts, 3, 0.1f, out, 0));
+        k.put("cross-entropy backward smoothing, weights", () -> l.crossEntropyBackward(Reduction.SUM, 64, 1000, 1,
+                x, 0, target, 0, wts, 3, 0.1f, one, 0, dx, 0));
+        k.put("cross-entropy columns", () -> l.crossEntropy(Reduction.MEAN, 16, 10, 250, x, 0, target, 0, wts, -100,
+                0.1f, out, 0));
         k.put("nll", () -> l.nll(Reduction.MEAN, 64, 10, 1, x, 0, target, 0, null, -100, out, 0));
         k.put("nll backward", () -> l.nllBackward(Reduction.MEAN, 64, 10, 1, x, 0, target, 0, null, -100, one, 0,
                 dx, 0));

@@ -94,6 +94,20 @@ public final class SoftmaxLossesStress {
     }
 
     /**
+     * Runs the stress program's random mix of every softmax and loss entry point and option for {@code seconds}
+     * (every 16th call checked against the reference), as a JIT history for {@link ElementwiseAllocationProbe}.
+     * Returns the number of parity failures.
+     */
+    static int mix(double seconds, long firstSeed) {
+        SoftmaxLossesStress s = new SoftmaxLossesStress();
+        long t0 = System.nanoTime();
+        for (long seed = firstSeed; System.nanoTime() - t0 < seconds * 1e9; seed++) {
+            s.runCase(seed, seed % 16 == 0);
+        }
+        return s.failures;
+    }
+
+    /**
      * Bytes allocated by hot calls of each entry point on a few serial shapes (the kernels must allocate nothing in
      * steady state; the parallel softmax path is excluded: its task lambda is one small object per call).
      */

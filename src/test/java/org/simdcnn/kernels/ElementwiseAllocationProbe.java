@@ -109,7 +109,7 @@ public final class ElementwiseAllocationProbe {
 
     /**
      * The JIT history of {@code --warm}: rounds of the stress mix of softmax and losses, then every kernel of
-     * {@link #kernels()} in a shuffled order, then random activation, pooling and batch-norm calls at random
+     * {@link #kernels()}, then random activation, pooling and batch-norm calls at random
      * lengths and offsets; the thread count alternates between 1 and 2 per round. Returns the stress mix's parity
      * failures.
      */
@@ -139,9 +139,7 @@ public final class ElementwiseAllocationProbe {
             SimdCnn.setThreads(1 + round % 2);
             failures += SoftmaxLossesStress.mix(1.0, seed);
             seed += 1_000_000;
-            List<Runnable> all = new ArrayList<>(kernels().values());
-            java.util.Collections.shuffle(all, r);
-            for (Runnable k : all) {
+            for (Runnable k : kernels().values()) { // in order: a max-pool backward reads its forward's indices
                 k.run();
             }
             long until = System.nanoTime() + 1_000_000_000L;

@@ -31,11 +31,6 @@ final class SimdLosses implements Losses {
         return r == Reduction.MEAN ? (float) (sum / n) : (float) sum;
     }
 
-    /** Upstream gradient for element i: per element for NONE, dOut/n for MEAN, dOut for SUM. */
-    private static FloatVector upstream(Reduction r, float g, float[] dOut, int off) {
-        return r == Reduction.NONE ? FloatVector.fromArray(F, dOut, off) : FloatVector.broadcast(F, g);
-    }
-
     private static float scalarUpstream(Reduction r, int n, float[] dOut, int dOutOff) {
         return r == Reduction.MEAN ? dOut[dOutOff] / n : dOut[dOutOff];
     }
@@ -66,7 +61,9 @@ final class SimdLosses implements Losses {
                 }
                 acc = acc.add(l);
             }
-            total += Lanes.sum(acc);
+            float[] sc = SCRATCH.get();
+            acc.intoArray(sc, 0); // summed from the array: no vector crosses a helper call
+            total += Lanes.sum(sc, 0);
         }
         for (int i = nv; i < n; i++) {
             double d = (double) x[xOff + i] - t[tOff + i];
@@ -83,10 +80,12 @@ final class SimdLosses implements Losses {
     public void mseBackward(Reduction r, int n, float[] x, int xOff, float[] t, int tOff, float[] dOut, int dOutOff,
             float[] dx, int dxOff) {
         float g = r == Reduction.NONE ? 0f : scalarUpstream(r, n, dOut, dOutOff);
+        FloatVector gv = FloatVector.broadcast(F, g); // the upstream gradient unless NONE (by hand: no helper)
         int nv = n - n % L;
         for (int i = 0; i < nv; i += L) {
             FloatVector d = FloatVector.fromArray(F, x, xOff + i).sub(FloatVector.fromArray(F, t, tOff + i));
-            d.mul(2f).mul(upstream(r, g, dOut, dOutOff + i)).intoArray(dx, dxOff + i);
+            FloatVector up = r == Reduction.NONE ? FloatVector.fromArray(F, dOut, dOutOff + i) : gv;
+            d.mul(2f).mul(up).intoArray(dx, dxOff + i);
         }
         for (int i = nv; i < n; i++) {
             dx[dxOff + i] = (float) (2.0 * ((double) x[xOff + i] - t[tOff + i]) * tailUpstream(r, n, dOut, dOutOff,
@@ -95,10 +94,6 @@ final class SimdLosses implements Losses {
     }
 
     // ---------------------------------------------------------------- BCE
-
-    private static FloatVector clampLog(FloatVector v) {
-        return v.blend(-100f, v.compare(VectorOperators.LT, -100f));
-    }
 
     @Override
     public float bce(Reduction r, int n, float[] x, int xOff, float[] t, int tOff, float[] weight, float[] out,
@@ -161,13 +156,15 @@ final class SimdLosses implements Losses {
     public void bceBackward(Reduction r, int n, float[] x, int xOff, float[] t, int tOff, float[] weight,
             float[] dOut, int dOutOff, float[] dx, int dxOff) {
         float g = r == Reduction.NONE ? 0f : scalarUpstream(r, n, dOut, dOutOff);
+        FloatVector gv = FloatVector.broadcast(F, g); // the upstream gradient unless NONE (by hand: no helper)
         int nv = n - n % L;
         for (int i = 0; i < nv; i += L) {
             FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
             FloatVector tv = FloatVector.fromArray(F, t, tOff + i);
             FloatVector den = xv.neg().add(1f).mul(xv);
             den = den.blend(1e-12f, den.compare(VectorOperators.LT, 1e-12f));
-            FloatVector d = upstream(r, g, dOut, dOutOff + i).mul(xv.sub(tv)).div(den);
+            FloatVector up = r == Reduction.NONE ? FloatVector.fromArray(F, dOut, dOutOff + i) : gv;
+            FloatVector d = up.mul(xv.sub(tv)).div(den);
             if (weight != null) {
                 d = d.mul(FloatVector.fromArray(F, weight, i));
             }
@@ -203,11 +200,19 @@ final class SimdLosses implements Losses {
     @Override
     public float bceWithLogits(Reduction r, int n, float[] x, int xOff, float[] t, int tOff, float[] weight,
             float[] posWeight, int posInner, float[] out, int outOff) {
-        float[] ps = posWeight == null ? null : SCRATCH.get();
+        float[] ps = SCRATCH.get();
+        float[] sc = LOGS.get();
         int nv = n - n % L;
         double total = 0;
         for (int b = 0; b < nv; b += BLOCK) {
             int e = Math.min(nv, b + BLOCK);
+            // log1p(exp(-|x|)) of the block by two passes over a scratch (see SimdMathArrays): this loop does
+            // arithmetic only, so no vector crosses a call C2 might not inline
+            for (int i = b; i < e; i += L) {
+                FloatVector.fromArray(F, x, xOff + i).abs().neg().intoArray(sc, i - b);
+            }
+            SimdMathArrays.exp(sc, 0, sc, 0, e - b);
+            SimdMathArrays.log1pNonNeg(sc, 0, sc, 0, e - b);
             FloatVector acc = FloatVector.zero(F);
             for (int i = b; i < e; i += L) {
                 FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
@@ -215,7 +220,7 @@ final class SimdLosses implements Losses {
                 // (1 - t) * x + lw * (log1p(exp(-|x|)) + max(-x, 0)), lw = (p - 1) * t + 1, rewritten without the
                 // cancellation of the x terms for x < 0 as
                 // (1 - t) * max(x, 0) - p * t * min(x, 0) + lw * log1p(exp(-|x|))
-                FloatVector lp = SimdMath.log1pNonNeg(SimdMath.exp(xv.abs().neg()));
+                FloatVector lp = FloatVector.fromArray(F, sc, i - b);
                 FloatVector pos = xv.max(0f);
                 FloatVector neg = xv.min(0f);
                 FloatVector l;
@@ -235,7 +240,8 @@ final class SimdLosses implements Losses {
                 }
                 acc = acc.add(l);
             }
-            total += Lanes.sum(acc);
+            acc.intoArray(ps, L);
+            total += Lanes.sum(ps, L);
         }
         for (int i = nv; i < n; i++) {
             double xv = x[xOff + i];
@@ -258,12 +264,22 @@ final class SimdLosses implements Losses {
             float[] weight, float[] posWeight, int posInner, float[] dOut, int dOutOff, float[] dx, int dxOff) {
         float[] ps = posWeight == null ? null : SCRATCH.get();
         float g = r == Reduction.NONE ? 0f : scalarUpstream(r, n, dOut, dOutOff);
+        FloatVector gv = FloatVector.broadcast(F, g); // the upstream gradient unless NONE (by hand: no helper)
         int nv = n - n % L;
+        float[] sc = LOGS.get();
         for (int i = 0; i < nv; i += L) {
+            int bi = i % BLOCK;
+            if (bi == 0) { // exp(-|x|) of the next block by one pass over a scratch (see SimdMathArrays)
+                int e = Math.min(nv, i + BLOCK);
+                for (int j = i; j < e; j += L) {
+                    FloatVector.fromArray(F, x, xOff + j).abs().neg().intoArray(sc, j - i);
+                }
+                SimdMathArrays.exp(sc, 0, sc, 0, e - i);
+            }
             FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
             FloatVector tv = FloatVector.fromArray(F, t, tOff + i);
             // (p*t + 1 - t)*s - p*t = (1-t)*s - p*t*(1-s), with s and 1-s both free of cancellation
-            FloatVector e = SimdMath.exp(xv.abs().neg());
+            FloatVector e = FloatVector.fromArray(F, sc, bi);
             FloatVector dd = FloatVector.broadcast(F, 1f).div(e.add(1f));
             FloatVector ed = e.mul(dd);
             VectorMask<Float> neg = xv.compare(VectorOperators.LT, 0f);
@@ -275,7 +291,7 @@ final class SimdLosses implements Losses {
                 pt = FloatVector.fromArray(F, ps, 0).mul(tv);
             }
             FloatVector d = tv.neg().add(1f).mul(s).sub(pt.mul(oneMinus));
-            d = d.mul(upstream(r, g, dOut, dOutOff + i));
+            d = d.mul(r == Reduction.NONE ? FloatVector.fromArray(F, dOut, dOutOff + i) : gv);
             if (weight != null) {
                 d = d.mul(FloatVector.fromArray(F, weight, i));
             }
@@ -362,11 +378,16 @@ final class SimdLosses implements Losses {
             float lse = max; // all -Inf: -Inf; a +Inf logit: +Inf (its log-probability becomes NaN, as in PyTorch)
             if (!Float.isInfinite(max)) {
                 FloatVector mv = FloatVector.broadcast(F, max);
+                float[] ex = SimdSoftmax.exps(stop); // x - max staged, one exp pass (see SimdMathArrays)
+                for (int j = 0; j < stop; j += L) {
+                    (j == end ? pre : FloatVector.fromArray(F, x, xo + j)).sub(mv).intoArray(ex, j);
+                }
+                SimdMathArrays.exp(ex, 0, ex, 0, stop);
                 FloatVector sum = FloatVector.zero(F);
                 FloatVector comp = FloatVector.zero(F);
                 for (int j = 0; j < stop; j += L) {
                     boolean lastStep = j == end;
-                    FloatVector e = SimdMath.exp((lastStep ? pre : FloatVector.fromArray(F, x, xo + j)).sub(mv));
+                    FloatVector e = FloatVector.fromArray(F, ex, j);
                     IntVector keep = IntVector.fromArray(I, SimdSoftmax.KEEP, lastStep ? cnt : L); // overlap: 0
                     e = e.reinterpretAsInts().lanewise(VectorOperators.AND, keep).reinterpretAsFloats();
                     FloatVector t = sum.add(e);
@@ -404,11 +425,19 @@ final class SimdLosses implements Losses {
         for (int c = 0; c < classes; c++) {
             max = max.max(FloatVector.fromArray(F, x, off + c * inner));
         }
+        // exp and log by passes over staged values (see SimdMathArrays): this method does arithmetic only
+        float[] ex = SimdSoftmax.exps((classes + 1) * L);
+        for (int c = 0; c < classes; c++) {
+            FloatVector.fromArray(F, x, off + c * inner).sub(max).intoArray(ex, c * L);
+        }
+        SimdMathArrays.exp(ex, 0, ex, 0, classes * L);
         FloatVector sum = FloatVector.zero(F);
         for (int c = 0; c < classes; c++) {
-            sum = sum.add(SimdMath.exp(FloatVector.fromArray(F, x, off + c * inner).sub(max)));
+            sum = sum.add(FloatVector.fromArray(F, ex, c * L));
         }
-        FloatVector lse = max.add(SimdMath.log(sum));
+        sum.intoArray(ex, classes * L);
+        SimdMathArrays.log(ex, classes * L, ex, classes * L, L);
+        FloatVector lse = max.add(FloatVector.fromArray(F, ex, classes * L));
         lse = lse.blend(max, max.test(VectorOperators.IS_INFINITE));
         lse.intoArray(s, 0);
         if (smooth) {
@@ -631,10 +660,15 @@ final class SimdLosses implements Losses {
             FloatVector a2 = FloatVector.broadcast(F, scale * ec);
             FloatVector lv = FloatVector.broadcast(F, st[2 * b]);
             FloatVector preX = FloatVector.fromArray(F, st, base + b * L);
+            float[] ex = SimdSoftmax.exps(stop); // x - lse staged, one exp pass (see SimdMathArrays)
+            for (int j = 0; j < stop; j += L) {
+                (j == end ? preX : FloatVector.fromArray(F, x, rowOff + j)).sub(lv).intoArray(ex, j);
+            }
+            SimdMathArrays.exp(ex, 0, ex, 0, stop);
             for (int j = 0; j < stop; j += L) {
                 boolean lastStep = j == end;
                 int j0 = lastStep ? classes - L : j; // the class of lane 0 (negative for a row shorter than L)
-                FloatVector p = SimdMath.exp((lastStep ? preX : FloatVector.fromArray(F, x, rowOff + j)).sub(lv));
+                FloatVector p = FloatVector.fromArray(F, ex, j);
                 FloatVector pt = p;
                 if (t >= j0 && t < j0 + L) {
                     pt = p.sub(FloatVector.fromArray(F, ONE_HOT, L - (t - j0)));
@@ -680,9 +714,14 @@ final class SimdLosses implements Losses {
         FloatVector tv = FloatVector.fromArray(F, s, 3 * L);
         FloatVector wa = FloatVector.broadcast(F, wAll);
         FloatVector zero = FloatVector.zero(F);
+        float[] ex = SimdSoftmax.exps(classes * L); // x - lse staged, one exp pass (see SimdMathArrays)
+        for (int c = 0; c < classes; c++) {
+            FloatVector.fromArray(F, x, rowOff + c * inner + i0).sub(lse).intoArray(ex, c * L);
+        }
+        SimdMathArrays.exp(ex, 0, ex, 0, classes * L);
         for (int c = 0; c < classes; c++) {
             int o = c * inner + i0;
-            FloatVector p = SimdMath.exp(FloatVector.fromArray(F, x, rowOff + o).sub(lse));
+            FloatVector p = FloatVector.fromArray(F, ex, c * L);
             FloatVector pt = p.sub(zero.blend(1f, tv.compare(VectorOperators.EQ, (float) c)));
             FloatVector d = pt.mul(a1);
             if (ec != 0f) {

@@ -26,19 +26,19 @@ final class SimdMath {
     }
 
     // exp: x = n*ln2 + r, |r| <= ln2/2, e^r - 1 = r + r^2 * P(r).
-    private static final float LOG2E = 1.44269504f;
-    private static final float LN2_HI = 0.693145751953125f;
-    private static final float LN2_LO = 1.4286068202862268e-06f;
-    private static final float SHIFT = 12582912f; // 1.5 * 2^23: adding it rounds to an integer kept in the low bits
-    private static final float E2 = 0.49999988079071045f;
-    private static final float E3 = 0.166665181517601f;
-    private static final float E4 = 0.04166953265666962f;
-    private static final float E5 = 0.008368915878236294f;
-    private static final float E6 = 0.0013751407386735082f;
+    static final float LOG2E = 1.44269504f;
+    static final float LN2_HI = 0.693145751953125f;
+    static final float LN2_LO = 1.4286068202862268e-06f;
+    static final float SHIFT = 12582912f; // 1.5 * 2^23: adding it rounds to an integer kept in the low bits
+    static final float E2 = 0.49999988079071045f;
+    static final float E3 = 0.166665181517601f;
+    static final float E4 = 0.04166953265666962f;
+    static final float E5 = 0.008368915878236294f;
+    static final float E6 = 0.0013751407386735082f;
     /** Above this exp overflows (exp(88.7228...) is the largest float). */
-    private static final float EXP_HI = 88.8f;
+    static final float EXP_HI = 88.8f;
     /** Below this exp underflows to +0 (half the smallest subnormal is exp(-103.97...)). */
-    private static final float EXP_LO = -104f;
+    static final float EXP_LO = -104f;
 
     /** e^x for every float: NaN to NaN, +Inf to +Inf, -Inf to +0, overflow to +Inf, subnormal results exact-rounded. */
     static FloatVector exp(FloatVector x) {
@@ -117,15 +117,15 @@ final class SimdMath {
     }
 
     // log: x = 2^k * m, m in [2/3, 4/3), r = m - 1, log(1+r) = r - r^2/2 + r^3 * Q(r).
-    private static final int TWO_THIRDS_BITS = 0x3f2aaaab;
-    private static final float L3 = 0.3333320617675781f;
-    private static final float L4 = -0.24999889731407166f;
-    private static final float L5 = 0.20010778307914734f;
-    private static final float L6 = -0.16676318645477295f;
-    private static final float L7 = 0.14000912010669708f;
-    private static final float L8 = -0.122418113052845f;
-    private static final float L9 = 0.14005275070667267f;
-    private static final float L10 = -0.1264292597770691f;
+    static final int TWO_THIRDS_BITS = 0x3f2aaaab;
+    static final float L3 = 0.3333320617675781f;
+    static final float L4 = -0.24999889731407166f;
+    static final float L5 = 0.20010778307914734f;
+    static final float L6 = -0.16676318645477295f;
+    static final float L7 = 0.14000912010669708f;
+    static final float L8 = -0.122418113052845f;
+    static final float L9 = 0.14005275070667267f;
+    static final float L10 = -0.1264292597770691f;
 
     /** Natural logarithm: NaN and negatives to NaN, ±0 to -Inf, +Inf to +Inf, subnormals exact. */
     static FloatVector log(FloatVector x) {

@@ -1,40 +1,245 @@
 package org.simdcnn.kernels.simd;
 
+import static org.simdcnn.kernels.simd.SimdMath.E2;
+import static org.simdcnn.kernels.simd.SimdMath.E3;
+import static org.simdcnn.kernels.simd.SimdMath.E4;
+import static org.simdcnn.kernels.simd.SimdMath.E5;
+import static org.simdcnn.kernels.simd.SimdMath.E6;
+import static org.simdcnn.kernels.simd.SimdMath.EXP_HI;
+import static org.simdcnn.kernels.simd.SimdMath.EXP_LO;
+import static org.simdcnn.kernels.simd.SimdMath.L10;
+import static org.simdcnn.kernels.simd.SimdMath.L3;
+import static org.simdcnn.kernels.simd.SimdMath.L4;
+import static org.simdcnn.kernels.simd.SimdMath.L5;
+import static org.simdcnn.kernels.simd.SimdMath.L6;
+import static org.simdcnn.kernels.simd.SimdMath.L7;
+import static org.simdcnn.kernels.simd.SimdMath.L8;
+import static org.simdcnn.kernels.simd.SimdMath.L9;
+import static org.simdcnn.kernels.simd.SimdMath.LN2_HI;
+import static org.simdcnn.kernels.simd.SimdMath.LN2_LO;
+import static org.simdcnn.kernels.simd.SimdMath.LOG2E;
+import static org.simdcnn.kernels.simd.SimdMath.SHIFT;
+import static org.simdcnn.kernels.simd.SimdMath.TWO_THIRDS_BITS;
+
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-/** {@link SimdMath} over arrays (the {@link org.simdcnn.kernels.VectorMath} face of the backend). */
+/**
+ * {@link SimdMath} over arrays: the {@link org.simdcnn.kernels.VectorMath} face of the backend, and the
+ * transcendental passes of the loss, softmax and activation kernels.
+ *
+ * <p>Why passes: C2 inlines a helper only while the compiled unit is under its node budget
+ * (NodeCountInliningCutoff); a refused helper that takes or returns a {@code FloatVector} becomes a real call and
+ * its vectors are boxed (allocated). The Vector API's own methods are force-inlined (delayed, never refused that
+ * way), so code that calls no helper of ours with a vector cannot box. The passes {@link #exp}, {@link #log},
+ * {@link #log1pNonNeg} and {@link #sigmoid} are written that way: one loop, load, the function spelled out (the
+ * same operations in the same order as {@code SimdMath}'s, so the results are bitwise the same), store; no call
+ * with a vector in or out. Whether C2 inlines a pass into its caller or calls it, nothing is allocated. Kernels
+ * run their transcendentals through these passes over their own data or a per-thread scratch and keep their vector
+ * loops to arithmetic.
+ *
+ * <p>Every pass takes any {@code n}: full vectors, then the last {@code n % L} elements as one vector staged through
+ * a per-thread scratch padded with zeros (what a masked load gives), so each element gets the value the masked
+ * vector code would give. In place ({@code y == x}, same offset) is allowed.
+ */
 final class SimdMathArrays {
     private static final VectorSpecies<Float> F = SimdBackend.F;
     private static final int L = F.length();
+    /** The staged last vector of a pass. */
+    private static final ThreadLocal<float[]> TAIL = ThreadLocal.withInitial(() -> new float[L]);
 
     private SimdMathArrays() {
     }
 
-    static void exp(float[] x, int xo, float[] y, int yo, int n) {
-        int i = 0;
-        for (int ub = F.loopBound(n); i < ub; i += L) {
-            FloatVector v = FloatVector.fromArray(F, x, xo + i);
-            SimdMath.exp(v).intoArray(y, yo + i);
+    /** The last {@code n % L} elements of x into the per-thread tail, zero-padded; null when n is a multiple of L. */
+    private static float[] stageTail(float[] x, int xo, int n) {
+        int r = n % L;
+        if (r == 0) {
+            return null;
         }
-        if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
-            SimdMath.exp(v).intoArray(y, yo + i, m);
+        float[] t = TAIL.get();
+        System.arraycopy(x, xo + n - r, t, 0, r);
+        for (int k = r; k < L; k++) {
+            t[k] = 0f;
+        }
+        return t;
+    }
+
+    /** e^x elementwise ({@link SimdMath#exp}, bitwise). */
+    static void exp(float[] x, int xo, float[] y, int yo, int n) {
+        float[] t = stageTail(x, xo, n);
+        int full = n - n % L;
+        int stop = t == null ? full : full + L;
+        for (int i = 0; i < stop; i += L) {
+            boolean last = i == full;
+            FloatVector v = last ? FloatVector.fromArray(F, t, 0) : FloatVector.fromArray(F, x, xo + i);
+            FloatVector z = v.fma(LOG2E, SHIFT);
+            FloatVector nf = z.sub(SHIFT);
+            FloatVector r = nf.fma(FloatVector.broadcast(F, -LN2_HI), v);
+            r = nf.fma(FloatVector.broadcast(F, -LN2_LO), r);
+            FloatVector r2 = r.mul(r);
+            FloatVector p = r.fma(E6, E5)
+                    .fma(r, FloatVector.broadcast(F, E4))
+                    .fma(r, FloatVector.broadcast(F, E3))
+                    .fma(r, FloatVector.broadcast(F, E2))
+                    .fma(r2, r);
+            FloatVector res;
+            if (nf.abs().compare(VectorOperators.GT, 126f).anyTrue()) {
+                // the careful path: 2^n split in two normal factors (SimdMath.expSpecial)
+                FloatVector nc = nf.max(-160f).min(160f);
+                IntVector ni = (IntVector) nc.convert(VectorOperators.F2I, 0);
+                IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
+                IntVector n2 = ni.sub(n1);
+                FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+                FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+                res = p.fma(s1, s1).mul(s2);
+                res = res.blend(Float.POSITIVE_INFINITY, v.compare(VectorOperators.GT, EXP_HI));
+                res = res.blend(0f, v.compare(VectorOperators.LT, EXP_LO));
+            } else {
+                FloatVector scale = z.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(0x3f800000)
+                        .reinterpretAsFloats();
+                res = p.fma(scale, scale);
+            }
+            res.intoArray(last ? t : y, last ? 0 : yo + i);
+        }
+        if (t != null) {
+            System.arraycopy(t, 0, y, yo + full, n - full);
         }
     }
 
+    /** Natural logarithm elementwise ({@link SimdMath#log}, bitwise). */
     static void log(float[] x, int xo, float[] y, int yo, int n) {
-        int i = 0;
-        for (int ub = F.loopBound(n); i < ub; i += L) {
-            FloatVector v = FloatVector.fromArray(F, x, xo + i);
-            SimdMath.log(v).intoArray(y, yo + i);
+        logPass(x, xo, y, yo, n, false);
+    }
+
+    /** log(1 + x) elementwise for x &gt;= 0 or NaN ({@link SimdMath#log1pNonNeg}, bitwise). */
+    static void log1pNonNeg(float[] x, int xo, float[] y, int yo, int n) {
+        logPass(x, xo, y, yo, n, true);
+    }
+
+    /**
+     * log(x), or with {@code plus1} log(1 + x) as log(u) + (x - (u - 1))/u, u = 1 + x rounded. The special lanes
+     * (not positive normal finite) as {@code SimdMath.logSpecial}: subnormals scaled by 2^23, then Inf, NaN,
+     * negatives and zeros blended in.
+     */
+    private static void logPass(float[] x, int xo, float[] y, int yo, int n, boolean plus1) {
+        float[] t = stageTail(x, xo, n);
+        int full = n - n % L;
+        int stop = t == null ? full : full + L;
+        for (int i = 0; i < stop; i += L) {
+            boolean last = i == full;
+            FloatVector in = last ? FloatVector.fromArray(F, t, 0) : FloatVector.fromArray(F, x, xo + i);
+            FloatVector v = plus1 ? in.add(1f) : in;
+            IntVector bits = v.reinterpretAsInts();
+            boolean special = bits.sub(0x00800000).compare(VectorOperators.UGE, 0x7f000000).anyTrue();
+            VectorMask<Float> sub = null;
+            if (special) {
+                sub = v.compare(VectorOperators.LT, Float.MIN_NORMAL);
+                bits = v.blend(v.mul(8388608f), sub).reinterpretAsInts(); // 2^23
+            }
+            IntVector u = bits.sub(TWO_THIRDS_BITS);
+            IntVector k = u.lanewise(VectorOperators.ASHR, 23);
+            FloatVector m = u.and(0x007fffff).add(TWO_THIRDS_BITS).reinterpretAsFloats();
+            FloatVector kf = (FloatVector) k.convert(VectorOperators.I2F, 0);
+            if (special) {
+                kf = kf.sub(FloatVector.zero(F).blend(23f, sub));
+            }
+            FloatVector r = m.sub(1f);
+            FloatVector r2 = r.mul(r);
+            FloatVector q = r.fma(L10, L9)
+                    .fma(r, FloatVector.broadcast(F, L8))
+                    .fma(r, FloatVector.broadcast(F, L7))
+                    .fma(r, FloatVector.broadcast(F, L6))
+                    .fma(r, FloatVector.broadcast(F, L5))
+                    .fma(r, FloatVector.broadcast(F, L4))
+                    .fma(r, FloatVector.broadcast(F, L3));
+            FloatVector tt = q.fma(r, FloatVector.broadcast(F, -0.5f));
+            FloatVector lo = tt.fma(r2, kf.mul(LN2_LO));
+            FloatVector hi = kf.fma(FloatVector.broadcast(F, LN2_HI), r);
+            FloatVector res = hi.add(lo);
+            if (special) {
+                res = res.blend(Float.POSITIVE_INFINITY, v.compare(VectorOperators.EQ, Float.POSITIVE_INFINITY));
+                res = res.blend(Float.NaN, v.compare(VectorOperators.LT, 0f));
+                res = res.blend(Float.NEGATIVE_INFINITY, v.compare(VectorOperators.EQ, 0f));
+                res = res.blend(v, v.test(VectorOperators.IS_NAN));
+            }
+            if (plus1) {
+                res = res.add(in.sub(v.sub(1f)).div(v));
+            }
+            res.intoArray(last ? t : y, last ? 0 : yo + i);
         }
-        if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
-            SimdMath.log(v).intoArray(y, yo + i, m);
+        if (t != null) {
+            System.arraycopy(t, 0, y, yo + full, n - full);
+        }
+    }
+
+    /**
+     * Logistic sigmoid elementwise ({@link SimdMath#sigmoid}, bitwise): the one-fma form, or for vectors with a lane
+     * below -16 or where e^-x leaves the normal range the wide form from e = e^-|x| (its exp spelled out as in
+     * {@link #exp}).
+     */
+    static void sigmoid(float[] x, int xo, float[] y, int yo, int n) {
+        float[] t = stageTail(x, xo, n);
+        int full = n - n % L;
+        int stop = t == null ? full : full + L;
+        for (int i = 0; i < stop; i += L) {
+            boolean last = i == full;
+            FloatVector v = last ? FloatVector.fromArray(F, t, 0) : FloatVector.fromArray(F, x, xo + i);
+            FloatVector tn = v.neg();
+            FloatVector z = tn.fma(FloatVector.broadcast(F, LOG2E), FloatVector.broadcast(F, SHIFT));
+            FloatVector nf = z.sub(SHIFT);
+            FloatVector r = nf.fma(FloatVector.broadcast(F, -LN2_HI), tn);
+            r = nf.fma(FloatVector.broadcast(F, -LN2_LO), r);
+            FloatVector r2 = r.mul(r);
+            FloatVector p = r.fma(E6, E5)
+                    .fma(r, FloatVector.broadcast(F, E4))
+                    .fma(r, FloatVector.broadcast(F, E3))
+                    .fma(r, FloatVector.broadcast(F, E2))
+                    .fma(r2, r);
+            FloatVector res;
+            if (nf.abs().compare(VectorOperators.GT, 126f).or(v.compare(VectorOperators.LT, -16f)).anyTrue()) {
+                // SimdMath.sigmoidWide: e = exp(-|x|) as in exp() above
+                FloatVector a = v.abs().neg();
+                FloatVector za = a.fma(LOG2E, SHIFT);
+                FloatVector na = za.sub(SHIFT);
+                FloatVector ra = na.fma(FloatVector.broadcast(F, -LN2_HI), a);
+                ra = na.fma(FloatVector.broadcast(F, -LN2_LO), ra);
+                FloatVector ra2 = ra.mul(ra);
+                FloatVector pa = ra.fma(E6, E5)
+                        .fma(ra, FloatVector.broadcast(F, E4))
+                        .fma(ra, FloatVector.broadcast(F, E3))
+                        .fma(ra, FloatVector.broadcast(F, E2))
+                        .fma(ra2, ra);
+                FloatVector e;
+                if (na.abs().compare(VectorOperators.GT, 126f).anyTrue()) {
+                    FloatVector nc = na.max(-160f).min(160f);
+                    IntVector ni = (IntVector) nc.convert(VectorOperators.F2I, 0);
+                    IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
+                    IntVector n2 = ni.sub(n1);
+                    FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+                    FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+                    e = pa.fma(s1, s1).mul(s2);
+                    e = e.blend(Float.POSITIVE_INFINITY, a.compare(VectorOperators.GT, EXP_HI));
+                    e = e.blend(0f, a.compare(VectorOperators.LT, EXP_LO));
+                } else {
+                    FloatVector sa = za.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(0x3f800000)
+                            .reinterpretAsFloats();
+                    e = pa.fma(sa, sa);
+                }
+                FloatVector num = FloatVector.broadcast(F, 1f).blend(e, v.compare(VectorOperators.LT, 0f));
+                res = num.div(e.add(1f)).blend(e.neg().fma(e, e), v.compare(VectorOperators.LT, -16f));
+            } else {
+                FloatVector scale = z.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(0x3f800000)
+                        .reinterpretAsFloats();
+                res = FloatVector.broadcast(F, 1f).div(p.fma(scale, scale.add(1f)));
+            }
+            res.intoArray(last ? t : y, last ? 0 : yo + i);
+        }
+        if (t != null) {
+            System.arraycopy(t, 0, y, yo + full, n - full);
         }
     }
 
@@ -48,19 +253,6 @@ final class SimdMathArrays {
             VectorMask<Float> m = F.indexInRange(i, n);
             FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
             SimdMath.tanh(v).intoArray(y, yo + i, m);
-        }
-    }
-
-    static void sigmoid(float[] x, int xo, float[] y, int yo, int n) {
-        int i = 0;
-        for (int ub = F.loopBound(n); i < ub; i += L) {
-            FloatVector v = FloatVector.fromArray(F, x, xo + i);
-            SimdMath.sigmoid(v).intoArray(y, yo + i);
-        }
-        if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
-            SimdMath.sigmoid(v).intoArray(y, yo + i, m);
         }
     }
 

@@ -32,6 +32,18 @@ final class SimdSoftmax implements Softmax {
     private static final int PAR_MIN = 1 << 15;
     /** Row scratch: the last vector of up to three inputs and one output, {@code L} floats each. */
     static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[4 * L]);
+    /** Per-thread staging for the exp passes (arguments in, exponentials out), grown on demand. */
+    private static final ThreadLocal<float[][]> EXPS = ThreadLocal.withInitial(() -> new float[][] {new float[256]});
+
+    /** The per-thread exp staging array, at least {@code n} floats (shared with {@link SimdLosses}). */
+    static float[] exps(int n) {
+        float[][] h = EXPS.get();
+        if (h[0].length < n) {
+            h[0] = new float[Math.max(n, 2 * h[0].length)];
+        }
+        return h[0];
+    }
+
     /** 0 in {@code [0, L)}, all ones in {@code [L, 2L)}: loaded at {@code cnt}, keeps the last {@code cnt} lanes. */
     static final int[] KEEP = keep();
 
@@ -219,11 +231,18 @@ final class SimdSoftmax implements Softmax {
             }
             float max = m.reduceLanes(VectorOperators.MAX);
             FloatVector mv = FloatVector.broadcast(F, max);
+            // x - max staged, one exp pass over it (no vector crosses a helper call: see SimdMathArrays)
+            float[] ex = exps(stop);
+            for (int j = 0; j < stop; j += L) {
+                boolean lastStep = j == end;
+                (lastStep ? pre : FloatVector.fromArray(F, x, xo + j)).sub(mv).intoArray(ex, j);
+            }
+            SimdMathArrays.exp(ex, 0, ex, 0, stop);
             FloatVector sum = FloatVector.zero(F);
             FloatVector comp = FloatVector.zero(F);
             for (int j = 0; j < stop; j += L) {
                 boolean lastStep = j == end;
-                FloatVector e = SimdMath.exp((lastStep ? pre : FloatVector.fromArray(F, x, xo + j)).sub(mv));
+                FloatVector e = FloatVector.fromArray(F, ex, j);
                 IntVector keep = IntVector.fromArray(I, KEEP, lastStep ? cnt : L); // overlapping lanes: 0
                 FloatVector ek = e.reinterpretAsInts().lanewise(VectorOperators.AND, keep).reinterpretAsFloats();
                 // TwoSum: the rounding error of each addition is kept in comp
@@ -282,10 +301,15 @@ final class SimdSoftmax implements Softmax {
                 for (int d = 0; d < dim; d++) {
                     max = max.max(FloatVector.fromArray(F, x, xo + d * inner));
                 }
+                float[] ex = exps(dim * L);
+                for (int d = 0; d < dim; d++) {
+                    FloatVector.fromArray(F, x, xo + d * inner).sub(max).intoArray(ex, d * L);
+                }
+                SimdMathArrays.exp(ex, 0, ex, 0, dim * L);
                 FloatVector sum = FloatVector.zero(F);
                 FloatVector comp = FloatVector.zero(F);
                 for (int d = 0; d < dim; d++) {
-                    FloatVector e = SimdMath.exp(FloatVector.fromArray(F, x, xo + d * inner).sub(max));
+                    FloatVector e = FloatVector.fromArray(F, ex, d * L);
                     // TwoSum: the rounding error of each addition is kept in comp
                     FloatVector t = sum.add(e);
                     FloatVector b = t.sub(sum);
@@ -303,9 +327,15 @@ final class SimdSoftmax implements Softmax {
                         s[k] = (float) Math.log((double) s[k] + s[L + k]);
                     }
                     FloatVector logSum = FloatVector.fromArray(F, s, 0);
+                    FloatVector nm = max.neg();
                     for (int d = 0; d < dim; d++) {
-                        logProb(FloatVector.fromArray(F, x, xo + d * inner), max, logSum)
-                                .intoArray(y, yo + d * inner);
+                        // x - max - logSum rounded once (logProb, by hand: no vector crosses a helper call)
+                        FloatVector v = FloatVector.fromArray(F, x, xo + d * inner);
+                        FloatVector hi = v.add(nm);
+                        FloatVector bb = hi.sub(v);
+                        FloatVector lo = v.sub(hi.sub(bb)).add(nm.sub(bb));
+                        lo = lo.blend(0f, lo.test(VectorOperators.IS_NAN)); // infinite x or max: hi carries it
+                        hi.add(lo.sub(logSum)).intoArray(y, yo + d * inner);
                     }
                 } else {
                     FloatVector total = sum.add(comp);
@@ -383,12 +413,25 @@ final class SimdSoftmax implements Softmax {
             }
             vs.intoArray(s, 2 * L);
             FloatVector sv = FloatVector.broadcast(F, Lanes.sum(s, 2 * L));
+            float[] ex = null;
+            if (log) { // exp(y) by one pass over the staged y (see SimdMathArrays)
+                ex = exps(stop);
+                for (int j = 0; j < stop; j += L) {
+                    (j == end ? preW : FloatVector.fromArray(F, y, yo + j)).intoArray(ex, j);
+                }
+                SimdMathArrays.exp(ex, 0, ex, 0, stop);
+            }
             for (int j = 0; j < stop; j += L) {
                 boolean lastStep = j == end;
                 FloatVector g = lastStep ? preG : FloatVector.fromArray(F, dy, go + j);
-                FloatVector w = lastStep ? preW : FloatVector.fromArray(F, y, yo + j);
-                (log ? SimdMath.exp(w).neg().fma(sv, g) : w.mul(g.sub(sv)))
-                        .intoArray(lastStep ? s : dx, lastStep ? 3 * L : dxo + j);
+                FloatVector d;
+                if (log) {
+                    d = FloatVector.fromArray(F, ex, j).neg().fma(sv, g);
+                } else {
+                    FloatVector w = lastStep ? preW : FloatVector.fromArray(F, y, yo + j);
+                    d = w.mul(g.sub(sv));
+                }
+                d.intoArray(lastStep ? s : dx, lastStep ? 3 * L : dxo + j);
             }
             if (cnt != 0) {
                 putLast(s, 3 * L, dx, dxo, n);
@@ -412,11 +455,25 @@ final class SimdSoftmax implements Softmax {
                     FloatVector g = FloatVector.fromArray(F, dy, go + k);
                     sum = log ? sum.add(g) : g.fma(FloatVector.fromArray(F, y, yo + k), sum);
                 }
+                float[] ex = null;
+                if (log) { // exp(y) by one pass over the staged y (see SimdMathArrays)
+                    ex = exps(dim * L);
+                    for (int d = 0; d < dim; d++) {
+                        FloatVector.fromArray(F, y, yo + d * inner).intoArray(ex, d * L);
+                    }
+                    SimdMathArrays.exp(ex, 0, ex, 0, dim * L);
+                }
                 for (int d = 0; d < dim; d++) {
                     int k = d * inner;
                     FloatVector g = FloatVector.fromArray(F, dy, go + k);
-                    FloatVector w = FloatVector.fromArray(F, y, yo + k);
-                    (log ? SimdMath.exp(w).neg().fma(sum, g) : w.mul(g.sub(sum))).intoArray(dx, dxo + k);
+                    FloatVector dd;
+                    if (log) {
+                        dd = FloatVector.fromArray(F, ex, d * L).neg().fma(sum, g);
+                    } else {
+                        FloatVector w = FloatVector.fromArray(F, y, yo + k);
+                        dd = w.mul(g.sub(sum));
+                    }
+                    dd.intoArray(dx, dxo + k);
                 }
             }
             for (int i = end; i < inner; i++) {

@@ -148,23 +148,15 @@ final class SimdActivations implements Activations {
         elu(v, a).intoArray(y, yo, m);
     }
 
+    /** The sigmoid pass (no vector crosses a helper call, see {@link SimdMathArrays}). */
     static void sigmoid(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
-        int i = 0;
-        for (int ub = F.loopBound(n); i < ub; i += L) {
-            FloatVector v = FloatVector.fromArray(F, x, xo + i);
-            SimdMath.sigmoid(v).intoArray(y, yo + i);
-        }
-        if (i < n) {
-            sigmoidTail(x, xo + i, y, yo + i, n - i, a, b);
-        }
+        SimdMathArrays.sigmoid(x, xo, y, yo, n);
     }
 
-    /** The remainder (fewer than a vector's lanes), apart so the loop's compilation stays small. */
-    private static void sigmoidTail(float[] x, int xo, float[] y, int yo, int r, float a, float b) {
-        VectorMask<Float> m = F.indexInRange(0, r);
-        FloatVector v = FloatVector.fromArray(F, x, xo, m);
-        SimdMath.sigmoid(v).intoArray(y, yo, m);
-    }
+    /** Elements per block of the staged activations (a multiple of every vector length). */
+    private static final int BLOCK = 1024;
+    /** Per-thread staging of the activations run as passes: two blocks. */
+    private static final ThreadLocal<float[]> STAGE = ThreadLocal.withInitial(() -> new float[2 * BLOCK]);
 
     static void tanh(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
         int i = 0;
@@ -220,40 +212,67 @@ final class SimdActivations implements Activations {
         geluTanh(v).intoArray(y, yo, m);
     }
 
+    /** x * sigmoid(x): per block, the sigmoid pass into the staging, then the product (arithmetic only). */
     static void silu(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
-        int i = 0;
-        for (int ub = F.loopBound(n); i < ub; i += L) {
-            FloatVector v = FloatVector.fromArray(F, x, xo + i);
-            v.mul(SimdMath.sigmoid(v)).intoArray(y, yo + i);
-        }
-        if (i < n) {
-            siluTail(x, xo + i, y, yo + i, n - i, a, b);
-        }
-    }
-
-    /** The remainder (fewer than a vector's lanes), apart so the loop's compilation stays small. */
-    private static void siluTail(float[] x, int xo, float[] y, int yo, int r, float a, float b) {
-        VectorMask<Float> m = F.indexInRange(0, r);
-        FloatVector v = FloatVector.fromArray(F, x, xo, m);
-        v.mul(SimdMath.sigmoid(v)).intoArray(y, yo, m);
-    }
-
-    static void softplus(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
-        int i = 0;
-        for (int ub = F.loopBound(n); i < ub; i += L) {
-            FloatVector v = FloatVector.fromArray(F, x, xo + i);
-            softplus(v, a, b).intoArray(y, yo + i);
-        }
-        if (i < n) {
-            softplusTail(x, xo + i, y, yo + i, n - i, a, b);
+        float[] st = STAGE.get();
+        for (int b0 = 0; b0 < n; b0 += BLOCK) {
+            int len = Math.min(BLOCK, n - b0);
+            SimdMathArrays.sigmoid(x, xo + b0, st, 0, len);
+            int i = 0;
+            for (int ub = F.loopBound(len); i < ub; i += L) {
+                FloatVector.fromArray(F, x, xo + b0 + i).mul(FloatVector.fromArray(F, st, i))
+                        .intoArray(y, yo + b0 + i);
+            }
+            if (i < len) {
+                VectorMask<Float> m = F.indexInRange(0, len - i);
+                FloatVector.fromArray(F, x, xo + b0 + i, m).mul(FloatVector.fromArray(F, st, i))
+                        .intoArray(y, yo + b0 + i, m);
+            }
         }
     }
 
-    /** The remainder (fewer than a vector's lanes), apart so the loop's compilation stays small. */
-    private static void softplusTail(float[] x, int xo, float[] y, int yo, int r, float a, float b) {
-        VectorMask<Float> m = F.indexInRange(0, r);
-        FloatVector v = FloatVector.fromArray(F, x, xo, m);
-        softplus(v, a, b).intoArray(y, yo, m);
+    /**
+     * PyTorch: x if beta*x &gt; threshold, else log(1 + e^(beta*x))/beta, here max(z,0) + log1p(e^-|z|) with
+     * z = beta*x and its rounding error zlo folded back into both terms. Per block of the input staged (zero
+     * padded to whole vectors, as a masked load): -|z|, the exp pass, the zlo correction, the log1p pass, the
+     * result; the loops do arithmetic only (no vector crosses a helper call, see {@link SimdMathArrays}).
+     */
+    static void softplus(float[] x, int xo, float[] y, int yo, int n, float beta, float threshold) {
+        float[] st = STAGE.get();
+        FloatVector bv = FloatVector.broadcast(F, beta);
+        for (int b0 = 0; b0 < n; b0 += BLOCK) {
+            int len = Math.min(BLOCK, n - b0);
+            int lenV = (len + L - 1) / L * L;
+            System.arraycopy(x, xo + b0, st, BLOCK, len);
+            for (int k = len; k < lenV; k++) {
+                st[BLOCK + k] = 0f;
+            }
+            for (int i = 0; i < lenV; i += L) {
+                FloatVector.fromArray(F, st, BLOCK + i).mul(beta).abs().neg().intoArray(st, i);
+            }
+            SimdMathArrays.exp(st, 0, st, 0, lenV);
+            for (int i = 0; i < lenV; i += L) {
+                FloatVector v = FloatVector.fromArray(F, st, BLOCK + i);
+                FloatVector z = v.mul(beta);
+                FloatVector zlo = v.fma(bv, z.neg());
+                zlo = zlo.blend(0f, z.test(VectorOperators.IS_INFINITE).or(zlo.test(VectorOperators.IS_NAN)));
+                VectorMask<Float> neg = z.compare(VectorOperators.LT, 0f);
+                FloatVector e = FloatVector.fromArray(F, st, i);
+                e.fma(zlo.blend(zlo.neg(), neg).neg(), e).intoArray(st, i);
+            }
+            SimdMathArrays.log1pNonNeg(st, 0, st, 0, lenV);
+            for (int i = 0; i < lenV; i += L) {
+                FloatVector v = FloatVector.fromArray(F, st, BLOCK + i);
+                FloatVector z = v.mul(beta);
+                FloatVector zlo = v.fma(bv, z.neg());
+                zlo = zlo.blend(0f, z.test(VectorOperators.IS_INFINITE).or(zlo.test(VectorOperators.IS_NAN)));
+                VectorMask<Float> neg = z.compare(VectorOperators.LT, 0f);
+                FloatVector pos = z.add(zlo).blend(0f, neg);
+                FloatVector s1 = pos.add(FloatVector.fromArray(F, st, i)).div(beta);
+                s1.blend(v, z.compare(VectorOperators.GT, threshold)).intoArray(st, i);
+            }
+            System.arraycopy(st, 0, y, yo + b0, len);
+        }
     }
 
     static void hardswish(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
@@ -318,26 +337,28 @@ final class SimdActivations implements Activations {
         g.mul(a).blend(g, v.compare(VectorOperators.GT, 0f)).intoArray(dx, dxo, m);
     }
 
+    /** dy * alpha * e^x for x &lt;= 0, dy above: per block, the exp pass into the staging, then arithmetic only. */
     static void eluBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
             int n, float a, float b) {
-        int i = 0;
-        for (int ub = F.loopBound(n); i < ub; i += L) {
-            FloatVector v = FloatVector.fromArray(F, x, xo + i);
-            FloatVector g = FloatVector.fromArray(F, dy, go + i);
-            g.mul(a).mul(SimdMath.exp(v)).blend(g, v.compare(VectorOperators.GT, 0f)).intoArray(dx, dxo + i);
+        float[] st = STAGE.get();
+        for (int b0 = 0; b0 < n; b0 += BLOCK) {
+            int len = Math.min(BLOCK, n - b0);
+            SimdMathArrays.exp(x, xo + b0, st, 0, len);
+            int i = 0;
+            for (int ub = F.loopBound(len); i < ub; i += L) {
+                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i);
+                FloatVector g = FloatVector.fromArray(F, dy, go + b0 + i);
+                g.mul(a).mul(FloatVector.fromArray(F, st, i)).blend(g, v.compare(VectorOperators.GT, 0f))
+                        .intoArray(dx, dxo + b0 + i);
+            }
+            if (i < len) {
+                VectorMask<Float> m = F.indexInRange(0, len - i);
+                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i, m);
+                FloatVector g = FloatVector.fromArray(F, dy, go + b0 + i, m);
+                g.mul(a).mul(FloatVector.fromArray(F, st, i)).blend(g, v.compare(VectorOperators.GT, 0f))
+                        .intoArray(dx, dxo + b0 + i, m);
+            }
         }
-        if (i < n) {
-            eluBackwardTail(x, xo + i, y, yo + i, dy, go + i, dx, dxo + i, n - i, a, b);
-        }
-    }
-
-    private static void eluBackwardTail(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx,
-            int dxo, int r, float a, float b) {
-        VectorMask<Float> m = F.indexInRange(0, r);
-        int i = 0;
-        FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
-        FloatVector g = FloatVector.fromArray(F, dy, go, m);
-        g.mul(a).mul(SimdMath.exp(v)).blend(g, v.compare(VectorOperators.GT, 0f)).intoArray(dx, dxo, m);
     }
 
     static void sigmoidBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
@@ -450,26 +471,50 @@ final class SimdActivations implements Activations {
         g.mul(siluGrad(v)).intoArray(dx, dxo, m);
     }
 
+    /**
+     * dy * sigmoid(beta*x) (dy where beta*x &gt; threshold), the rounding error zlo of z = beta*x folded in to first
+     * order: per block, z staged, the sigmoid pass, then arithmetic only (see {@link SimdMathArrays}).
+     */
     static void softplusBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
-            int n, float a, float b) {
-        int i = 0;
-        for (int ub = F.loopBound(n); i < ub; i += L) {
-            FloatVector v = FloatVector.fromArray(F, x, xo + i);
-            FloatVector g = FloatVector.fromArray(F, dy, go + i);
-            softplusGrad(v, g, a, b).intoArray(dx, dxo + i);
+            int n, float beta, float threshold) {
+        float[] st = STAGE.get();
+        FloatVector bv = FloatVector.broadcast(F, beta);
+        for (int b0 = 0; b0 < n; b0 += BLOCK) {
+            int len = Math.min(BLOCK, n - b0);
+            int ub = F.loopBound(len);
+            int i = 0;
+            for (; i < ub; i += L) {
+                FloatVector.fromArray(F, x, xo + b0 + i).mul(beta).intoArray(st, i);
+            }
+            if (i < len) {
+                VectorMask<Float> m = F.indexInRange(0, len - i);
+                FloatVector.fromArray(F, x, xo + b0 + i, m).mul(beta).intoArray(st, i, m);
+            }
+            SimdMathArrays.sigmoid(st, 0, st, 0, len);
+            for (i = 0; i < ub; i += L) {
+                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i);
+                FloatVector g = FloatVector.fromArray(F, dy, go + b0 + i);
+                FloatVector z = v.mul(beta);
+                FloatVector zlo = v.fma(bv, z.neg());
+                zlo = zlo.blend(0f, z.test(VectorOperators.IS_INFINITE).or(zlo.test(VectorOperators.IS_NAN)));
+                FloatVector sg = FloatVector.fromArray(F, st, i);
+                sg = sg.mul(sg.neg().add(1f)).fma(zlo, sg); // sigmoid(z + zlo) to first order
+                FloatVector d = g.mul(sg).blend(g, z.compare(VectorOperators.GT, threshold));
+                d.intoArray(dx, dxo + b0 + i);
+            }
+            if (i < len) {
+                VectorMask<Float> m = F.indexInRange(0, len - i);
+                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i, m);
+                FloatVector g = FloatVector.fromArray(F, dy, go + b0 + i, m);
+                FloatVector z = v.mul(beta);
+                FloatVector zlo = v.fma(bv, z.neg());
+                zlo = zlo.blend(0f, z.test(VectorOperators.IS_INFINITE).or(zlo.test(VectorOperators.IS_NAN)));
+                FloatVector sg = FloatVector.fromArray(F, st, i);
+                sg = sg.mul(sg.neg().add(1f)).fma(zlo, sg); // sigmoid(z + zlo) to first order
+                FloatVector d = g.mul(sg).blend(g, z.compare(VectorOperators.GT, threshold));
+                d.intoArray(dx, dxo + b0 + i, m);
+            }
         }
-        if (i < n) {
-            softplusBackwardTail(x, xo + i, y, yo + i, dy, go + i, dx, dxo + i, n - i, a, b);
-        }
-    }
-
-    private static void softplusBackwardTail(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx,
-            int dxo, int r, float a, float b) {
-        VectorMask<Float> m = F.indexInRange(0, r);
-        int i = 0;
-        FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
-        FloatVector g = FloatVector.fromArray(F, dy, go, m);
-        softplusGrad(v, g, a, b).intoArray(dx, dxo, m);
     }
 
     static void hardswishBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
@@ -498,30 +543,6 @@ final class SimdActivations implements Activations {
     private static FloatVector elu(FloatVector v, float a) {
         FloatVector e = SimdMath.expm1(v.blend(-30f, v.compare(VectorOperators.LT, -30f))).mul(a);
         return e.blend(v, v.compare(VectorOperators.GT, 0f).or(v.test(VectorOperators.IS_NAN)));
-    }
-
-    /** PyTorch: x if beta*x &gt; threshold, else log(1 + e^(beta*x))/beta, here max(z,0) + log1p(e^-|z|). */
-    private static FloatVector softplus(FloatVector v, float beta, float threshold) {
-        FloatVector z = v.mul(beta);
-        // beta*x = z + zlo exactly; the rounding error zlo is folded back into both terms
-        FloatVector zlo = v.fma(FloatVector.broadcast(F, beta), z.neg());
-        zlo = zlo.blend(0f, z.test(VectorOperators.IS_INFINITE).or(zlo.test(VectorOperators.IS_NAN)));
-        VectorMask<Float> neg = z.compare(VectorOperators.LT, 0f);
-        FloatVector pos = z.add(zlo).blend(0f, neg);
-        FloatVector e = SimdMath.exp(z.abs().neg());
-        e = e.fma(zlo.blend(zlo.neg(), neg).neg(), e);
-        FloatVector s = pos.add(SimdMath.log1pNonNeg(e)).div(beta);
-        return s.blend(v, z.compare(VectorOperators.GT, threshold));
-    }
-
-    private static FloatVector softplusGrad(FloatVector v, FloatVector g, float beta, float threshold) {
-        FloatVector z = v.mul(beta);
-        FloatVector zlo = v.fma(FloatVector.broadcast(F, beta), z.neg());
-        zlo = zlo.blend(0f, z.test(VectorOperators.IS_INFINITE).or(zlo.test(VectorOperators.IS_NAN)));
-        // sigmoid(z + zlo) = s + s*(1-s)*zlo to first order
-        FloatVector s = SimdMath.sigmoid(z);
-        s = s.mul(s.neg().add(1f)).fma(zlo, s);
-        return g.mul(s).blend(g, z.compare(VectorOperators.GT, threshold));
     }
 
     /** x * min(max(x + 3, 0), 6) / 6 (NaN propagates). */

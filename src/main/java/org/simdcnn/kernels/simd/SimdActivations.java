@@ -130,22 +130,38 @@ final class SimdActivations implements Activations {
         v.mul(a).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, yo, m);
     }
 
+    /** x if x &gt; 0 (or NaN), else alpha*expm1(x) (saturating at -1 below -30): clamp staged, the expm1 pass, arithmetic. */
     static void elu(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
-        int i = 0;
-        for (int ub = F.loopBound(n); i < ub; i += L) {
-            FloatVector v = FloatVector.fromArray(F, x, xo + i);
-            elu(v, a).intoArray(y, yo + i);
+        float[] st = STAGE.get();
+        for (int b0 = 0; b0 < n; b0 += BLOCK) {
+            int len = Math.min(BLOCK, n - b0);
+            int ub = F.loopBound(len);
+            int i = 0;
+            for (; i < ub; i += L) {
+                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i);
+                v.blend(-30f, v.compare(VectorOperators.LT, -30f)).intoArray(st, i);
+            }
+            if (i < len) {
+                VectorMask<Float> m = F.indexInRange(0, len - i);
+                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i, m);
+                v.blend(-30f, v.compare(VectorOperators.LT, -30f)).intoArray(st, i, m);
+            }
+            SimdMathArrays.expm1Clamped(st, 0, st, 0, len);
+            i = 0;
+            for (; i < ub; i += L) {
+                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i);
+                FloatVector w = FloatVector.fromArray(F, st, i);
+                FloatVector r = w.mul(a).blend(v, v.compare(VectorOperators.GT, 0f).or(v.test(VectorOperators.IS_NAN)));
+                r.intoArray(y, yo + b0 + i);
+            }
+            if (i < len) {
+                VectorMask<Float> m = F.indexInRange(0, len - i);
+                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i, m);
+                FloatVector w = FloatVector.fromArray(F, st, i);
+                FloatVector r = w.mul(a).blend(v, v.compare(VectorOperators.GT, 0f).or(v.test(VectorOperators.IS_NAN)));
+                r.intoArray(y, yo + b0 + i, m);
+            }
         }
-        if (i < n) {
-            eluTail(x, xo + i, y, yo + i, n - i, a, b);
-        }
-    }
-
-    /** The remainder (fewer than a vector's lanes), apart so the loop's compilation stays small. */
-    private static void eluTail(float[] x, int xo, float[] y, int yo, int r, float a, float b) {
-        VectorMask<Float> m = F.indexInRange(0, r);
-        FloatVector v = FloatVector.fromArray(F, x, xo, m);
-        elu(v, a).intoArray(y, yo, m);
     }
 
     /** The sigmoid pass (no vector crosses a helper call, see {@link SimdMathArrays}). */
@@ -158,58 +174,71 @@ final class SimdActivations implements Activations {
     /** Per-thread staging of the activations run as passes: two blocks. */
     private static final ThreadLocal<float[]> STAGE = ThreadLocal.withInitial(() -> new float[2 * BLOCK]);
 
+    /** The tanh pass (no vector crosses a helper call, see {@link SimdMathArrays}). */
     static void tanh(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
-        int i = 0;
-        for (int ub = F.loopBound(n); i < ub; i += L) {
-            FloatVector v = FloatVector.fromArray(F, x, xo + i);
-            SimdMath.tanh(v).intoArray(y, yo + i);
-        }
-        if (i < n) {
-            tanhTail(x, xo + i, y, yo + i, n - i, a, b);
-        }
+        SimdMathArrays.tanh(x, xo, y, yo, n);
     }
 
-    /** The remainder (fewer than a vector's lanes), apart so the loop's compilation stays small. */
-    private static void tanhTail(float[] x, int xo, float[] y, int yo, int r, float a, float b) {
-        VectorMask<Float> m = F.indexInRange(0, r);
-        FloatVector v = FloatVector.fromArray(F, x, xo, m);
-        SimdMath.tanh(v).intoArray(y, yo, m);
-    }
-
+    /** x * Phi(x): the Phi pass into the staging, then the product. */
     static void gelu(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
-        int i = 0;
-        for (int ub = F.loopBound(n); i < ub; i += L) {
-            FloatVector v = FloatVector.fromArray(F, x, xo + i);
-            v.mul(SimdMath.phi(v)).intoArray(y, yo + i);
-        }
-        if (i < n) {
-            geluTail(x, xo + i, y, yo + i, n - i, a, b);
+        float[] st = STAGE.get();
+        for (int b0 = 0; b0 < n; b0 += BLOCK) {
+            int len = Math.min(BLOCK, n - b0);
+            int ub = F.loopBound(len);
+            int i = 0;
+            SimdMathArrays.phi(x, xo + b0, st, 0, len, false);
+            for (; i < ub; i += L) {
+                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i);
+                FloatVector w = FloatVector.fromArray(F, st, i);
+                FloatVector r = v.mul(w);
+                r.intoArray(y, yo + b0 + i);
+            }
+            if (i < len) {
+                VectorMask<Float> m = F.indexInRange(0, len - i);
+                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i, m);
+                FloatVector w = FloatVector.fromArray(F, st, i);
+                FloatVector r = v.mul(w);
+                r.intoArray(y, yo + b0 + i, m);
+            }
         }
     }
 
-    /** The remainder (fewer than a vector's lanes), apart so the loop's compilation stays small. */
-    private static void geluTail(float[] x, int xo, float[] y, int yo, int r, float a, float b) {
-        VectorMask<Float> m = F.indexInRange(0, r);
-        FloatVector v = FloatVector.fromArray(F, x, xo, m);
-        v.mul(SimdMath.phi(v)).intoArray(y, yo, m);
-    }
-
+    /** x * sigmoid(2u), u = sqrt(2/pi)(x + 0.044715 x^3), branch-free from e = exp(-|2u|) (no wide sigmoid path): -|2u| staged, the expNeg pass, arithmetic. x = -Inf gives NaN, +Inf gives +Inf, as PyTorch. */
     static void geluTanh(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
-        int i = 0;
-        for (int ub = F.loopBound(n); i < ub; i += L) {
-            FloatVector v = FloatVector.fromArray(F, x, xo + i);
-            geluTanh(v).intoArray(y, yo + i);
+        float[] st = STAGE.get();
+        for (int b0 = 0; b0 < n; b0 += BLOCK) {
+            int len = Math.min(BLOCK, n - b0);
+            int ub = F.loopBound(len);
+            int i = 0;
+            for (; i < ub; i += L) {
+                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i);
+                v.mul(v).fma(GT_K3, GT_K1).mul(v).abs().neg().intoArray(st, i);
+            }
+            if (i < len) {
+                VectorMask<Float> m = F.indexInRange(0, len - i);
+                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i, m);
+                v.mul(v).fma(GT_K3, GT_K1).mul(v).abs().neg().intoArray(st, i, m);
+            }
+            SimdMathArrays.expNeg(st, 0, st, 0, len);
+            i = 0;
+            for (; i < ub; i += L) {
+                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i);
+                FloatVector w = FloatVector.fromArray(F, st, i);
+                FloatVector u2 = v.mul(v).fma(GT_K3, GT_K1).mul(v);
+                FloatVector d = FloatVector.broadcast(F, 1f).div(w.add(1f));
+                FloatVector r = v.mul(d.blend(w.mul(d), u2.compare(VectorOperators.LT, 0f)));
+                r.intoArray(y, yo + b0 + i);
+            }
+            if (i < len) {
+                VectorMask<Float> m = F.indexInRange(0, len - i);
+                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i, m);
+                FloatVector w = FloatVector.fromArray(F, st, i);
+                FloatVector u2 = v.mul(v).fma(GT_K3, GT_K1).mul(v);
+                FloatVector d = FloatVector.broadcast(F, 1f).div(w.add(1f));
+                FloatVector r = v.mul(d.blend(w.mul(d), u2.compare(VectorOperators.LT, 0f)));
+                r.intoArray(y, yo + b0 + i, m);
+            }
         }
-        if (i < n) {
-            geluTanhTail(x, xo + i, y, yo + i, n - i, a, b);
-        }
-    }
-
-    /** The remainder (fewer than a vector's lanes), apart so the loop's compilation stays small. */
-    private static void geluTanhTail(float[] x, int xo, float[] y, int yo, int r, float a, float b) {
-        VectorMask<Float> m = F.indexInRange(0, r);
-        FloatVector v = FloatVector.fromArray(F, x, xo, m);
-        geluTanh(v).intoArray(y, yo, m);
     }
 
     /** x * sigmoid(x): per block, the sigmoid pass into the staging, then the product (arithmetic only). */
@@ -275,22 +304,24 @@ final class SimdActivations implements Activations {
         }
     }
 
+    /** x * min(max(x + 3, 0), 6) / 6 (NaN propagates); t/6 first: x*6 would overflow near the float maximum. */
     static void hardswish(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
         int i = 0;
         for (int ub = F.loopBound(n); i < ub; i += L) {
             FloatVector v = FloatVector.fromArray(F, x, xo + i);
-            hardswish(v).intoArray(y, yo + i);
+            FloatVector t = v.add(3f);
+            t = t.blend(0f, t.compare(VectorOperators.LT, 0f));
+            t = t.blend(6f, t.compare(VectorOperators.GT, 6f));
+            v.mul(t.div(6f)).intoArray(y, yo + i);
         }
         if (i < n) {
-            hardswishTail(x, xo + i, y, yo + i, n - i, a, b);
+            VectorMask<Float> m = F.indexInRange(0, n - i);
+            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
+            FloatVector t = v.add(3f);
+            t = t.blend(0f, t.compare(VectorOperators.LT, 0f));
+            t = t.blend(6f, t.compare(VectorOperators.GT, 6f));
+            v.mul(t.div(6f)).intoArray(y, yo + i, m);
         }
-    }
-
-    /** The remainder (fewer than a vector's lanes), apart so the loop's compilation stays small. */
-    private static void hardswishTail(float[] x, int xo, float[] y, int yo, int r, float a, float b) {
-        VectorMask<Float> m = F.indexInRange(0, r);
-        FloatVector v = FloatVector.fromArray(F, x, xo, m);
-        hardswish(v).intoArray(y, yo, m);
     }
 
     static void reluBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
@@ -405,70 +436,135 @@ final class SimdActivations implements Activations {
         g.mul(w.neg().fma(w, FloatVector.broadcast(F, 1f))).intoArray(dx, dxo, m);
     }
 
+    /** dy * (Phi(x) + x*pdf(x)): the GELU-gradient pass into the staging, then the product. */
     static void geluBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
             int n, float a, float b) {
-        int i = 0;
-        for (int ub = F.loopBound(n); i < ub; i += L) {
-            FloatVector v = FloatVector.fromArray(F, x, xo + i);
-            FloatVector g = FloatVector.fromArray(F, dy, go + i);
-            g.mul(SimdMath.geluGrad(v)).intoArray(dx, dxo + i);
-        }
-        if (i < n) {
-            geluBackwardTail(x, xo + i, y, yo + i, dy, go + i, dx, dxo + i, n - i, a, b);
+        float[] st = STAGE.get();
+        for (int b0 = 0; b0 < n; b0 += BLOCK) {
+            int len = Math.min(BLOCK, n - b0);
+            int ub = F.loopBound(len);
+            int i = 0;
+            SimdMathArrays.phi(x, xo + b0, st, 0, len, true);
+            for (; i < ub; i += L) {
+                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i);
+                FloatVector g = FloatVector.fromArray(F, dy, go + b0 + i);
+                FloatVector w = FloatVector.fromArray(F, st, i);
+                FloatVector r = g.mul(w);
+                r.intoArray(dx, dxo + b0 + i);
+            }
+            if (i < len) {
+                VectorMask<Float> m = F.indexInRange(0, len - i);
+                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i, m);
+                FloatVector g = FloatVector.fromArray(F, dy, go + b0 + i, m);
+                FloatVector w = FloatVector.fromArray(F, st, i);
+                FloatVector r = g.mul(w);
+                r.intoArray(dx, dxo + b0 + i, m);
+            }
         }
     }
 
-    private static void geluBackwardTail(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx,
-            int dxo, int r, float a, float b) {
-        VectorMask<Float> m = F.indexInRange(0, r);
-        int i = 0;
-        FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
-        FloatVector g = FloatVector.fromArray(F, dy, go, m);
-        g.mul(SimdMath.geluGrad(v)).intoArray(dx, dxo, m);
-    }
-
+    /** With s = sigmoid(2u): dy * (s + 2x*s*(1-s)*u'), s and 1-s from e = exp(-|2u|) without cancellation; |x| capped at 1e4 in the product term (where s*(1-s) is 0 anyway); ±Inf gives NaN as PyTorch. -|2u| staged, the expNeg pass, arithmetic. */
     static void geluTanhBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
             int n, float a, float b) {
-        int i = 0;
-        for (int ub = F.loopBound(n); i < ub; i += L) {
-            FloatVector v = FloatVector.fromArray(F, x, xo + i);
-            FloatVector g = FloatVector.fromArray(F, dy, go + i);
-            g.mul(geluTanhGrad(v)).intoArray(dx, dxo + i);
-        }
-        if (i < n) {
-            geluTanhBackwardTail(x, xo + i, y, yo + i, dy, go + i, dx, dxo + i, n - i, a, b);
+        float[] st = STAGE.get();
+        for (int b0 = 0; b0 < n; b0 += BLOCK) {
+            int len = Math.min(BLOCK, n - b0);
+            int ub = F.loopBound(len);
+            int i = 0;
+            for (; i < ub; i += L) {
+                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i);
+                FloatVector vc = v.blend(1e4f, v.compare(VectorOperators.GT, 1e4f));
+                vc = vc.blend(-1e4f, vc.compare(VectorOperators.LT, -1e4f));
+                vc.mul(vc).fma(GT_K3, GT_K1).mul(vc).abs().neg().intoArray(st, i);
+            }
+            if (i < len) {
+                VectorMask<Float> m = F.indexInRange(0, len - i);
+                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i, m);
+                FloatVector vc = v.blend(1e4f, v.compare(VectorOperators.GT, 1e4f));
+                vc = vc.blend(-1e4f, vc.compare(VectorOperators.LT, -1e4f));
+                vc.mul(vc).fma(GT_K3, GT_K1).mul(vc).abs().neg().intoArray(st, i, m);
+            }
+            SimdMathArrays.expNeg(st, 0, st, 0, len);
+            i = 0;
+            for (; i < ub; i += L) {
+                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i);
+                FloatVector g = FloatVector.fromArray(F, dy, go + b0 + i);
+                FloatVector w = FloatVector.fromArray(F, st, i);
+                FloatVector vc = v.blend(1e4f, v.compare(VectorOperators.GT, 1e4f));
+                vc = vc.blend(-1e4f, vc.compare(VectorOperators.LT, -1e4f));
+                FloatVector x2 = vc.mul(vc);
+                FloatVector u2 = x2.fma(GT_K3, GT_K1).mul(vc);
+                FloatVector d = FloatVector.broadcast(F, 1f).div(w.add(1f));
+                FloatVector ed = w.mul(d);
+                FloatVector s = d.blend(ed, u2.compare(VectorOperators.LT, 0f));
+                FloatVector du2 = x2.fma(3 * GT_K3, GT_K1); // 2u'
+                FloatVector r = g.mul(vc.mul(d).mul(ed).mul(du2).add(s).add(v.sub(v)));
+                r.intoArray(dx, dxo + b0 + i);
+            }
+            if (i < len) {
+                VectorMask<Float> m = F.indexInRange(0, len - i);
+                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i, m);
+                FloatVector g = FloatVector.fromArray(F, dy, go + b0 + i, m);
+                FloatVector w = FloatVector.fromArray(F, st, i);
+                FloatVector vc = v.blend(1e4f, v.compare(VectorOperators.GT, 1e4f));
+                vc = vc.blend(-1e4f, vc.compare(VectorOperators.LT, -1e4f));
+                FloatVector x2 = vc.mul(vc);
+                FloatVector u2 = x2.fma(GT_K3, GT_K1).mul(vc);
+                FloatVector d = FloatVector.broadcast(F, 1f).div(w.add(1f));
+                FloatVector ed = w.mul(d);
+                FloatVector s = d.blend(ed, u2.compare(VectorOperators.LT, 0f));
+                FloatVector du2 = x2.fma(3 * GT_K3, GT_K1); // 2u'
+                FloatVector r = g.mul(vc.mul(d).mul(ed).mul(du2).add(s).add(v.sub(v)));
+                r.intoArray(dx, dxo + b0 + i, m);
+            }
         }
     }
 
-    private static void geluTanhBackwardTail(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx,
-            int dxo, int r, float a, float b) {
-        VectorMask<Float> m = F.indexInRange(0, r);
-        int i = 0;
-        FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
-        FloatVector g = FloatVector.fromArray(F, dy, go, m);
-        g.mul(geluTanhGrad(v)).intoArray(dx, dxo, m);
-    }
-
+    /** dy * s*(1 + x*(1-s)), s and 1-s from e = exp(-|x|) (no cancellation in 1-s): -|x| staged, the expNeg pass, arithmetic. */
     static void siluBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
             int n, float a, float b) {
-        int i = 0;
-        for (int ub = F.loopBound(n); i < ub; i += L) {
-            FloatVector v = FloatVector.fromArray(F, x, xo + i);
-            FloatVector g = FloatVector.fromArray(F, dy, go + i);
-            g.mul(siluGrad(v)).intoArray(dx, dxo + i);
+        float[] st = STAGE.get();
+        for (int b0 = 0; b0 < n; b0 += BLOCK) {
+            int len = Math.min(BLOCK, n - b0);
+            int ub = F.loopBound(len);
+            int i = 0;
+            for (; i < ub; i += L) {
+                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i);
+                v.abs().neg().intoArray(st, i);
+            }
+            if (i < len) {
+                VectorMask<Float> m = F.indexInRange(0, len - i);
+                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i, m);
+                v.abs().neg().intoArray(st, i, m);
+            }
+            SimdMathArrays.expNeg(st, 0, st, 0, len);
+            i = 0;
+            for (; i < ub; i += L) {
+                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i);
+                FloatVector g = FloatVector.fromArray(F, dy, go + b0 + i);
+                FloatVector w = FloatVector.fromArray(F, st, i);
+                FloatVector d = FloatVector.broadcast(F, 1f).div(w.add(1f));
+                FloatVector ed = w.mul(d);
+                VectorMask<Float> neg = v.compare(VectorOperators.LT, 0f);
+                FloatVector s = d.blend(ed, neg);
+                FloatVector oneMinus = ed.blend(d, neg);
+                FloatVector r = g.mul(s.mul(v.fma(oneMinus, FloatVector.broadcast(F, 1f))));
+                r.intoArray(dx, dxo + b0 + i);
+            }
+            if (i < len) {
+                VectorMask<Float> m = F.indexInRange(0, len - i);
+                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i, m);
+                FloatVector g = FloatVector.fromArray(F, dy, go + b0 + i, m);
+                FloatVector w = FloatVector.fromArray(F, st, i);
+                FloatVector d = FloatVector.broadcast(F, 1f).div(w.add(1f));
+                FloatVector ed = w.mul(d);
+                VectorMask<Float> neg = v.compare(VectorOperators.LT, 0f);
+                FloatVector s = d.blend(ed, neg);
+                FloatVector oneMinus = ed.blend(d, neg);
+                FloatVector r = g.mul(s.mul(v.fma(oneMinus, FloatVector.broadcast(F, 1f))));
+                r.intoArray(dx, dxo + b0 + i, m);
+            }
         }
-        if (i < n) {
-            siluBackwardTail(x, xo + i, y, yo + i, dy, go + i, dx, dxo + i, n - i, a, b);
-        }
-    }
-
-    private static void siluBackwardTail(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx,
-            int dxo, int r, float a, float b) {
-        VectorMask<Float> m = F.indexInRange(0, r);
-        int i = 0;
-        FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
-        FloatVector g = FloatVector.fromArray(F, dy, go, m);
-        g.mul(siluGrad(v)).intoArray(dx, dxo, m);
     }
 
     /**
@@ -517,91 +613,25 @@ final class SimdActivations implements Activations {
         }
     }
 
+    /** PyTorch's vectorised kernel: 0 below -3, dy from 3 on, dy*(x/3 + 1/2) between; NaN stays NaN. */
     static void hardswishBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
             int n, float a, float b) {
         int i = 0;
         for (int ub = F.loopBound(n); i < ub; i += L) {
             FloatVector v = FloatVector.fromArray(F, x, xo + i);
             FloatVector g = FloatVector.fromArray(F, dy, go + i);
-            hardswishGrad(v, g).intoArray(dx, dxo + i);
+            FloatVector mid = g.mul(v.div(3f).add(0.5f));
+            mid.blend(g, v.compare(VectorOperators.GE, 3f)).blend(0f, v.compare(VectorOperators.LT, -3f))
+                    .intoArray(dx, dxo + i);
         }
         if (i < n) {
-            hardswishBackwardTail(x, xo + i, y, yo + i, dy, go + i, dx, dxo + i, n - i, a, b);
+            VectorMask<Float> m = F.indexInRange(0, n - i);
+            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
+            FloatVector g = FloatVector.fromArray(F, dy, go + i, m);
+            FloatVector mid = g.mul(v.div(3f).add(0.5f));
+            mid.blend(g, v.compare(VectorOperators.GE, 3f)).blend(0f, v.compare(VectorOperators.LT, -3f))
+                    .intoArray(dx, dxo + i, m);
         }
-    }
-
-    private static void hardswishBackwardTail(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx,
-            int dxo, int r, float a, float b) {
-        VectorMask<Float> m = F.indexInRange(0, r);
-        int i = 0;
-        FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
-        FloatVector g = FloatVector.fromArray(F, dy, go, m);
-        hardswishGrad(v, g).intoArray(dx, dxo, m);
-    }
-
-    /** x if x &gt; 0 (or NaN), else alpha*expm1(x) (expm1 saturates at -1 below -30). */
-    private static FloatVector elu(FloatVector v, float a) {
-        FloatVector e = SimdMath.expm1(v.blend(-30f, v.compare(VectorOperators.LT, -30f))).mul(a);
-        return e.blend(v, v.compare(VectorOperators.GT, 0f).or(v.test(VectorOperators.IS_NAN)));
-    }
-
-    /** x * min(max(x + 3, 0), 6) / 6 (NaN propagates). */
-    private static FloatVector hardswish(FloatVector v) {
-        FloatVector t = v.add(3f);
-        t = t.blend(0f, t.compare(VectorOperators.LT, 0f));
-        t = t.blend(6f, t.compare(VectorOperators.GT, 6f));
-        return v.mul(t.div(6f)); // t/6 first: x*6 would overflow near the float maximum
-    }
-
-    /** PyTorch's vectorised kernel: 0 below -3, dy from 3 on, dy*(x/3 + 1/2) between; NaN stays NaN. */
-    private static FloatVector hardswishGrad(FloatVector v, FloatVector g) {
-        FloatVector mid = g.mul(v.div(3f).add(0.5f));
-        FloatVector r = mid.blend(g, v.compare(VectorOperators.GE, 3f));
-        return r.blend(0f, v.compare(VectorOperators.LT, -3f));
-    }
-
-    /** d/dx x*Phi(x) = Phi(x) + x*pdf(x). */
-    /**
-     * x * sigmoid(2u), u = sqrt(2/pi)(x + 0.044715 x^3), branch-free: with e = exp(-|2u|) (no special path, subnormal
-     * results rounded once), sigmoid(2u) is 1/(1+e) for u &gt;= 0 and e/(1+e) below, so no vector ever takes the
-     * wide sigmoid path (with N(0, 3) inputs most vectors have a lane with 2u &lt; -16 and did). x = -Inf gives NaN
-     * (-Inf * 0) and +Inf gives +Inf, as PyTorch's 0.5x(1 + tanh(u)).
-     */
-    private static FloatVector geluTanh(FloatVector v) {
-        FloatVector u2 = v.mul(v).fma(GT_K3, GT_K1).mul(v);
-        FloatVector e = SimdMath.expNeg(u2.abs().neg());
-        FloatVector d = FloatVector.broadcast(F, 1f).div(e.add(1f));
-        FloatVector s = d.blend(e.mul(d), u2.compare(VectorOperators.LT, 0f));
-        return v.mul(s);
-    }
-
-    /**
-     * With s = sigmoid(2u): d/dx x*s = s + 2x*s*(1-s)*u', u' = sqrt(2/pi)*(1 + 3*0.044715*x^2). s and 1-s both come
-     * from e = exp(-|2u|) without cancellation; |x| is capped at 1e4 in the product term (where s*(1-s) is 0 anyway,
-     * so x^2 cannot overflow into 0*Inf), and ±Inf gives NaN as PyTorch does.
-     */
-    private static FloatVector geluTanhGrad(FloatVector v) {
-        FloatVector vc = v.blend(1e4f, v.compare(VectorOperators.GT, 1e4f));
-        vc = vc.blend(-1e4f, vc.compare(VectorOperators.LT, -1e4f));
-        FloatVector x2 = vc.mul(vc);
-        FloatVector u2 = x2.fma(GT_K3, GT_K1).mul(vc);
-        FloatVector e = SimdMath.expNeg(u2.abs().neg());
-        FloatVector d = FloatVector.broadcast(F, 1f).div(e.add(1f));
-        FloatVector ed = e.mul(d);
-        FloatVector s = d.blend(ed, u2.compare(VectorOperators.LT, 0f));
-        FloatVector du2 = x2.fma(3 * GT_K3, GT_K1); // 2u'
-        return vc.mul(d).mul(ed).mul(du2).add(s).add(v.sub(v));
-    }
-
-    /** d/dx x*sigmoid(x) = s*(1 + x*(1-s)), with s and 1-s from e = exp(-|x|) (no cancellation in 1-s). */
-    private static FloatVector siluGrad(FloatVector v) {
-        FloatVector e = SimdMath.expNeg(v.abs().neg());
-        FloatVector d = FloatVector.broadcast(F, 1f).div(e.add(1f));
-        FloatVector ed = e.mul(d);
-        VectorMask<Float> neg = v.compare(VectorOperators.LT, 0f);
-        FloatVector s = d.blend(ed, neg);
-        FloatVector oneMinus = ed.blend(d, neg);
-        return s.mul(v.fma(oneMinus, FloatVector.broadcast(F, 1f)));
     }
 
     @Override

@@ -193,14 +193,14 @@ final class SimdMath {
     }
 
     // tanh: |x| <= 0.625: x + x^3 * P(x^2); above: 1 - 2/(e^{2|x|} + 1) with the sign of x.
-    private static final float T3 = -0.3333328664302826f;
-    private static final float T5 = 0.13331513106822968f;
-    private static final float T7 = -0.053744662553071976f;
-    private static final float T9 = 0.020653141662478447f;
-    private static final float T11 = -0.005718979053199291f;
-    private static final float TANH_SMALL = 0.625f;
+    static final float T3 = -0.3333328664302826f;
+    static final float T5 = 0.13331513106822968f;
+    static final float T7 = -0.053744662553071976f;
+    static final float T9 = 0.020653141662478447f;
+    static final float T11 = -0.005718979053199291f;
+    static final float TANH_SMALL = 0.625f;
     /** tanh rounds to ±1 beyond this. */
-    private static final float TANH_SAT = 9.1f;
+    static final float TANH_SAT = 9.1f;
 
     /** Hyperbolic tangent: NaN to NaN, ±0 kept, ±Inf to ±1. */
     static FloatVector tanh(FloatVector x) {
@@ -254,10 +254,10 @@ final class SimdMath {
     }
 
     /** erfc(z) * exp(z^2) = t * R(t), t = 1/(1 + z/2), fitted on [0, 10.5] (relative error 1.6e-8). */
-    private static final float[] ERFCX = {0.2820911407470703f, 0.2821870446205139f, 0.2458782196044922f,
+    static final float[] ERFCX = {0.2820911407470703f, 0.2821870446205139f, 0.2458782196044922f,
         0.1813684105873108f, 0.07090257108211517f, -0.004494958091527224f, 0.0442938432097435f,
         -0.3622373938560486f, 0.4318997859954834f, -0.21116231381893158f, 0.03927365317940712f};
-    private static final float INV_SQRT2 = 0.70710678118654752f;
+    static final float INV_SQRT2 = 0.70710678118654752f;
 
     /**
      * The standard normal CDF Phi(x) = erfc(-x/sqrt 2)/2, relative error a few 1e-7 everywhere, one branch-free path:
@@ -287,7 +287,7 @@ final class SimdMath {
         return halfErfc.neg().add(1f).blend(halfErfc, x.compare(VectorOperators.LT, 0f));
     }
 
-    private static final float INV_SQRT_2PI = (float) (1 / Math.sqrt(2 * Math.PI));
+    static final float INV_SQRT_2PI = (float) (1 / Math.sqrt(2 * Math.PI));
 
     /**
      * The exact GELU's derivative d/dx x*Phi(x) = Phi(x) + x*pdf(x): {@link #phi}'s computation, with its

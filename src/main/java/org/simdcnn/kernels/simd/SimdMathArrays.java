@@ -5,8 +5,11 @@ import static org.simdcnn.kernels.simd.SimdMath.E3;
 import static org.simdcnn.kernels.simd.SimdMath.E4;
 import static org.simdcnn.kernels.simd.SimdMath.E5;
 import static org.simdcnn.kernels.simd.SimdMath.E6;
+import static org.simdcnn.kernels.simd.SimdMath.ERFCX;
 import static org.simdcnn.kernels.simd.SimdMath.EXP_HI;
 import static org.simdcnn.kernels.simd.SimdMath.EXP_LO;
+import static org.simdcnn.kernels.simd.SimdMath.INV_SQRT2;
+import static org.simdcnn.kernels.simd.SimdMath.INV_SQRT_2PI;
 import static org.simdcnn.kernels.simd.SimdMath.L10;
 import static org.simdcnn.kernels.simd.SimdMath.L3;
 import static org.simdcnn.kernels.simd.SimdMath.L4;
@@ -19,6 +22,13 @@ import static org.simdcnn.kernels.simd.SimdMath.LN2_HI;
 import static org.simdcnn.kernels.simd.SimdMath.LN2_LO;
 import static org.simdcnn.kernels.simd.SimdMath.LOG2E;
 import static org.simdcnn.kernels.simd.SimdMath.SHIFT;
+import static org.simdcnn.kernels.simd.SimdMath.T11;
+import static org.simdcnn.kernels.simd.SimdMath.T3;
+import static org.simdcnn.kernels.simd.SimdMath.T5;
+import static org.simdcnn.kernels.simd.SimdMath.T7;
+import static org.simdcnn.kernels.simd.SimdMath.T9;
+import static org.simdcnn.kernels.simd.SimdMath.TANH_SAT;
+import static org.simdcnn.kernels.simd.SimdMath.TANH_SMALL;
 import static org.simdcnn.kernels.simd.SimdMath.TWO_THIRDS_BITS;
 
 import jdk.incubator.vector.FloatVector;
@@ -243,16 +253,153 @@ final class SimdMathArrays {
         }
     }
 
+    /** Hyperbolic tangent elementwise ({@link SimdMath#tanh} with its expSmall, bitwise). */
     static void tanh(float[] x, int xo, float[] y, int yo, int n) {
-        int i = 0;
-        for (int ub = F.loopBound(n); i < ub; i += L) {
-            FloatVector v = FloatVector.fromArray(F, x, xo + i);
-            SimdMath.tanh(v).intoArray(y, yo + i);
+        float[] t = stageTail(x, xo, n);
+        int full = n - n % L;
+        int stop = t == null ? full : full + L;
+        for (int i = 0; i < stop; i += L) {
+            boolean last = i == full;
+            FloatVector v = last ? FloatVector.fromArray(F, t, 0) : FloatVector.fromArray(F, x, xo + i);
+            FloatVector ax = v.abs();
+            FloatVector x2 = v.mul(v);
+            FloatVector p = x2.fma(T11, T9)
+                    .fma(x2, FloatVector.broadcast(F, T7))
+                    .fma(x2, FloatVector.broadcast(F, T5))
+                    .fma(x2, FloatVector.broadcast(F, T3));
+            FloatVector small = p.mul(x2).fma(v, v);
+            VectorMask<Float> large = ax.compare(VectorOperators.GT, TANH_SMALL);
+            FloatVector axc = ax.blend(TANH_SAT, ax.compare(VectorOperators.GT, TANH_SAT));
+            FloatVector a = axc.add(axc);
+            FloatVector z = a.fma(LOG2E, SHIFT);
+            FloatVector nf = z.sub(SHIFT);
+            FloatVector r = nf.fma(FloatVector.broadcast(F, -LN2_HI), a);
+            r = nf.fma(FloatVector.broadcast(F, -LN2_LO), r);
+            FloatVector r2 = r.mul(r);
+            FloatVector q = r.fma(E6, E5)
+                    .fma(r, FloatVector.broadcast(F, E4))
+                    .fma(r, FloatVector.broadcast(F, E3))
+                    .fma(r, FloatVector.broadcast(F, E2))
+                    .fma(r2, r);
+            FloatVector scale = z.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(0x3f800000)
+                    .reinterpretAsFloats();
+            FloatVector e = q.fma(scale, scale);
+            FloatVector tt = FloatVector.broadcast(F, 1f).sub(FloatVector.broadcast(F, 2f).div(e.add(1f)));
+            FloatVector signed = tt.reinterpretAsInts().or(v.reinterpretAsInts().and(0x80000000))
+                    .reinterpretAsFloats();
+            small.blend(signed, large).blend(v, ax.compare(VectorOperators.LT, 1e-4f))
+                    .intoArray(last ? t : y, last ? 0 : yo + i);
         }
-        if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
-            SimdMath.tanh(v).intoArray(y, yo + i, m);
+        if (t != null) {
+            System.arraycopy(t, 0, y, yo + full, n - full);
+        }
+    }
+
+    /** e^x for x &lt;= 0 or NaN elementwise ({@link SimdMath#expNeg}, bitwise). */
+    static void expNeg(float[] x, int xo, float[] y, int yo, int n) {
+        float[] t = stageTail(x, xo, n);
+        int full = n - n % L;
+        int stop = t == null ? full : full + L;
+        for (int i = 0; i < stop; i += L) {
+            boolean last = i == full;
+            FloatVector v0 = last ? FloatVector.fromArray(F, t, 0) : FloatVector.fromArray(F, x, xo + i);
+            FloatVector v = v0.blend(-110f, v0.compare(VectorOperators.LT, -110f));
+            FloatVector z = v.fma(FloatVector.broadcast(F, LOG2E), FloatVector.broadcast(F, SHIFT));
+            FloatVector nf = z.sub(SHIFT);
+            FloatVector r = nf.fma(FloatVector.broadcast(F, -LN2_HI), v);
+            r = nf.fma(FloatVector.broadcast(F, -LN2_LO), r);
+            FloatVector r2 = r.mul(r);
+            FloatVector p = r.fma(E6, E5)
+                    .fma(r, FloatVector.broadcast(F, E4))
+                    .fma(r, FloatVector.broadcast(F, E3))
+                    .fma(r, FloatVector.broadcast(F, E2))
+                    .fma(r2, r);
+            FloatVector scale = z.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(0x3f800000 + (64 << 23))
+                    .reinterpretAsFloats();
+            p.fma(scale, scale).mul(0x1p-64f).intoArray(last ? t : y, last ? 0 : yo + i);
+        }
+        if (t != null) {
+            System.arraycopy(t, 0, y, yo + full, n - full);
+        }
+    }
+
+    /** e^x - 1 elementwise for x in [-87, 87] or NaN ({@link SimdMath#expm1}, bitwise; callers clamp). */
+    static void expm1Clamped(float[] x, int xo, float[] y, int yo, int n) {
+        float[] t = stageTail(x, xo, n);
+        int full = n - n % L;
+        int stop = t == null ? full : full + L;
+        for (int i = 0; i < stop; i += L) {
+            boolean last = i == full;
+            FloatVector v = last ? FloatVector.fromArray(F, t, 0) : FloatVector.fromArray(F, x, xo + i);
+            FloatVector z = v.fma(LOG2E, SHIFT);
+            FloatVector nf = z.sub(SHIFT);
+            FloatVector r = nf.fma(FloatVector.broadcast(F, -LN2_HI), v);
+            r = nf.fma(FloatVector.broadcast(F, -LN2_LO), r);
+            FloatVector r2 = r.mul(r);
+            FloatVector p = r.fma(E6, E5)
+                    .fma(r, FloatVector.broadcast(F, E4))
+                    .fma(r, FloatVector.broadcast(F, E3))
+                    .fma(r, FloatVector.broadcast(F, E2))
+                    .fma(r2, r);
+            FloatVector scale = z.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(0x3f800000)
+                    .reinterpretAsFloats();
+            p.fma(scale, scale.sub(1f)).intoArray(last ? t : y, last ? 0 : yo + i);
+        }
+        if (t != null) {
+            System.arraycopy(t, 0, y, yo + full, n - full);
+        }
+    }
+
+    /**
+     * The standard normal CDF elementwise ({@link SimdMath#phi}, bitwise), or with {@code grad} the exact GELU's
+     * derivative Phi(x) + x*pdf(x) ({@link SimdMath#geluGrad}, bitwise): one exp(-x^2/2) for both.
+     */
+    static void phi(float[] x, int xo, float[] y, int yo, int n, boolean grad) {
+        float[] t = stageTail(x, xo, n);
+        int full = n - n % L;
+        int stop = t == null ? full : full + L;
+        for (int i = 0; i < stop; i += L) {
+            boolean last = i == full;
+            FloatVector v = last ? FloatVector.fromArray(F, t, 0) : FloatVector.fromArray(F, x, xo + i);
+            FloatVector ax = v.abs();
+            FloatVector axc = ax.blend(14.8f, ax.compare(VectorOperators.GT, 14.8f));
+            FloatVector sq = axc.mul(axc);
+            FloatVector a2lo = axc.fma(axc, sq.neg()).mul(0.5f);
+            FloatVector tt = FloatVector.broadcast(F, 1f).div(axc.fma(0.5f * INV_SQRT2, 1f));
+            FloatVector rr = tt.fma(ERFCX[10], ERFCX[9])
+                    .fma(tt, FloatVector.broadcast(F, ERFCX[8]))
+                    .fma(tt, FloatVector.broadcast(F, ERFCX[7]))
+                    .fma(tt, FloatVector.broadcast(F, ERFCX[6]))
+                    .fma(tt, FloatVector.broadcast(F, ERFCX[5]))
+                    .fma(tt, FloatVector.broadcast(F, ERFCX[4]))
+                    .fma(tt, FloatVector.broadcast(F, ERFCX[3]))
+                    .fma(tt, FloatVector.broadcast(F, ERFCX[2]))
+                    .fma(tt, FloatVector.broadcast(F, ERFCX[1]))
+                    .fma(tt, FloatVector.broadcast(F, ERFCX[0]))
+                    .mul(tt);
+            // exp(-x^2/2) as SimdMath.expNeg
+            FloatVector e0 = sq.mul(-0.5f);
+            FloatVector ev = e0.blend(-110f, e0.compare(VectorOperators.LT, -110f));
+            FloatVector z = ev.fma(FloatVector.broadcast(F, LOG2E), FloatVector.broadcast(F, SHIFT));
+            FloatVector nf = z.sub(SHIFT);
+            FloatVector r = nf.fma(FloatVector.broadcast(F, -LN2_HI), ev);
+            r = nf.fma(FloatVector.broadcast(F, -LN2_LO), r);
+            FloatVector r2 = r.mul(r);
+            FloatVector p = r.fma(E6, E5)
+                    .fma(r, FloatVector.broadcast(F, E4))
+                    .fma(r, FloatVector.broadcast(F, E3))
+                    .fma(r, FloatVector.broadcast(F, E2))
+                    .fma(r2, r);
+            FloatVector scale = z.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(0x3f800000 + (64 << 23))
+                    .reinterpretAsFloats();
+            FloatVector ex = p.fma(scale, scale).mul(0x1p-64f);
+            FloatVector halfErfc = a2lo.neg().fma(ex, ex).mul(rr).mul(0.5f);
+            FloatVector cdf = halfErfc.neg().add(1f).blend(halfErfc, v.compare(VectorOperators.LT, 0f));
+            FloatVector res = grad ? v.fma(ex.mul(INV_SQRT_2PI), cdf) : cdf;
+            res.intoArray(last ? t : y, last ? 0 : yo + i);
+        }
+        if (t != null) {
+            System.arraycopy(t, 0, y, yo + full, n - full);
         }
     }
 

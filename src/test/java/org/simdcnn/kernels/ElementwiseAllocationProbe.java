@@ -12,7 +12,7 @@ import org.simdcnn.geometry.PoolGeometry;
 
 /**
  * A probe, not run by {@code mvn test}: how many bytes each elementwise kernel of the SIMD backend (activations,
- * pooling, softmax, losses, batch norm) allocates per call in steady state, on 1 and 2 threads. {@link
+ * pooling, softmax, losses, batch norm, the VectorMath face) allocates per call in steady state, on 1 and 2 threads. {@link
  * KernelDeterminismTest} asserts zero for GEMM and convolution. Whether a Vector API kernel allocates depends on
  * what C2 compiled: where a compiled unit exceeds C2's inlining budget (NodeCountInliningCutoff), a helper that takes
  * or returns a vector stays out of line and its vectors are boxed. The kernels are structured so that no vector
@@ -278,6 +278,15 @@ public final class ElementwiseAllocationProbe {
         k.put("nll", () -> l.nll(Reduction.MEAN, 64, 10, 1, x, 0, target, 0, null, -100, out, 0));
         k.put("nll backward", () -> l.nllBackward(Reduction.MEAN, 64, 10, 1, x, 0, target, 0, null, -100, one, 0,
                 dx, 0));
+
+        if (be instanceof VectorMath vm) {
+            int m = n - 5; // a vector tail
+            k.put("vector math exp", () -> vm.exp(x, 0, y, 0, m));
+            k.put("vector math expm1", () -> vm.expm1(x, 0, y, 0, m));
+            k.put("vector math log", () -> vm.log(p, 0, y, 0, m));
+            k.put("vector math tanh", () -> vm.tanh(x, 0, y, 0, m));
+            k.put("vector math sigmoid", () -> vm.sigmoid(x, 0, y, 0, m));
+        }
 
         BatchNorm bn = be.batchNorm();
         int c = 16;

@@ -403,16 +403,47 @@ final class SimdMathArrays {
         }
     }
 
+    /** Per-thread: one vector's lanes for the rare exp of {@link #expm1}'s large lanes. */
+    private static final ThreadLocal<float[]> BIG = ThreadLocal.withInitial(() -> new float[L]);
+
+    /**
+     * e^x - 1 elementwise for every float ({@link SimdMath#expm1Any}, bitwise): the input clamped to [-30, 20] and
+     * the cancellation-free form, and for a vector with a lane above 20, e^x - 1 there (e^x by the {@link #exp} pass
+     * over that one vector, staged: no vector crosses a call).
+     */
     static void expm1(float[] x, int xo, float[] y, int yo, int n) {
-        int i = 0;
-        for (int ub = F.loopBound(n); i < ub; i += L) {
-            FloatVector v = FloatVector.fromArray(F, x, xo + i);
-            SimdMath.expm1Any(v).intoArray(y, yo + i);
+        float[] t = stageTail(x, xo, n);
+        int full = n - n % L;
+        int stop = t == null ? full : full + L;
+        for (int i = 0; i < stop; i += L) {
+            boolean last = i == full;
+            FloatVector v = last ? FloatVector.fromArray(F, t, 0) : FloatVector.fromArray(F, x, xo + i);
+            FloatVector xc = v.blend(-30f, v.compare(VectorOperators.LT, -30f));
+            xc = xc.blend(20f, xc.compare(VectorOperators.GT, 20f));
+            FloatVector z = xc.fma(LOG2E, SHIFT);
+            FloatVector nf = z.sub(SHIFT);
+            FloatVector r = nf.fma(FloatVector.broadcast(F, -LN2_HI), xc);
+            r = nf.fma(FloatVector.broadcast(F, -LN2_LO), r);
+            FloatVector r2 = r.mul(r);
+            FloatVector p = r.fma(E6, E5)
+                    .fma(r, FloatVector.broadcast(F, E4))
+                    .fma(r, FloatVector.broadcast(F, E3))
+                    .fma(r, FloatVector.broadcast(F, E2))
+                    .fma(r2, r);
+            FloatVector scale = z.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(0x3f800000)
+                    .reinterpretAsFloats();
+            FloatVector res = p.fma(scale, scale.sub(1f));
+            VectorMask<Float> big = v.compare(VectorOperators.GT, 20f);
+            if (big.anyTrue()) {
+                float[] bv = BIG.get();
+                v.intoArray(bv, 0);
+                exp(bv, 0, bv, 0, L);
+                res = res.blend(FloatVector.fromArray(F, bv, 0).sub(1f), big);
+            }
+            res.intoArray(last ? t : y, last ? 0 : yo + i);
         }
-        if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
-            SimdMath.expm1Any(v).intoArray(y, yo + i, m);
+        if (t != null) {
+            System.arraycopy(t, 0, y, yo + full, n - full);
         }
     }
 }

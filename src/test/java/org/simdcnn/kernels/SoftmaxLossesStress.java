@@ -84,7 +84,7 @@ public final class SoftmaxLossesStress {
                 s.sink == 42.4242 ? "!" : "ok");
         if (allocating > 0) {
             System.out.println("WARNING: " + allocating + " entry point/size pairs still allocate when hot (boxed"
-                    + " vectors: under this mixed profile C2 stops inlining a helper past its node budget)");
+                    + " vectors: a helper taking or returning a vector that C2 did not inline past its node budget)");
         }
         if (s.failures > 0 || drift > 0) {
             System.out.println("FAILED");

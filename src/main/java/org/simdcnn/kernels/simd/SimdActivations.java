@@ -11,11 +11,15 @@ import org.simdcnn.kernels.Activations;
 import org.simdcnn.parallel.ThreadPool;
 
 /**
- * Vector API activations. Every activation has its own loop (so the JIT inlines its body): full vectors, then one
- * masked vector for the remainder (outside the hot loop, computed by the same vector code, so results do not
- * depend on an element's position). Large arrays are split into fixed chunks of {@link #CHUNK} elements run on
- * the library pool; the chunking does not depend on the thread count, and elementwise results would not depend
- * on it anyway. Transcendentals come from {@link SimdMath}.
+ * Vector API activations. Every activation has its own loop: full vectors, then one masked vector for the
+ * remainder (computed by the same vector code, so results do not depend on an element's position). Large arrays are
+ * split into fixed chunks of {@link #CHUNK} elements run on the library pool; the chunking does not depend on the
+ * thread count, and elementwise results would not depend on it anyway.
+ *
+ * <p>No helper of ours takes or returns a vector (C2 may refuse to inline one past its node budget, and then boxes
+ * the vectors: an allocation per call). Transcendentals run as the passes of {@link SimdMathArrays} (bitwise
+ * {@link SimdMath}'s functions): per block of {@link #BLOCK} elements, arithmetic into a per-thread staging array,
+ * the pass, then arithmetic into the output; the loops themselves do arithmetic only.
  *
  * <p>Semantics follow the scalar reference (PyTorch 1.13's vectorised CPU kernels): ReLU keeps -0.0 and NaN; backward
  * reads the forward output for SIGMOID and TANH and the forward input otherwise.

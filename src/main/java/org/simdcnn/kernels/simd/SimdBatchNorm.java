@@ -19,6 +19,11 @@ final class SimdBatchNorm implements BatchNorm {
     private static final int L = F.length();
     private static final int PAR_MIN = 1 << 15;
     private static final ThreadLocal<double[]> TWO = ThreadLocal.withInitial(() -> new double[2]);
+    /**
+     * Lane sums are taken from this per-thread array ({@link Lanes#sum(float[], int)}): no vector is passed to a
+     * helper, which C2 might not inline (and would then box the vector).
+     */
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[4 * L]);
 
     /** The arguments of one call, one reusable object per calling thread (a capturing lambda allocates). */
     private static final ThreadLocal<Job> JOB = ThreadLocal.withInitial(Job::new);
@@ -232,7 +237,9 @@ final class SimdBatchNorm implements BatchNorm {
             FloatVector d = FloatVector.fromArray(F, a, off + i, mk).sub(m).blend(0f, mk.not());
             acc = d.fma(d, acc);
         }
-        return Lanes.sum(acc);
+        float[] ls = LANES.get();
+        acc.intoArray(ls, 0);
+        return Lanes.sum(ls, 0);
     }
 
     /**
@@ -264,8 +271,13 @@ final class SimdBatchNorm implements BatchNorm {
             a0 += dy[go + i];
             a1 += (double) dy[go + i] * (x[xo + i] - mean);
         }
-        out[0] = a0 + (double) Lanes.sum(s0) + Lanes.sum(c0);
-        out[1] = a1 + (double) Lanes.sum(s1) + Lanes.sum(c1);
+        float[] ls = LANES.get();
+        s0.intoArray(ls, 0);
+        c0.intoArray(ls, L);
+        s1.intoArray(ls, 2 * L);
+        c1.intoArray(ls, 3 * L);
+        out[0] = a0 + (double) Lanes.sum(ls, 0) + Lanes.sum(ls, L);
+        out[1] = a1 + (double) Lanes.sum(ls, 2 * L) + Lanes.sum(ls, 3 * L);
     }
 
     /** Sum of a plane with compensated (TwoSum) lane accumulators, in double. */
@@ -284,7 +296,10 @@ final class SimdBatchNorm implements BatchNorm {
         for (; i < n; i++) {
             r += a[off + i];
         }
-        return r + (double) Lanes.sum(s) + Lanes.sum(c);
+        float[] ls = LANES.get();
+        s.intoArray(ls, 0);
+        c.intoArray(ls, L);
+        return r + (double) Lanes.sum(ls, 0) + Lanes.sum(ls, L);
     }
 
     static void affine(float[] x, int xo, float[] y, int yo, int n, float mean, float scale, float shift) {

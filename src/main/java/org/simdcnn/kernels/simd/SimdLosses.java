@@ -16,7 +16,9 @@ import org.simdcnn.kernels.Reduction;
  * fixed order. Cross-entropy is fused with log-softmax: one log-sum-exp per position (lanes along the classes when
  * {@code inner == 1}, with the row helpers of {@link SimdSoftmax}; along {@code inner} otherwise, the
  * {@code inner % L} leftover positions by the scalar formula), never materialising the log-probabilities.
- * Single-threaded (losses are a small part of a step); nothing is allocated in steady state.
+ * Single-threaded (losses are a small part of a step); nothing is allocated in steady state: the exp/log values are
+ * computed by the passes of {@link SimdMathArrays} over staged arguments (a per-thread scratch), the vector loops
+ * here do arithmetic only, and lane sums are taken from arrays, so no vector crosses a call C2 might not inline.
  */
 final class SimdLosses implements Losses {
     private static final VectorSpecies<Float> F = SimdBackend.F;

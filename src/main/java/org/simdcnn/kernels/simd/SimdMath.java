@@ -18,6 +18,11 @@ import jdk.incubator.vector.VectorSpecies;
  * are detected with one mask test per vector; the common path has no masks beyond one blend.
  *
  * <p>Measured maximum errors against a double-precision reference are in the tests and in the report of issue 4.
+ *
+ * <p>These methods are the readable definitions. The kernels do not call them: a helper taking or returning a
+ * vector that C2 declines to inline (its node budget, NodeCountInliningCutoff) boxes its vectors. They run the
+ * passes of {@link SimdMathArrays} instead, which spell out the same operations in the same order inside one loop
+ * (bitwise the same results); a change here must be made there too.
  */
 final class SimdMath {
     static final VectorSpecies<Float> F = SimdBackend.F;

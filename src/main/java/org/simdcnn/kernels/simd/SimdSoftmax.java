@@ -23,7 +23,9 @@ import org.simdcnn.parallel.ThreadPool;
  * the {@code inner % L} positions left over are computed by the scalar reference formula (double sums).
  *
  * <p>Rows are independent, each computed the same way whatever thread runs it; large inputs are split by rows into
- * a fixed number of tasks. Nothing is allocated on the serial path; horizontal sums go through {@link Lanes#sum}.
+ * a fixed number of tasks. Nothing is allocated; horizontal sums go through {@link Lanes#sum(float[], int)}, and the
+ * exponentials are computed by the exp pass of {@link SimdMathArrays} over the staged arguments (no vector crosses a
+ * helper call C2 might not inline; see there).
  */
 final class SimdSoftmax implements Softmax {
     private static final VectorSpecies<Float> F = SimdBackend.F;
@@ -497,18 +499,5 @@ final class SimdSoftmax implements Softmax {
             double g = dy[go + k];
             dx[dxo + k] = (float) (log ? g - Math.exp(yv) * s : yv * (g - s));
         }
-    }
-
-    /**
-     * x - max - logSum rounded once: x - max is split exactly into hi + lo (TwoSum), so only the final addition
-     * rounds.
-     */
-    static FloatVector logProb(FloatVector x, FloatVector max, FloatVector logSum) {
-        FloatVector nm = max.neg();
-        FloatVector hi = x.add(nm);
-        FloatVector bb = hi.sub(x);
-        FloatVector lo = x.sub(hi.sub(bb)).add(nm.sub(bb));
-        lo = lo.blend(0f, lo.test(VectorOperators.IS_NAN)); // infinite x or max: hi carries the result
-        return hi.add(lo.sub(logSum));
     }
 }

@@ -145,17 +145,19 @@ final class SimdMathArrays {
             FloatVector v = plus1 ? in.add(1f) : in;
             IntVector bits = v.reinterpretAsInts();
             boolean special = bits.sub(0x00800000).compare(VectorOperators.UGE, 0x7f000000).anyTrue();
-            VectorMask<Float> sub = null;
+            // no mask lives across the branches (a mask that may be null cannot be kept in a register: boxed)
+            FloatVector kAdjust = FloatVector.zero(F);
             if (special) {
-                sub = v.compare(VectorOperators.LT, Float.MIN_NORMAL);
+                VectorMask<Float> sub = v.compare(VectorOperators.LT, Float.MIN_NORMAL);
                 bits = v.blend(v.mul(8388608f), sub).reinterpretAsInts(); // 2^23
+                kAdjust = kAdjust.blend(23f, sub);
             }
             IntVector u = bits.sub(TWO_THIRDS_BITS);
             IntVector k = u.lanewise(VectorOperators.ASHR, 23);
             FloatVector m = u.and(0x007fffff).add(TWO_THIRDS_BITS).reinterpretAsFloats();
             FloatVector kf = (FloatVector) k.convert(VectorOperators.I2F, 0);
             if (special) {
-                kf = kf.sub(FloatVector.zero(F).blend(23f, sub));
+                kf = kf.sub(kAdjust);
             }
             FloatVector r = m.sub(1f);
             FloatVector r2 = r.mul(r);

@@ -12,9 +12,9 @@ import org.simdcnn.geometry.PoolGeometry;
 
 /**
  * A probe, not run by {@code mvn test}: how many bytes each elementwise kernel of the SIMD backend (activations,
- * pooling, softmax, losses, batch norm, the VectorMath face) allocates per call in steady state, on 1 and 2 threads. {@link
- * KernelDeterminismTest} asserts zero for GEMM and convolution. Whether a Vector API kernel allocates depends on
- * what C2 compiled: where a compiled unit exceeds C2's inlining budget (NodeCountInliningCutoff), a helper that takes
+ * pooling, softmax, losses, batch norm, the VectorMath face) allocates per call in steady state, on 1 and 2
+ * threads. {@link KernelDeterminismTest} asserts zero for GEMM and convolution. Whether a Vector API kernel
+ * allocates depends on what C2 compiled: where a compiled unit exceeds C2's inlining budget (NodeCountInliningCutoff), a helper that takes
  * or returns a vector stays out of line and its vectors are boxed. The kernels are structured so that no vector
  * crosses a call C2 could refuse (see {@code SimdMathArrays}); this probe checks it in two modes:
  *

@@ -142,38 +142,9 @@ final class SimdActivations implements Activations {
         v.mul(a).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, yo, m);
     }
 
-    /** x if x &gt; 0 (or NaN), else alpha*expm1(x) (saturating at -1 below -30): clamp staged, the expm1 pass, arithmetic. */
+    /** The ELU pass (no vector crosses a helper call, see {@link SimdMathArrays}). */
     static void elu(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
-        float[] st = STAGE.get();
-        for (int b0 = 0; b0 < n; b0 += BLOCK) {
-            int len = Math.min(BLOCK, n - b0);
-            int ub = F.loopBound(len);
-            int i = 0;
-            for (; i < ub; i += L) {
-                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i);
-                v.blend(-30f, v.compare(VectorOperators.LT, -30f)).intoArray(st, i);
-            }
-            if (i < len) {
-                VectorMask<Float> m = F.indexInRange(0, len - i);
-                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i, m);
-                v.blend(-30f, v.compare(VectorOperators.LT, -30f)).intoArray(st, i, m);
-            }
-            SimdMathArrays.expm1Clamped(st, 0, st, 0, len);
-            i = 0;
-            for (; i < ub; i += L) {
-                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i);
-                FloatVector w = FloatVector.fromArray(F, st, i);
-                FloatVector r = w.mul(a).blend(v, v.compare(VectorOperators.GT, 0f).or(v.test(VectorOperators.IS_NAN)));
-                r.intoArray(y, yo + b0 + i);
-            }
-            if (i < len) {
-                VectorMask<Float> m = F.indexInRange(0, len - i);
-                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i, m);
-                FloatVector w = FloatVector.fromArray(F, st, i);
-                FloatVector r = w.mul(a).blend(v, v.compare(VectorOperators.GT, 0f).or(v.test(VectorOperators.IS_NAN)));
-                r.intoArray(y, yo + b0 + i, m);
-            }
-        }
+        SimdMathArrays.elu(x, xo, y, yo, n, a);
     }
 
     /** The sigmoid pass (no vector crosses a helper call, see {@link SimdMathArrays}). */
@@ -191,85 +162,22 @@ final class SimdActivations implements Activations {
         SimdMathArrays.tanh(x, xo, y, yo, n);
     }
 
-    /** x * Phi(x): the Phi pass into the staging, then the product. */
+    /** The exact GELU x*Phi(x) as one pass (see {@link SimdMathArrays}). */
     static void gelu(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
-        float[] st = STAGE.get();
-        for (int b0 = 0; b0 < n; b0 += BLOCK) {
-            int len = Math.min(BLOCK, n - b0);
-            int ub = F.loopBound(len);
-            int i = 0;
-            SimdMathArrays.phi(x, xo + b0, st, 0, len, false);
-            for (; i < ub; i += L) {
-                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i);
-                FloatVector w = FloatVector.fromArray(F, st, i);
-                FloatVector r = v.mul(w);
-                r.intoArray(y, yo + b0 + i);
-            }
-            if (i < len) {
-                VectorMask<Float> m = F.indexInRange(0, len - i);
-                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i, m);
-                FloatVector w = FloatVector.fromArray(F, st, i);
-                FloatVector r = v.mul(w);
-                r.intoArray(y, yo + b0 + i, m);
-            }
-        }
+        SimdMathArrays.phi(x, xo, y, yo, n, SimdMathArrays.GELU);
     }
 
-    /** x * sigmoid(2u), u = sqrt(2/pi)(x + 0.044715 x^3), branch-free from e = exp(-|2u|) (no wide sigmoid path): -|2u| staged, the expNeg pass, arithmetic. x = -Inf gives NaN, +Inf gives +Inf, as PyTorch. */
+    /**
+     * x * sigmoid(2u), u = sqrt(2/pi)(x + 0.044715 x^3), branch-free (no wide sigmoid path) as one pass (see
+     * {@link SimdMathArrays#geluTanh}); x = -Inf gives NaN, +Inf gives +Inf, as PyTorch.
+     */
     static void geluTanh(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
-        float[] st = STAGE.get();
-        for (int b0 = 0; b0 < n; b0 += BLOCK) {
-            int len = Math.min(BLOCK, n - b0);
-            int ub = F.loopBound(len);
-            int i = 0;
-            for (; i < ub; i += L) {
-                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i);
-                v.mul(v).fma(GT_K3, GT_K1).mul(v).abs().neg().intoArray(st, i);
-            }
-            if (i < len) {
-                VectorMask<Float> m = F.indexInRange(0, len - i);
-                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i, m);
-                v.mul(v).fma(GT_K3, GT_K1).mul(v).abs().neg().intoArray(st, i, m);
-            }
-            SimdMathArrays.expNeg(st, 0, st, 0, len);
-            i = 0;
-            for (; i < ub; i += L) {
-                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i);
-                FloatVector w = FloatVector.fromArray(F, st, i);
-                FloatVector u2 = v.mul(v).fma(GT_K3, GT_K1).mul(v);
-                FloatVector d = FloatVector.broadcast(F, 1f).div(w.add(1f));
-                FloatVector r = v.mul(d.blend(w.mul(d), u2.compare(VectorOperators.LT, 0f)));
-                r.intoArray(y, yo + b0 + i);
-            }
-            if (i < len) {
-                VectorMask<Float> m = F.indexInRange(0, len - i);
-                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i, m);
-                FloatVector w = FloatVector.fromArray(F, st, i);
-                FloatVector u2 = v.mul(v).fma(GT_K3, GT_K1).mul(v);
-                FloatVector d = FloatVector.broadcast(F, 1f).div(w.add(1f));
-                FloatVector r = v.mul(d.blend(w.mul(d), u2.compare(VectorOperators.LT, 0f)));
-                r.intoArray(y, yo + b0 + i, m);
-            }
-        }
+        SimdMathArrays.geluTanh(x, xo, y, yo, n, GT_K1, GT_K3);
     }
 
-    /** x * sigmoid(x): per block, the sigmoid pass into the staging, then the product (arithmetic only). */
+    /** x * sigmoid(x) as one pass (see {@link SimdMathArrays}). */
     static void silu(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
-        float[] st = STAGE.get();
-        for (int b0 = 0; b0 < n; b0 += BLOCK) {
-            int len = Math.min(BLOCK, n - b0);
-            SimdMathArrays.sigmoid(x, xo + b0, st, 0, len);
-            int i = 0;
-            for (int ub = F.loopBound(len); i < ub; i += L) {
-                FloatVector.fromArray(F, x, xo + b0 + i).mul(FloatVector.fromArray(F, st, i))
-                        .intoArray(y, yo + b0 + i);
-            }
-            if (i < len) {
-                VectorMask<Float> m = F.indexInRange(0, len - i);
-                FloatVector.fromArray(F, x, xo + b0 + i, m).mul(FloatVector.fromArray(F, st, i))
-                        .intoArray(y, yo + b0 + i, m);
-            }
-        }
+        SimdMathArrays.sigmoid(x, xo, y, yo, n, true);
     }
 
     /**
@@ -456,7 +364,7 @@ final class SimdActivations implements Activations {
             int len = Math.min(BLOCK, n - b0);
             int ub = F.loopBound(len);
             int i = 0;
-            SimdMathArrays.phi(x, xo + b0, st, 0, len, true);
+            SimdMathArrays.phi(x, xo + b0, st, 0, len, SimdMathArrays.GELU_GRAD);
             for (; i < ub; i += L) {
                 FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i);
                 FloatVector g = FloatVector.fromArray(F, dy, go + b0 + i);
@@ -475,7 +383,11 @@ final class SimdActivations implements Activations {
         }
     }
 
-    /** With s = sigmoid(2u): dy * (s + 2x*s*(1-s)*u'), s and 1-s from e = exp(-|2u|) without cancellation; |x| capped at 1e4 in the product term (where s*(1-s) is 0 anyway); ±Inf gives NaN as PyTorch. -|2u| staged, the expNeg pass, arithmetic. */
+    /**
+     * With s = sigmoid(2u): dy * (s + 2x*s*(1-s)*u'), s and 1-s from e = exp(-|2u|) without cancellation; |x| capped
+     * at 1e4 in the product term (where s*(1-s) is 0 anyway); ±Inf gives NaN as PyTorch. -|2u| staged, the expNeg
+     * pass, arithmetic.
+     */
     static void geluTanhBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
             int n, float a, float b) {
         float[] st = STAGE.get();
@@ -532,7 +444,10 @@ final class SimdActivations implements Activations {
         }
     }
 
-    /** dy * s*(1 + x*(1-s)), s and 1-s from e = exp(-|x|) (no cancellation in 1-s): -|x| staged, the expNeg pass, arithmetic. */
+    /**
+     * dy * s*(1 + x*(1-s)), s and 1-s from e = exp(-|x|) (no cancellation in 1-s): -|x| staged, the expNeg pass,
+     * arithmetic.
+     */
     static void siluBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
             int n, float a, float b) {
         float[] st = STAGE.get();

@@ -194,6 +194,11 @@ final class SimdMathArrays {
      * {@link #exp}).
      */
     static void sigmoid(float[] x, int xo, float[] y, int yo, int n) {
+        sigmoid(x, xo, y, yo, n, false);
+    }
+
+    /** With {@code timesX}: x * sigmoid(x) (SiLU, the product rounded once more), otherwise {@link #sigmoid}. */
+    static void sigmoid(float[] x, int xo, float[] y, int yo, int n, boolean timesX) {
         float[] t = stageTail(x, xo, n);
         int full = n - n % L;
         int stop = t == null ? full : full + L;
@@ -247,6 +252,9 @@ final class SimdMathArrays {
                 FloatVector scale = z.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(0x3f800000)
                         .reinterpretAsFloats();
                 res = FloatVector.broadcast(F, 1f).div(p.fma(scale, scale.add(1f)));
+            }
+            if (timesX) {
+                res = v.mul(res);
             }
             res.intoArray(last ? t : y, last ? 0 : yo + i);
         }
@@ -325,15 +333,22 @@ final class SimdMathArrays {
         }
     }
 
-    /** e^x - 1 elementwise for x in [-87, 87] or NaN ({@link SimdMath#expm1}, bitwise; callers clamp). */
-    static void expm1Clamped(float[] x, int xo, float[] y, int yo, int n) {
+    /**
+     * GELU with the tanh approximation elementwise: x * sigmoid(2u), u = sqrt(2/pi)(x + 0.044715 x^3), from
+     * e = exp(-|2u|) (as {@link SimdMath#expNeg}, bitwise): 1/(1+e) for u &gt;= 0, e/(1+e) below. {@code k1},
+     * {@code k3}: 2 sqrt(2/pi) and its product with 0.044715.
+     */
+    static void geluTanh(float[] x, int xo, float[] y, int yo, int n, float k1, float k3) {
         float[] t = stageTail(x, xo, n);
         int full = n - n % L;
         int stop = t == null ? full : full + L;
         for (int i = 0; i < stop; i += L) {
             boolean last = i == full;
-            FloatVector v = last ? FloatVector.fromArray(F, t, 0) : FloatVector.fromArray(F, x, xo + i);
-            FloatVector z = v.fma(LOG2E, SHIFT);
+            FloatVector xv = last ? FloatVector.fromArray(F, t, 0) : FloatVector.fromArray(F, x, xo + i);
+            FloatVector u2 = xv.mul(xv).fma(k3, k1).mul(xv);
+            FloatVector v0 = u2.abs().neg();
+            FloatVector v = v0.blend(-110f, v0.compare(VectorOperators.LT, -110f));
+            FloatVector z = v.fma(FloatVector.broadcast(F, LOG2E), FloatVector.broadcast(F, SHIFT));
             FloatVector nf = z.sub(SHIFT);
             FloatVector r = nf.fma(FloatVector.broadcast(F, -LN2_HI), v);
             r = nf.fma(FloatVector.broadcast(F, -LN2_LO), r);
@@ -343,9 +358,11 @@ final class SimdMathArrays {
                     .fma(r, FloatVector.broadcast(F, E3))
                     .fma(r, FloatVector.broadcast(F, E2))
                     .fma(r2, r);
-            FloatVector scale = z.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(0x3f800000)
+            FloatVector scale = z.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(0x3f800000 + (64 << 23))
                     .reinterpretAsFloats();
-            p.fma(scale, scale.sub(1f)).intoArray(last ? t : y, last ? 0 : yo + i);
+            FloatVector e = p.fma(scale, scale).mul(0x1p-64f);
+            FloatVector d = FloatVector.broadcast(F, 1f).div(e.add(1f));
+            xv.mul(d.blend(e.mul(d), u2.compare(VectorOperators.LT, 0f))).intoArray(last ? t : y, last ? 0 : yo + i);
         }
         if (t != null) {
             System.arraycopy(t, 0, y, yo + full, n - full);
@@ -353,10 +370,50 @@ final class SimdMathArrays {
     }
 
     /**
-     * The standard normal CDF elementwise ({@link SimdMath#phi}, bitwise), or with {@code grad} the exact GELU's
-     * derivative Phi(x) + x*pdf(x) ({@link SimdMath#geluGrad}, bitwise): one exp(-x^2/2) for both.
+     * ELU elementwise: x if x &gt; 0 (or NaN), else alpha*expm1(x) with the input clamped at -30 (expm1 saturates
+     * there); expm1 as {@link SimdMath#expm1}, bitwise.
      */
-    static void phi(float[] x, int xo, float[] y, int yo, int n, boolean grad) {
+    static void elu(float[] x, int xo, float[] y, int yo, int n, float alpha) {
+        float[] t = stageTail(x, xo, n);
+        int full = n - n % L;
+        int stop = t == null ? full : full + L;
+        for (int i = 0; i < stop; i += L) {
+            boolean last = i == full;
+            FloatVector v = last ? FloatVector.fromArray(F, t, 0) : FloatVector.fromArray(F, x, xo + i);
+            FloatVector c = v.blend(-30f, v.compare(VectorOperators.LT, -30f));
+            FloatVector z = c.fma(LOG2E, SHIFT);
+            FloatVector nf = z.sub(SHIFT);
+            FloatVector r = nf.fma(FloatVector.broadcast(F, -LN2_HI), c);
+            r = nf.fma(FloatVector.broadcast(F, -LN2_LO), r);
+            FloatVector r2 = r.mul(r);
+            FloatVector p = r.fma(E6, E5)
+                    .fma(r, FloatVector.broadcast(F, E4))
+                    .fma(r, FloatVector.broadcast(F, E3))
+                    .fma(r, FloatVector.broadcast(F, E2))
+                    .fma(r2, r);
+            FloatVector scale = z.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(0x3f800000)
+                    .reinterpretAsFloats();
+            FloatVector e = p.fma(scale, scale.sub(1f)).mul(alpha);
+            e.blend(v, v.compare(VectorOperators.GT, 0f).or(v.test(VectorOperators.IS_NAN)))
+                    .intoArray(last ? t : y, last ? 0 : yo + i);
+        }
+        if (t != null) {
+            System.arraycopy(t, 0, y, yo + full, n - full);
+        }
+    }
+
+    /** What {@link #phi} computes. */
+    static final int PHI = 0;
+    /** The exact GELU's derivative Phi(x) + x*pdf(x) ({@link SimdMath#geluGrad}, bitwise). */
+    static final int GELU_GRAD = 1;
+    /** The exact GELU x*Phi(x) (x times {@link SimdMath#phi}). */
+    static final int GELU = 2;
+
+    /**
+     * The standard normal CDF elementwise ({@link SimdMath#phi}, bitwise), or by {@code mode} the GELU or its
+     * derivative built on it: one exp(-x^2/2) per vector for all.
+     */
+    static void phi(float[] x, int xo, float[] y, int yo, int n, int mode) {
         float[] t = stageTail(x, xo, n);
         int full = n - n % L;
         int stop = t == null ? full : full + L;
@@ -397,7 +454,7 @@ final class SimdMathArrays {
             FloatVector ex = p.fma(scale, scale).mul(0x1p-64f);
             FloatVector halfErfc = a2lo.neg().fma(ex, ex).mul(rr).mul(0.5f);
             FloatVector cdf = halfErfc.neg().add(1f).blend(halfErfc, v.compare(VectorOperators.LT, 0f));
-            FloatVector res = grad ? v.fma(ex.mul(INV_SQRT_2PI), cdf) : cdf;
+            FloatVector res = mode == GELU_GRAD ? v.fma(ex.mul(INV_SQRT_2PI), cdf) : mode == GELU ? v.mul(cdf) : cdf;
             res.intoArray(last ? t : y, last ? 0 : yo + i);
         }
         if (t != null) {

@@ -152,6 +152,26 @@ final class SimdActivations implements Activations {
         SimdMathArrays.sigmoid(x, xo, y, yo, n);
     }
 
+    /** Per-thread staging of the last vectors of x and dy (one-loop backward kernels). */
+    private static final ThreadLocal<float[]> TAILS = ThreadLocal.withInitial(() -> new float[2 * L]);
+
+    /**
+     * The last {@code n % L} elements of x and of dy into the per-thread tails at 0 and L, zero padded (what masked
+     * loads give); null when n is a multiple of L.
+     */
+    private static float[] stageTails(float[] x, int xo, float[] dy, int go, int n) {
+        int r = n % L;
+        if (r == 0) {
+            return null;
+        }
+        float[] t = TAILS.get();
+        for (int k = 0; k < L; k++) {
+            t[k] = k < r ? x[xo + n - r + k] : 0f;
+            t[L + k] = k < r ? dy[go + n - r + k] : 0f;
+        }
+        return t;
+    }
+
     /** Elements per block of the staged activations (a multiple of every vector length). */
     private static final int BLOCK = 1024;
     /** Per-thread staging of the activations run as passes: two blocks. */
@@ -385,112 +405,88 @@ final class SimdActivations implements Activations {
 
     /**
      * With s = sigmoid(2u): dy * (s + 2x*s*(1-s)*u'), s and 1-s from e = exp(-|2u|) without cancellation; |x| capped
-     * at 1e4 in the product term (where s*(1-s) is 0 anyway); ±Inf gives NaN as PyTorch. -|2u| staged, the expNeg
-     * pass, arithmetic.
+     * at 1e4 in the product term (where s*(1-s) is 0 anyway); ±Inf gives NaN as PyTorch. One loop as
+     * {@link #siluBackward}.
      */
     static void geluTanhBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
             int n, float a, float b) {
-        float[] st = STAGE.get();
-        for (int b0 = 0; b0 < n; b0 += BLOCK) {
-            int len = Math.min(BLOCK, n - b0);
-            int ub = F.loopBound(len);
-            int i = 0;
-            for (; i < ub; i += L) {
-                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i);
-                FloatVector vc = v.blend(1e4f, v.compare(VectorOperators.GT, 1e4f));
-                vc = vc.blend(-1e4f, vc.compare(VectorOperators.LT, -1e4f));
-                vc.mul(vc).fma(GT_K3, GT_K1).mul(vc).abs().neg().intoArray(st, i);
-            }
-            if (i < len) {
-                VectorMask<Float> m = F.indexInRange(0, len - i);
-                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i, m);
-                FloatVector vc = v.blend(1e4f, v.compare(VectorOperators.GT, 1e4f));
-                vc = vc.blend(-1e4f, vc.compare(VectorOperators.LT, -1e4f));
-                vc.mul(vc).fma(GT_K3, GT_K1).mul(vc).abs().neg().intoArray(st, i, m);
-            }
-            SimdMathArrays.expNeg(st, 0, st, 0, len);
-            i = 0;
-            for (; i < ub; i += L) {
-                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i);
-                FloatVector g = FloatVector.fromArray(F, dy, go + b0 + i);
-                FloatVector w = FloatVector.fromArray(F, st, i);
-                FloatVector vc = v.blend(1e4f, v.compare(VectorOperators.GT, 1e4f));
-                vc = vc.blend(-1e4f, vc.compare(VectorOperators.LT, -1e4f));
-                FloatVector x2 = vc.mul(vc);
-                FloatVector u2 = x2.fma(GT_K3, GT_K1).mul(vc);
-                FloatVector d = FloatVector.broadcast(F, 1f).div(w.add(1f));
-                FloatVector ed = w.mul(d);
-                FloatVector s = d.blend(ed, u2.compare(VectorOperators.LT, 0f));
-                FloatVector du2 = x2.fma(3 * GT_K3, GT_K1); // 2u'
-                FloatVector r = g.mul(vc.mul(d).mul(ed).mul(du2).add(s).add(v.sub(v)));
-                r.intoArray(dx, dxo + b0 + i);
-            }
-            if (i < len) {
-                VectorMask<Float> m = F.indexInRange(0, len - i);
-                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i, m);
-                FloatVector g = FloatVector.fromArray(F, dy, go + b0 + i, m);
-                FloatVector w = FloatVector.fromArray(F, st, i);
-                FloatVector vc = v.blend(1e4f, v.compare(VectorOperators.GT, 1e4f));
-                vc = vc.blend(-1e4f, vc.compare(VectorOperators.LT, -1e4f));
-                FloatVector x2 = vc.mul(vc);
-                FloatVector u2 = x2.fma(GT_K3, GT_K1).mul(vc);
-                FloatVector d = FloatVector.broadcast(F, 1f).div(w.add(1f));
-                FloatVector ed = w.mul(d);
-                FloatVector s = d.blend(ed, u2.compare(VectorOperators.LT, 0f));
-                FloatVector du2 = x2.fma(3 * GT_K3, GT_K1); // 2u'
-                FloatVector r = g.mul(vc.mul(d).mul(ed).mul(du2).add(s).add(v.sub(v)));
-                r.intoArray(dx, dxo + b0 + i, m);
-            }
+        float[] t = stageTails(x, xo, dy, go, n);
+        int full = n - n % L;
+        int stop = t == null ? full : full + L;
+        for (int i = 0; i < stop; i += L) {
+            boolean last = i == full;
+            FloatVector v = last ? FloatVector.fromArray(F, t, 0) : FloatVector.fromArray(F, x, xo + i);
+            FloatVector g = last ? FloatVector.fromArray(F, t, L) : FloatVector.fromArray(F, dy, go + i);
+            FloatVector vc = v.blend(1e4f, v.compare(VectorOperators.GT, 1e4f));
+            vc = vc.blend(-1e4f, vc.compare(VectorOperators.LT, -1e4f));
+            FloatVector x2 = vc.mul(vc);
+            FloatVector u2 = x2.fma(GT_K3, GT_K1).mul(vc);
+            FloatVector a0 = u2.abs().neg();
+            FloatVector av = a0.blend(-110f, a0.compare(VectorOperators.LT, -110f));
+            FloatVector z = av.fma(FloatVector.broadcast(F, SimdMath.LOG2E), FloatVector.broadcast(F, SimdMath.SHIFT));
+            FloatVector nf = z.sub(SimdMath.SHIFT);
+            FloatVector r = nf.fma(FloatVector.broadcast(F, -SimdMath.LN2_HI), av);
+            r = nf.fma(FloatVector.broadcast(F, -SimdMath.LN2_LO), r);
+            FloatVector r2 = r.mul(r);
+            FloatVector p = r.fma(SimdMath.E6, SimdMath.E5)
+                    .fma(r, FloatVector.broadcast(F, SimdMath.E4))
+                    .fma(r, FloatVector.broadcast(F, SimdMath.E3))
+                    .fma(r, FloatVector.broadcast(F, SimdMath.E2))
+                    .fma(r2, r);
+            FloatVector scale = z.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(0x3f800000 + (64 << 23))
+                    .reinterpretAsFloats();
+            FloatVector e = p.fma(scale, scale).mul(0x1p-64f); // SimdMath.expNeg, spelled out
+            FloatVector d = FloatVector.broadcast(F, 1f).div(e.add(1f));
+            FloatVector ed = e.mul(d);
+            FloatVector s = d.blend(ed, u2.compare(VectorOperators.LT, 0f));
+            FloatVector du2 = x2.fma(3 * GT_K3, GT_K1); // 2u'
+            FloatVector res = g.mul(vc.mul(d).mul(ed).mul(du2).add(s).add(v.sub(v)));
+            res.intoArray(last ? t : dx, last ? 0 : dxo + i);
+        }
+        if (t != null) {
+            System.arraycopy(t, 0, dx, dxo + full, n - full);
         }
     }
 
     /**
-     * dy * s*(1 + x*(1-s)), s and 1-s from e = exp(-|x|) (no cancellation in 1-s): -|x| staged, the expNeg pass,
-     * arithmetic.
+     * dy * s*(1 + x*(1-s)), s and 1-s from e = exp(-|x|) (no cancellation in 1-s). One loop, exp spelled out (no
+     * vector crosses a helper call, see {@link SimdMathArrays}); the last {@code n % L} elements as one vector staged
+     * with zero padding (what a masked load gives).
      */
     static void siluBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
             int n, float a, float b) {
-        float[] st = STAGE.get();
-        for (int b0 = 0; b0 < n; b0 += BLOCK) {
-            int len = Math.min(BLOCK, n - b0);
-            int ub = F.loopBound(len);
-            int i = 0;
-            for (; i < ub; i += L) {
-                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i);
-                v.abs().neg().intoArray(st, i);
-            }
-            if (i < len) {
-                VectorMask<Float> m = F.indexInRange(0, len - i);
-                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i, m);
-                v.abs().neg().intoArray(st, i, m);
-            }
-            SimdMathArrays.expNeg(st, 0, st, 0, len);
-            i = 0;
-            for (; i < ub; i += L) {
-                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i);
-                FloatVector g = FloatVector.fromArray(F, dy, go + b0 + i);
-                FloatVector w = FloatVector.fromArray(F, st, i);
-                FloatVector d = FloatVector.broadcast(F, 1f).div(w.add(1f));
-                FloatVector ed = w.mul(d);
-                VectorMask<Float> neg = v.compare(VectorOperators.LT, 0f);
-                FloatVector s = d.blend(ed, neg);
-                FloatVector oneMinus = ed.blend(d, neg);
-                FloatVector r = g.mul(s.mul(v.fma(oneMinus, FloatVector.broadcast(F, 1f))));
-                r.intoArray(dx, dxo + b0 + i);
-            }
-            if (i < len) {
-                VectorMask<Float> m = F.indexInRange(0, len - i);
-                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i, m);
-                FloatVector g = FloatVector.fromArray(F, dy, go + b0 + i, m);
-                FloatVector w = FloatVector.fromArray(F, st, i);
-                FloatVector d = FloatVector.broadcast(F, 1f).div(w.add(1f));
-                FloatVector ed = w.mul(d);
-                VectorMask<Float> neg = v.compare(VectorOperators.LT, 0f);
-                FloatVector s = d.blend(ed, neg);
-                FloatVector oneMinus = ed.blend(d, neg);
-                FloatVector r = g.mul(s.mul(v.fma(oneMinus, FloatVector.broadcast(F, 1f))));
-                r.intoArray(dx, dxo + b0 + i, m);
-            }
+        float[] t = stageTails(x, xo, dy, go, n);
+        int full = n - n % L;
+        int stop = t == null ? full : full + L;
+        for (int i = 0; i < stop; i += L) {
+            boolean last = i == full;
+            FloatVector v = last ? FloatVector.fromArray(F, t, 0) : FloatVector.fromArray(F, x, xo + i);
+            FloatVector g = last ? FloatVector.fromArray(F, t, L) : FloatVector.fromArray(F, dy, go + i);
+            FloatVector a0 = v.abs().neg();
+            FloatVector av = a0.blend(-110f, a0.compare(VectorOperators.LT, -110f));
+            FloatVector z = av.fma(FloatVector.broadcast(F, SimdMath.LOG2E), FloatVector.broadcast(F, SimdMath.SHIFT));
+            FloatVector nf = z.sub(SimdMath.SHIFT);
+            FloatVector r = nf.fma(FloatVector.broadcast(F, -SimdMath.LN2_HI), av);
+            r = nf.fma(FloatVector.broadcast(F, -SimdMath.LN2_LO), r);
+            FloatVector r2 = r.mul(r);
+            FloatVector p = r.fma(SimdMath.E6, SimdMath.E5)
+                    .fma(r, FloatVector.broadcast(F, SimdMath.E4))
+                    .fma(r, FloatVector.broadcast(F, SimdMath.E3))
+                    .fma(r, FloatVector.broadcast(F, SimdMath.E2))
+                    .fma(r2, r);
+            FloatVector scale = z.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(0x3f800000 + (64 << 23))
+                    .reinterpretAsFloats();
+            FloatVector e = p.fma(scale, scale).mul(0x1p-64f); // SimdMath.expNeg, spelled out
+            FloatVector d = FloatVector.broadcast(F, 1f).div(e.add(1f));
+            FloatVector ed = e.mul(d);
+            VectorMask<Float> neg = v.compare(VectorOperators.LT, 0f);
+            FloatVector s = d.blend(ed, neg);
+            FloatVector oneMinus = ed.blend(d, neg);
+            FloatVector res = g.mul(s.mul(v.fma(oneMinus, FloatVector.broadcast(F, 1f))));
+            res.intoArray(last ? t : dx, last ? 0 : dxo + i);
+        }
+        if (t != null) {
+            System.arraycopy(t, 0, dx, dxo + full, n - full);
         }
     }
 

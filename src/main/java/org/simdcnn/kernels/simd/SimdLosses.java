@@ -369,6 +369,7 @@ final class SimdLosses implements Losses {
         int stop = cnt == 0 ? end : end + L;
         int base = 2 * batch;
         FloatVector preW = FloatVector.fromArray(F, st, base + batch * L);
+        float[] ex = SimdSoftmax.exps(stop); // per row: x - max staged, one exp pass (see SimdMathArrays)
         for (int b = 0; b < batch; b++) {
             int xo = xOff + b * n;
             FloatVector pre = FloatVector.fromArray(F, st, base + b * L);
@@ -380,7 +381,6 @@ final class SimdLosses implements Losses {
             float lse = max; // all -Inf: -Inf; a +Inf logit: +Inf (its log-probability becomes NaN, as in PyTorch)
             if (!Float.isInfinite(max)) {
                 FloatVector mv = FloatVector.broadcast(F, max);
-                float[] ex = SimdSoftmax.exps(stop); // x - max staged, one exp pass (see SimdMathArrays)
                 for (int j = 0; j < stop; j += L) {
                     (j == end ? pre : FloatVector.fromArray(F, x, xo + j)).sub(mv).intoArray(ex, j);
                 }
@@ -648,6 +648,7 @@ final class SimdLosses implements Losses {
         FloatVector wa = FloatVector.broadcast(F, wAll);
         int base = 2 * batch;
         FloatVector preW = FloatVector.fromArray(F, st, base + batch * L);
+        float[] ex = SimdSoftmax.exps(stop); // per row: x - lse staged, one exp pass (see SimdMathArrays)
         for (int b = 0; b < batch; b++) {
             int rowOff = xOff + b * classes;
             int dRow = dxOff + b * classes;
@@ -662,7 +663,6 @@ final class SimdLosses implements Losses {
             FloatVector a2 = FloatVector.broadcast(F, scale * ec);
             FloatVector lv = FloatVector.broadcast(F, st[2 * b]);
             FloatVector preX = FloatVector.fromArray(F, st, base + b * L);
-            float[] ex = SimdSoftmax.exps(stop); // x - lse staged, one exp pass (see SimdMathArrays)
             for (int j = 0; j < stop; j += L) {
                 (j == end ? preX : FloatVector.fromArray(F, x, rowOff + j)).sub(lv).intoArray(ex, j);
             }

@@ -222,6 +222,7 @@ final class SimdSoftmax implements Softmax {
         int cnt = tailCount(n);
         int end = n - cnt;
         int stop = cnt == 0 ? end : end + L;
+        float[] ex = exps(stop); // per row: x - max staged here, one exp pass over it (see SimdMathArrays)
         for (int o = o0; o < o1; o++) {
             int xo = xOff + o * n;
             int yo = yOff + o * n;
@@ -233,8 +234,6 @@ final class SimdSoftmax implements Softmax {
             }
             float max = m.reduceLanes(VectorOperators.MAX);
             FloatVector mv = FloatVector.broadcast(F, max);
-            // x - max staged, one exp pass over it (no vector crosses a helper call: see SimdMathArrays)
-            float[] ex = exps(stop);
             for (int j = 0; j < stop; j += L) {
                 boolean lastStep = j == end;
                 (lastStep ? pre : FloatVector.fromArray(F, x, xo + j)).sub(mv).intoArray(ex, j);
@@ -295,6 +294,7 @@ final class SimdSoftmax implements Softmax {
             float[] y, int yOff, float[] s) {
         int row = dim * inner;
         int end = inner - inner % L;
+        float[] ex = exps(dim * L); // per block of columns: x - max staged, one exp pass (see SimdMathArrays)
         for (int o = o0; o < o1; o++) {
             for (int i = 0; i < end; i += L) {
                 int xo = xOff + o * row + i;
@@ -303,7 +303,6 @@ final class SimdSoftmax implements Softmax {
                 for (int d = 0; d < dim; d++) {
                     max = max.max(FloatVector.fromArray(F, x, xo + d * inner));
                 }
-                float[] ex = exps(dim * L);
                 for (int d = 0; d < dim; d++) {
                     FloatVector.fromArray(F, x, xo + d * inner).sub(max).intoArray(ex, d * L);
                 }
@@ -396,6 +395,7 @@ final class SimdSoftmax implements Softmax {
         int cnt = tailCount(n);
         int end = n - cnt;
         int stop = cnt == 0 ? end : end + L;
+        float[] ex = log ? exps(stop) : null;
         for (int o = o0; o < o1; o++) {
             int yo = yOff + o * n;
             int go = dyOff + o * n;
@@ -415,9 +415,7 @@ final class SimdSoftmax implements Softmax {
             }
             vs.intoArray(s, 2 * L);
             FloatVector sv = FloatVector.broadcast(F, Lanes.sum(s, 2 * L));
-            float[] ex = null;
             if (log) { // exp(y) by one pass over the staged y (see SimdMathArrays)
-                ex = exps(stop);
                 for (int j = 0; j < stop; j += L) {
                     (j == end ? preW : FloatVector.fromArray(F, y, yo + j)).intoArray(ex, j);
                 }
@@ -446,6 +444,7 @@ final class SimdSoftmax implements Softmax {
             float[] dy, int dyOff, float[] dx, int dxOff) {
         int row = dim * inner;
         int end = inner - inner % L;
+        float[] ex = log ? exps(dim * L) : null;
         for (int o = o0; o < o1; o++) {
             for (int i = 0; i < end; i += L) {
                 int yo = yOff + o * row + i;
@@ -457,9 +456,7 @@ final class SimdSoftmax implements Softmax {
                     FloatVector g = FloatVector.fromArray(F, dy, go + k);
                     sum = log ? sum.add(g) : g.fma(FloatVector.fromArray(F, y, yo + k), sum);
                 }
-                float[] ex = null;
                 if (log) { // exp(y) by one pass over the staged y (see SimdMathArrays)
-                    ex = exps(dim * L);
                     for (int d = 0; d < dim; d++) {
                         FloatVector.fromArray(F, y, yo + d * inner).intoArray(ex, d * L);
                     }

@@ -47,6 +47,8 @@ final class SimdConv implements Conv {
 
     /** Target size of one packed B tile (K x positions) in floats (512 KiB, well inside L2). */
     private static final int TILE_FLOATS = 128 * 1024;
+    /** Implicit GEMM: 1 = preparation and compute in one pool job, 0 = two (or a serial preparation). */
+    static int MERGED_PREP = 1;
     /** Pointwise / gathered forward: at least this many (image, group, tile) tasks when the output allows. */
     static int MIN_TASKS = 8;
     /** ... with column tiles of at least this many panels. */
@@ -549,13 +551,21 @@ final class SimdConv implements Conv {
             int prepTasks = job.padTasks + wTasks;
             long prepFloats = (job.padInTask ? 0L : (long) planes * vol) + (w == null ? 0L
                     : (long) g.groups() * job.mPad * kk);
-            if (serial || prepFloats <= PAD_SERIAL_FLOATS) {
+            if (serial || (MERGED_PREP == 0 && prepFloats <= PAD_SERIAL_FLOATS)) {
                 // A small preparation is cheaper on the caller than a round trip through the pool.
                 for (int t = 0; t < prepTasks; t++) {
                     job.run(t);
                 }
-            } else {
+            } else if (MERGED_PREP == 0) {
                 SimdCnn.pool().run(prepTasks, job);
+            } else if (prepTasks > 0) {
+                // One pool job: the preparation tasks first (the pool hands out tasks in index order), then the
+                // compute tasks, each of which waits until every preparation task has finished.
+                job.prepTasks = prepTasks;
+                job.prepDone.set(0);
+                job.phase = 2;
+                SimdCnn.pool().run(prepTasks + job.tasks, job);
+                return;
             }
             job.phase = 1;
             if (serial) {
@@ -604,6 +614,9 @@ final class SimdConv implements Conv {
         int wOff;
         /** Weight packing tasks per group (4 panels each). */
         int wChunks;
+        /** Phase 2 (preparation and compute in one pool job): preparation tasks, and how many have finished. */
+        int prepTasks;
+        final java.util.concurrent.atomic.AtomicInteger prepDone = new java.util.concurrent.atomic.AtomicInteger();
 
         void set(ConvGeometry g, float[] x, int xOff, float[] xpad, int[] koff, float[] panels, float[] bias,
                 float[] y, int yOff, Epilogue e) {
@@ -661,7 +674,31 @@ final class SimdConv implements Conv {
 
         @Override
         public void run(int t) {
-            if (phase == 0 && t >= padTasks) {
+            if (phase == 2) {
+                if (t < prepTasks) {
+                    try {
+                        prepare(t);
+                    } finally {
+                        prepDone.incrementAndGet();
+                    }
+                    return;
+                }
+                while (prepDone.get() < prepTasks) {
+                    Thread.onSpinWait();
+                }
+                compute(t - prepTasks);
+                return;
+            }
+            if (phase == 0) {
+                prepare(t);
+            } else {
+                compute(t);
+            }
+        }
+
+        /** Preparation task {@code t}: pads 8 input planes ({@code t < padTasks}) or packs 4 weight panels. */
+        private void prepare(int t) {
+            if (t >= padTasks) {
                 // Pack weight panels [4c, 4c + 4) of group gr.
                 int c = t - padTasks;
                 int gr = c / wChunks;
@@ -670,21 +707,21 @@ final class SimdConv implements Conv {
                         Math.min(mPad / MR, p0 + 4));
                 return;
             }
-            if (phase == 0) {
-                int planes = g.batch() * g.inChannels();
-                int p1 = Math.min(planes, t * 8 + 8);
-                int pd = paddedSize(g, 0);
-                int ph = paddedSize(g, 1);
-                int pw = implicitRowStride(g);
-                for (int p = t * 8; p < p1; p++) {
-                    padInto(g, x, xOff + p * g.inSpatial(), xpad, p * vol, pd, ph, pw, implicitGap(g),
-                            implicitGap(g));
-                }
-                if (p1 == planes) {
-                    java.util.Arrays.fill(xpad, planes * vol, planes * vol + vol + NR, 0f);
-                }
-                return;
+            int planes = g.batch() * g.inChannels();
+            int p1 = Math.min(planes, t * 8 + 8);
+            int pd = paddedSize(g, 0);
+            int ph = paddedSize(g, 1);
+            int pw = implicitRowStride(g);
+            for (int p = t * 8; p < p1; p++) {
+                padInto(g, x, xOff + p * g.inSpatial(), xpad, p * vol, pd, ph, pw, implicitGap(g), implicitGap(g));
             }
+            if (p1 == planes) {
+                java.util.Arrays.fill(xpad, planes * vol, planes * vol + vol + NR, 0f);
+            }
+        }
+
+        /** Compute task {@code t}: (image, group, row block, column block). */
+        private void compute(int t) {
             int cb = t % colBlocks;
             int rest = t / colBlocks;
             int rb = rest % rowBlocks;

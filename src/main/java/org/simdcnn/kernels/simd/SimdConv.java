@@ -286,11 +286,16 @@ final class SimdConv implements Conv {
                 }
                 job.phase = 1;
                 job.run(0);
-            } else {
+            } else if (MERGED_PREP == 0 || job.padTasks == 0) {
                 job.phase = 0;
                 SimdCnn.pool().run(job.padTasks, job);
                 job.phase = 1;
                 SimdCnn.pool().run(job.tasks, job);
+            } else {
+                // One pool job: the pad tasks first, then the tiles, which wait until the padding is complete.
+                job.prepDone.set(0);
+                job.phase = 2;
+                SimdCnn.pool().run(job.padTasks + job.tasks, job);
             }
         } finally {
             job.clear();
@@ -325,6 +330,8 @@ final class SimdConv implements Conv {
         int colPanels;
         int tasks;
         boolean pointwise;
+        /** Phase 2 (padding and tiles in one pool job): pad tasks finished so far. */
+        final java.util.concurrent.atomic.AtomicInteger prepDone = new java.util.concurrent.atomic.AtomicInteger();
 
         void set(ConvGeometry g, float[] x, int xOff, float[] panels, float[] bias, float[] y, int yOff,
                 Epilogue e) {
@@ -376,13 +383,23 @@ final class SimdConv implements Conv {
 
         @Override
         public void run(int t) {
-            if (phase == 0) {
-                int planes = g.batch() * g.inChannels();
-                int p1 = Math.min(planes, t * 8 + 8);
-                for (int p = t * 8; p < p1; p++) {
-                    padInto(g, x, xOff + p * g.inSpatial(), xpad, p * vol, paddedSize(g, 0), paddedSize(g, 1),
-                            paddedSize(g, 2));
+            if (phase == 2) {
+                if (t < padTasks) {
+                    try {
+                        pad(t);
+                    } finally {
+                        prepDone.incrementAndGet();
+                    }
+                    return;
                 }
+                while (prepDone.get() < padTasks) {
+                    Thread.onSpinWait();
+                }
+                runTile(t - padTasks);
+                return;
+            }
+            if (phase == 0) {
+                pad(t);
                 return;
             }
             if (tasks == 1) {
@@ -392,6 +409,16 @@ final class SimdConv implements Conv {
                 }
             } else {
                 runTile(t);
+            }
+        }
+
+        /** Pads input planes {@code [8t, 8t + 8)}. */
+        private void pad(int t) {
+            int planes = g.batch() * g.inChannels();
+            int p1 = Math.min(planes, t * 8 + 8);
+            for (int p = t * 8; p < p1; p++) {
+                padInto(g, x, xOff + p * g.inSpatial(), xpad, p * vol, paddedSize(g, 0), paddedSize(g, 1),
+                        paddedSize(g, 2));
             }
         }
 

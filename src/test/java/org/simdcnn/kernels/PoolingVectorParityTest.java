@@ -192,7 +192,9 @@ class PoolingVectorParityTest {
         long seed = 40;
         // maps that tile exactly (two output rows per vector, row pairs running across planes: odd row counts)
         for (int h : new int[] {2, 4, 6, 14}) {
-            for (int w : new int[] {2, 4, 6, 8, 10, 14, 16, 2 * LANES, 2 * LANES + 2}) {
+            // up to LANES: two output rows per vector; LANES + 2 .. 2 * LANES: one output row per vector (wide)
+            for (int w : new int[] {2, 4, 6, 8, 10, 14, 16, LANES + 2, Math.max(2, 2 * LANES - 4), Math.max(2, 2 * LANES - 2), 2 * LANES,
+                2 * LANES + 2}) {
                 for (int planes : new int[] {1, 3, 7}) {
                     checkMax(PoolGeometry.pool2d("max_pool", 1, planes, h, w, 2, 2, 0, false), seed++);
                 }
@@ -200,6 +202,9 @@ class PoolingVectorParityTest {
         }
         checkMax(PoolGeometry.pool2d("max_pool", 5, 13, 14, 14, 2, 2, 0, false), seed++);
         checkMax(PoolGeometry.pool2d("max_pool", 4, 64, 14, 14, 2, 2, 0, false), seed++); // parallel blocks
+        checkMax(PoolGeometry.pool2d("max_pool", 4, 16, 28, 28, 2, 2, 0, false), seed++); // wide, parallel blocks
+        checkMax(PoolGeometry.of("max_pool", 3, 2, 3, new int[] {3, 6, Math.max(2, 2 * LANES - 4)}, new int[] {1, 2, 2}, null,
+                null, null, false), seed++);
         checkMax(PoolGeometry.of("max_pool", 3, 2, 3, new int[] {3, 6, 10}, new int[] {1, 2, 2}, null, null, null,
                 false), seed++);
         checkMax(PoolGeometry.of("max_pool", 1, 2, 3, new int[] {LANES + 1}, new int[] {2}, null, null, null,

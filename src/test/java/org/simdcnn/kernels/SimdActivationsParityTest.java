@@ -100,6 +100,44 @@ class SimdActivationsParityTest {
         }
     }
 
+    /**
+     * ReLU and LeakyReLU are exact: the same bits as the reference, the sign of zero included (the SIMD LeakyReLU
+     * computes max(v, a·v) for 0 &lt; a &le; 1 and a compare-and-blend otherwise), for slopes in and out of (0, 1],
+     * on every special value and on tiny inputs whose product with the slope underflows.
+     */
+    @Test
+    void reluAndLeakyReluAreBitwiseTheReference() {
+        Random r = new Random(5);
+        int n = 4 * LANES + 7;
+        for (float a : new float[] {0.01f, 0.2f, 1f, 1e-30f, Float.MIN_VALUE, 0f, -0.3f, 1.5f, -2f}) {
+            for (ActivationFn f : List.of(ActivationFn.RELU, ActivationFn.leakyRelu(a))) {
+                for (int round = 0; round < 20; round++) {
+                    float[] x = values(r, n, true);
+                    for (int i = 0; i < n; i += 5) {
+                        x[i] = switch (r.nextInt(6)) {
+                            case 0 -> -0f;
+                            case 1 -> 0f;
+                            case 2 -> -Float.MIN_VALUE * (1 + r.nextInt(100));
+                            case 3 -> Float.MIN_NORMAL * -r.nextFloat();
+                            case 4 -> Float.NEGATIVE_INFINITY;
+                            default -> Float.intBitsToFloat(r.nextInt());
+                        };
+                    }
+                    float[] want = new float[n];
+                    float[] got = new float[n];
+                    REF.activations().forward(f, x, 0, want, 0, n);
+                    FAST.activations().forward(f, x, 0, got, 0, n);
+                    for (int i = 0; i < n; i++) {
+                        if (Float.floatToIntBits(want[i]) != Float.floatToIntBits(got[i])) {
+                            throw new AssertionError(f + ": x=" + x[i] + " (bits " + Integer.toHexString(
+                                    Float.floatToRawIntBits(x[i])) + ") want " + want[i] + " got " + got[i]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void largeArraysTakeTheChunkedPath() {
         for (ActivationFn f : List.of(ActivationFn.RELU, ActivationFn.SIGMOID, ActivationFn.GELU)) {

@@ -114,6 +114,14 @@ final class SimdActivations implements Activations {
 
     static void leakyRelu(float[] x, int xo, float[] y, int yo, int n, float a, float b) {
         int i = 0;
+        if (a > 0f && a <= 1f) {
+            // max(v, a·v) is the same value for 0 < a <= 1 (a·v >= v exactly when v <= 0, also for ±0, ±Inf,
+            // subnormals and NaN) with one operation fewer than the compare and blend
+            for (int ub = F.loopBound(n); i < ub; i += L) {
+                FloatVector v = FloatVector.fromArray(F, x, xo + i);
+                v.max(v.mul(a)).intoArray(y, yo + i);
+            }
+        }
         for (int ub = F.loopBound(n); i < ub; i += L) {
             FloatVector v = FloatVector.fromArray(F, x, xo + i);
             v.mul(a).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, yo + i);

@@ -20,6 +20,8 @@ import org.simdcnn.parallel.ThreadPool;
  * Convolution on the packed GEMM of {@link SimdGemm} ({@code W (Cout/g x Cin/g*kvol)} is the A operand, packed
  * once per call or once per {@link #pack}); the algorithm is chosen per call from the geometry only:
  * <ul>
+ *   <li><b>direct</b> (small reduction: {@code Cin * kH * kW <= 160}, one group, unit stride along the width):
+ *       {@link SimdDirectConv}, output channels by output columns in registers;</li>
  *   <li><b>pointwise</b> (kernel 1, stride 1, no padding): B is the NCHW planes {@code X (Cin x HW)} themselves,
  *       packed in tiles of output positions; no im2col;</li>
  *   <li><b>depthwise</b> ({@code groups == Cin}): a direct vectorized kernel over a zero-padded copy of each input
@@ -207,7 +209,9 @@ final class SimdConv implements Conv {
             throw new IllegalArgumentException("forward: weights packed for " + p.geometry.name()
                     + " do not fit " + g.name());
         }
-        if (g.isDepthwise()) {
+        if (SimdDirectConv.applies(g)) {
+            SimdDirectConv.forward(g, x, xOff, p.raw, 0, bias, y, yOff, epilogue);
+        } else if (g.isDepthwise()) {
             depthwise(g, x, xOff, p.raw, 0, bias, y, yOff, epilogue);
         } else {
             forwardGemm(g, x, xOff, p.panels, bias, y, yOff, epilogue);
@@ -219,6 +223,10 @@ final class SimdConv implements Conv {
     @Override
     public void forward(ConvGeometry g, float[] x, int xOff, float[] w, int wOff, float[] bias, float[] y, int yOff,
             Epilogue epilogue) {
+        if (SimdDirectConv.applies(g)) {
+            SimdDirectConv.forward(g, x, xOff, w, wOff, bias, y, yOff, epilogue);
+            return;
+        }
         if (g.isDepthwise()) {
             depthwise(g, x, xOff, w, wOff, bias, y, yOff, epilogue);
             return;

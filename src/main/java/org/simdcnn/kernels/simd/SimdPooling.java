@@ -21,7 +21,8 @@ import org.simdcnn.parallel.ThreadPool;
  *   <li>Fused 2x2 stride-2 max pool (no padding or dilation, every window inside the input): even and odd columns
  *       deinterleaved with a two-vector permutation, the row maximum first, then the column maximum, which
  *       reproduces PyTorch's scan order (first maximum wins, a NaN wins). Small maps that tile their input exactly
- *       run over the row pairs of a whole block of planes ({@link #max2x2Flat}).</li>
+ *       run over the row pairs of a whole block of planes ({@link #max2x2Flat}), maps whose output row fits one
+ *       vector over the rows of a whole block ({@link #max2x2FlatWide}).</li>
  *   <li>General max and average pooling (any kernel, stride, padding, dilation, ceil mode, 1d/2d/3d): lanes along
  *       the output row over the input rows split into their stride phases ({@link #buildPhases}), so every window
  *       tap of a block of outputs is one full-vector load; max keeps PyTorch's update rule and the winning tap's
@@ -133,6 +134,8 @@ final class SimdPooling implements Pooling {
         int in;
         int out;
         boolean flat;
+        /** The fused 2x2 max pool takes {@link #max2x2FlatWide}. */
+        boolean wide;
         boolean overlapping;
         boolean countIncludePad;
         int[] is;
@@ -201,6 +204,8 @@ final class SimdPooling implements Pooling {
         private void max2x2Block(int from, int to) {
             if (flat) {
                 max2x2Flat(g, x, xOff, y, yOff, argmax, amOff, from, to);
+            } else if (wide) {
+                max2x2FlatWide(g, x, xOff, y, yOff, argmax, amOff, from, to);
             } else {
                 max2x2Planes(g, x, xOff, y, yOff, argmax, amOff, from, to);
             }
@@ -396,8 +401,9 @@ final class SimdPooling implements Pooling {
         int in = g.inSpatial();
         int out = g.outSpatial();
         if (isFused2x2(g)) {
-            boolean flat = g.in(1) == 2 * g.out(1) && g.in(2) == 2 * g.out(2) && 2 * g.out(2) <= L
-                    && g.inSpatial() < (1 << 24);
+            boolean tiles = g.in(1) == 2 * g.out(1) && g.in(2) == 2 * g.out(2) && g.inSpatial() < (1 << 24);
+            boolean flat = tiles && 2 * g.out(2) <= L;
+            boolean wide = tiles && !flat && g.out(2) <= L;
             Job j = job();
             j.op = Job.MAX_2X2;
             j.g = g;
@@ -408,6 +414,7 @@ final class SimdPooling implements Pooling {
             j.argmax = argmax;
             j.amOff = amOff;
             j.flat = flat;
+            j.wide = wide;
             run(g.batch() * g.channels(), (long) g.inputSize(), j);
             return;
         }
@@ -820,19 +827,6 @@ final class SimdPooling implements Pooling {
                         FloatVector b0 = FloatVector.fromArray(F, src, r1 + j);
                         FloatVector a1 = two ? FloatVector.fromArray(F, src, r0 + j + L) : a0;
                         FloatVector b1 = two ? FloatVector.fromArray(F, src, r1 + j + L) : b0;
-                        if (as == null) {
-                            // values only: the column maxima first (2 permutations instead of 4); the value is the
-                            // same whatever the order (a NaN anywhere in the window gives NaN)
-                            VectorMask<Float> v0 = takes(b0, a0);
-                            VectorMask<Float> v1 = takes(b1, a1);
-                            FloatVector c0 = a0.blend(b0, v0);
-                            FloatVector c1 = a1.blend(b1, v1);
-                            FloatVector ce = even.selectFrom(c0, c1);
-                            FloatVector co = odd.selectFrom(c0, c1);
-                            VectorMask<Float> wo = takes(co, ce);
-                            ce.blend(co, wo).intoArray(ys, yr + (j >> 1));
-                            continue;
-                        }
                         FloatVector a00 = even.selectFrom(a0, a1);
                         FloatVector a01 = odd.selectFrom(a0, a1);
                         FloatVector a10 = even.selectFrom(b0, b1);
@@ -925,6 +919,72 @@ final class SimdPooling implements Pooling {
             }
             rho = rho2 + 1 == rpp ? 0 : rho2 + 1;
         }
+        max2x2Rows(x, xb, inW, outW, rpp, r, rows, rho, y, yb, am, ab);
+    }
+
+    /**
+     * The fused 2x2 stride-2 max pool of maps one output row of which fits a vector ({@code L < 2*outW <= 2L},
+     * e.g. 28x28 at 16 lanes) and that tile their input exactly: a block of planes is one sequence of output rows,
+     * each from four full-vector loads (two per input row; lanes past the row read the next row, harmlessly), with
+     * the values and indices stored straight into {@code y} and {@code am} as full vectors whose lanes past the row
+     * the next row overwrites. The last rows of the block, whose stores would pass the block's end (another
+     * thread's rows) or whose loads would pass the array's end, take the scalar rule. No scratch plane, no copy.
+     */
+    static void max2x2FlatWide(PoolGeometry g, float[] x, int xOff, float[] y, int yOff, int[] am, int amOff,
+            int fromPlane, int toPlane) {
+        int inW = g.in(2);
+        int outW = g.out(2);
+        int rpp = g.out(0) * g.out(1); // output rows per plane; input row of plane-relative output row r is 2r
+        int rows = (toPlane - fromPlane) * rpp;
+        int xb = xOff + fromPlane * g.inSpatial();
+        int yb = yOff + fromPlane * g.outSpatial();
+        int ab = amOff + fromPlane * g.outSpatial();
+        int end = rows * outW;
+        FloatVector even = FloatVector.fromArray(F, EVEN_IDX, 0);
+        FloatVector odd = FloatVector.fromArray(F, ODD_IDX, 0);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        FloatVector zero = FloatVector.zero(F);
+        int r = 0;
+        int rho = 0; // plane-relative output row of r
+        for (; r < rows; r++) {
+            int r0 = xb + 2 * r * inW;
+            int o = r * outW;
+            if (r0 + inW + 2 * L > x.length || o + L > end) {
+                break;
+            }
+            FloatVector a0 = FloatVector.fromArray(F, x, r0);
+            FloatVector a1 = FloatVector.fromArray(F, x, r0 + L);
+            FloatVector b0 = FloatVector.fromArray(F, x, r0 + inW);
+            FloatVector b1 = FloatVector.fromArray(F, x, r0 + inW + L);
+            FloatVector a00 = even.selectFrom(a0, a1);
+            FloatVector a01 = odd.selectFrom(a0, a1);
+            FloatVector a10 = even.selectFrom(b0, b1);
+            FloatVector a11 = odd.selectFrom(b0, b1);
+            // PyTorch's update rule in its scan order: take v when v > best or v is NaN
+            VectorMask<Float> w0 = takes(a01, a00);
+            FloatVector top = a00.blend(a01, w0);
+            VectorMask<Float> w1 = takes(a11, a10);
+            FloatVector bot = a10.blend(a11, w1);
+            VectorMask<Float> wb = takes(bot, top);
+            top.blend(bot, wb).intoArray(y, yb + o);
+            if (am != null) {
+                // indices as floats (exact below 2^24): column offset 0/1 and row offset 0/inW
+                FloatVector col = even.add(2f * rho * inW);
+                FloatVector idx = col.add(zero.blend(one, w0)).blend(col.add(zero.blend(one, w1)).add(inW), wb);
+                ((IntVector) idx.convert(VectorOperators.F2I, 0)).intoArray(am, ab + o);
+            }
+            rho = rho + 1 == rpp ? 0 : rho + 1;
+        }
+        max2x2Rows(x, xb, inW, outW, rpp, r, rows, rho, y, yb, am, ab);
+    }
+
+    /**
+     * Output rows {@code [r, rows)} of a block of the flat fused 2x2 max pool by the scalar rule (the rows whose
+     * full-vector loads or stores would pass the array's or the block's end); {@code rho} is row {@code r}'s row
+     * within its plane, {@code rpp} the output rows per plane.
+     */
+    private static void max2x2Rows(float[] x, int xb, int inW, int outW, int rpp, int r, int rows, int rho, float[] y,
+            int yb, int[] am, int ab) {
         for (; r < rows; r++) {
             int rowIn = xb + 2 * r * inW;
             for (int ow = 0; ow < outW; ow++) {

@@ -32,7 +32,7 @@ public final class ThreadPool implements AutoCloseable {
     }
 
     /** Default of {@code -Dsimdcnn.poolSpinMicros}. */
-    public static final int DEFAULT_SPIN_MICROS = 200;
+    public static final int DEFAULT_SPIN_MICROS = 100;
 
     private final int threads;
     private final long spinNanos;

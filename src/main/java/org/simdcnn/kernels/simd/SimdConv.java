@@ -49,6 +49,8 @@ final class SimdConv implements Conv {
 
     /** Target size of one packed B tile (K x positions) in floats (512 KiB, well inside L2). */
     private static final int TILE_FLOATS = 128 * 1024;
+    /** Implicit GEMM: blocks are halved while there are fewer tasks than this. */
+    static int IMPLICIT_MIN_TASKS = 16;
     /** Implicit GEMM: 1 = preparation and compute in one pool job, 0 = two (or a serial preparation). */
     static int MERGED_PREP = 1;
     /** Pointwise / gathered forward: at least this many (image, group, tile) tasks when the output allows. */
@@ -681,11 +683,12 @@ final class SimdConv implements Conv {
             int mPanels = mPad / MR;
             int cp = Math.min(nPanels, 8);
             int images = g.batch() * g.groups();
-            while (cp > 1 && images * SimdGemm.ceilDiv(nPanels, cp) < 16) {
+            while (cp > 1 && images * SimdGemm.ceilDiv(nPanels, cp) < IMPLICIT_MIN_TASKS) {
                 cp = (cp + 1) / 2;
             }
             int rp = mPanels;
-            while (rp > 1 && images * SimdGemm.ceilDiv(nPanels, cp) * SimdGemm.ceilDiv(mPanels, rp) < 16) {
+            while (rp > 1 && images * SimdGemm.ceilDiv(nPanels, cp) * SimdGemm.ceilDiv(mPanels, rp)
+                    < IMPLICIT_MIN_TASKS) {
                 rp = (rp + 1) / 2;
             }
             this.colBlock = cp;

@@ -14,7 +14,8 @@ import jdk.incubator.vector.FloatVector;
  *   <li>{@code $J conv threads[:r][:sMICROS],... rounds shape...}: conv forward of the issue-3 shapes with
  *       prepacked weights ({@code :r}: unpacked weights, as {@code ConvBench.ours}) on the given thread counts
  *       ({@code :sMICROS}: a pool whose idle workers spin that long, {@code -Dsimdcnn.poolSpinMicros}; {@code :tN}:
- *       {@code SimdConv.MIN_TASKS = N}; {@code :m0}: implicit GEMM's preparation as a separate phase); minimum
+ *       {@code SimdConv.MIN_TASKS = N}; {@code :m0}: implicit GEMM's preparation as a separate phase; {@code :iN}:
+ *       {@code SimdConv.IMPLICIT_MIN_TASKS = N}); minimum
  *       and median GFLOP/s.</li>
  * </ul>
  * The FMA loop reaches more than {@code PeakFmaBench} (about 187 vs 146 GFLOP/s on the Xeon of this session), so
@@ -247,12 +248,15 @@ public final class GemmTune {
                     boolean raw = false;
                     String spin = null;
                     SimdConv.MIN_TASKS = minTasks0;
+                    SimdConv.IMPLICIT_MIN_TASKS = 16;
                     SimdConv.MERGED_PREP = 1;
                     for (int q = 1; q < vt.length; q++) {
                         if (vt[q].equals("r")) {
                             raw = true;
                         } else if (vt[q].equals("m0")) {
                             SimdConv.MERGED_PREP = 0;
+                        } else if (vt[q].startsWith("i")) {
+                            SimdConv.IMPLICIT_MIN_TASKS = Integer.parseInt(vt[q].substring(1));
                         } else if (vt[q].startsWith("t")) {
                             SimdConv.MIN_TASKS = Integer.parseInt(vt[q].substring(1));
                         } else if (vt[q].startsWith("s")) {

@@ -51,6 +51,10 @@ public final class Report {
         String command = args.length > 2 ? String.join(" ", List.of(args).subList(2, args.length)) : "(not given)";
         List<Row> rows = parse(Files.readString(csv, StandardCharsets.UTF_8));
         Report r = new Report(rows);
+        Path torchCsv = (csv.getParent() == null ? Path.of(".") : csv.getParent()).resolve("results-pytorch-conv.csv");
+        if (Files.exists(torchCsv)) {
+            r.readTorch(Files.readString(torchCsv, StandardCharsets.UTF_8));
+        }
         String text = r.render(csv, command);
         if (Files.exists(out)) { // keep the sections bench/run-elem.sh wrote (ElemReport)
             String old = Files.readString(out, StandardCharsets.UTF_8);
@@ -259,6 +263,28 @@ public final class Report {
 
     // ---- rendering -----------------------------------------------------------------------------------------
 
+    /** PyTorch's conv GFLOP/s on this machine ({@code pytorch_anchor.py conv}), by shape; may be empty. */
+    private final Map<String, Double> torch = new HashMap<>();
+    private String torchHeader = "";
+
+    void readTorch(String text) {
+        for (List<String> r : csvRecords(text)) {
+            if (r.isEmpty()) {
+                continue;
+            }
+            if (r.get(0).startsWith("#")) {
+                torchHeader = r.get(0).substring(1).trim();
+            } else if (r.size() >= 4 && r.get(0).equals("conv_forward")) {
+                torch.put(r.get(1), Double.parseDouble(r.get(3)));
+            }
+        }
+    }
+
+    private double torch(String shape) {
+        Double v = torch.get(shape);
+        return v == null ? Double.NaN : v;
+    }
+
     String render(Path csv, String command) {
         header(csv, command);
         double peak1 = peak(1);
@@ -269,6 +295,7 @@ public final class Report {
                 .append("| 1 | ").append(f1(peak1)).append(" |\n")
                 .append("| 2 | ").append(f1(peak2)).append(" |\n\n");
         convForward(1, peak1);
+        pytorch(peak1);
         convForward(2, peak2);
         convBackward();
         gemm(peak1, peak2);
@@ -364,6 +391,28 @@ public final class Report {
         md.append('\n');
     }
 
+    private void pytorch(double peak) {
+        md.append("## PyTorch on this machine, 1 thread\n\n");
+        if (torch.isEmpty()) {
+            md.append("Not run (`results-pytorch-conv.csv` missing: `bench/run.sh` runs `bench/pytorch_anchor.py` ")
+                    .append("when `/usr/bin/python3`, or `$PYTHON`, has PyTorch).\n\n");
+            return;
+        }
+        md.append("`bench/pytorch_anchor.py conv` right after the JMH run (").append(torchHeader)
+                .append("; Debian's build with oneDNN; `F.conv2d` etc. under `no_grad`, median of 15 batches of ")
+                .append("calls): the second anchor of issue 3, measured here instead of quoted.\n\n")
+                .append("| shape | PyTorch GFLOP/s | % of peak | ours packed GFLOP/s | packed / PyTorch | ORT GFLOP/s |\n")
+                .append("|---|---|---|---|---|---|\n");
+        for (ConvShape s : ConvShape.values()) {
+            double pt = torch(s.label);
+            double packed = convGflops("ConvBench.oursPacked", s.label, 1);
+            md.append("| ").append(s.label).append(" | ").append(f1(pt)).append(" | ").append(pct(pt / peak))
+                    .append(" | ").append(f1(packed)).append(" | ").append(ratio(packed / pt)).append(" | ")
+                    .append(f1(convGflops("ConvBench.ort", s.label, 1))).append(" |\n");
+        }
+        md.append('\n');
+    }
+
     private void convBackward() {
         md.append("## Convolution backward (ours)\n\n")
                 .append("Each gradient has the forward's flop count. % of fwd = gradient GFLOP/s / forward ")
@@ -437,6 +486,14 @@ public final class Report {
         for (ConvShape s : ConvShape.values()) {
             double r = convGflops(conv, s.label, 1) / convGflops("ConvBench.ort", s.label, 1);
             target(s.label + " ≥ 1.0× ORT (1T, prepacked)", ratio(r), r >= 1.0, r);
+        }
+        if (!torch.isEmpty()) {
+            for (ConvShape s : ConvShape.values()) {
+                double best = Math.max(torch(s.label), convGflops("ConvBench.ort", s.label, 1));
+                double ours = convGflops(conv, s.label, 1);
+                target(s.label + " ≥ the better anchor measured here, max(PyTorch, ORT) (1T, prepacked)",
+                        f1(ours) + " vs " + f1(best) + " GFLOP/s", ours >= best, ours / best);
+            }
         }
         for (String shape : new String[] {"resnet_3x3_56", "resnet_3x3_28", "resnet_3x3_14"}) {
             double p = convGflops(conv, shape, 1) / peak1;

@@ -2,7 +2,7 @@
 # Builds the benchmark jar, runs the elementwise suite (activations, transcendental core, copy, pooling, softmax,
 # batch norm), the MNIST training/inference benchmark and the ulp sweep, and writes their part of RESULTS.md.
 #
-#   bench/run-elem.sh                          # the measured run (about 25 minutes on 2 cores)
+#   bench/run-elem.sh                          # the measured run (about 30 minutes on 2 cores)
 #   bench/run-elem.sh -wi 1 -i 1 -w 1 -r 1     # smoke: extra arguments go to JMH (both JMH runs)
 #
 # Outputs: bench/results-elem.csv, bench/results-train.csv (JMH CSV), bench/results-ulp.csv (UlpSweep),
@@ -20,8 +20,10 @@ LOG="$BENCH_DIR/results-elem.log"
 
 "$JAVA" -version 2>&1 | head -1
 mvn -q -f "$BENCH_DIR/pom.xml" package
+# 5 warm-up iterations: C2 needs about that long to compile the Vector API kernels (fewer left some benchmarks
+# measuring interpreted or C1 code, which boxes every vector)
 # shellcheck disable=SC2086  # JMH_JAVA_OPTS: JVM options of the JMH host JVM, a list
-"$JAVA" ${JMH_JAVA_OPTS:-} -jar "$JAR" "$SUITE" -wi 2 -i 5 -w 1 -r 1 -f 1 -rf csv -rff "$BENCH_DIR/results-elem.csv" "$@" \
+"$JAVA" ${JMH_JAVA_OPTS:-} -jar "$JAR" "$SUITE" -wi 5 -i 4 -w 1 -r 1 -f 1 -rf csv -rff "$BENCH_DIR/results-elem.csv" "$@" \
     2>&1 | tee "$LOG"
 # PyTorch on this machine, same session (optional: needs a Python with torch, e.g. Debian's python3-torch)
 rm -f "$BENCH_DIR/results-pytorch.csv"

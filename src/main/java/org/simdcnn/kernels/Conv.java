@@ -48,6 +48,10 @@ public interface Conv {
         if (!(pw instanceof PackedConvWeights.Copy c)) {
             throw new IllegalArgumentException("forward: weights were packed by another backend: " + pw);
         }
+        if (!c.fits(g)) {
+            throw new IllegalArgumentException("forward: weights packed for " + c.geometry().name()
+                    + " do not fit " + g.name());
+        }
         forward(g, x, xOff, c.weights(), 0, bias, y, yOff, epilogue);
     }
 

@@ -7,12 +7,21 @@ import org.simdcnn.geometry.ConvGeometry;
 import org.simdcnn.geometry.Padding;
 import org.simdcnn.kernels.Conv;
 import org.simdcnn.kernels.Epilogue;
+import org.simdcnn.kernels.PackedConvWeights;
 import org.simdcnn.tensor.Tensor;
 
 /**
  * The convolution layers {@link Conv1d}, {@link Conv2d}, {@link Conv3d}: PyTorch's {@code ConvNd} with zero
  * padding. Parameters {@code weight (out, in/groups, k...)} and {@code bias (out)} (optional) are initialised as
  * PyTorch does (Kaiming-uniform with a = sqrt(5), bias uniform in +-1/sqrt(fanIn)) from {@link Init}'s generator.
+ *
+ * <p><b>Prepacked weights in eval mode.</b> In eval mode the layer packs its weights once
+ * ({@link Conv#pack}, XNNPACK's create, reshape, run) and runs every forward on the packed form; the result is
+ * bitwise the one of the unpacked forward. The packed copy is remade when the weight tensor's
+ * {@link Tensor#version()} differs from the one it was made from (every write through the tensor API, an optimizer
+ * step, {@link Module#loadStateDict}, {@link Init} bump it; a caller writing straight into {@code weight().data()
+ * .data()} must call {@link Tensor#markModified()}), when the backend changes, and after every mode switch. In
+ * training mode the weights change at every step, so every forward packs them inside the call (nothing cached).
  */
 public abstract class ConvNd extends Module implements FusedForward {
     private final int dims;
@@ -30,6 +39,11 @@ public abstract class ConvNd extends Module implements FusedForward {
     private ConvGeometry lastGeometry;
     private float[] dwScratch;
     private float[] dbScratch;
+    /** Eval mode: the weights packed by {@code conv} from weight version {@code version}. */
+    private record PackedCache(Conv conv, int version, PackedConvWeights weights) {
+    }
+
+    private volatile PackedCache packed;
 
     ConvNd(int dims, int inChannels, int outChannels, int[] kernel, int[] stride, Padding padding, int[] dilation,
             int groups, boolean bias) {
@@ -128,12 +142,31 @@ public abstract class ConvNd extends Module implements FusedForward {
         ConvGeometry g = F.convGeometry(dims, x, weight.data(), bias == null ? null : bias.data(), stride, padding,
                 dilation, groups);
         Tensor y = alloc.allocate(g.outputShape());
-        F.convForward(g, x, weight.data(), bias == null ? null : bias.data(), epilogue, y);
         if (isTraining()) {
+            F.convForward(g, x, weight.data(), bias == null ? null : bias.data(), epilogue, y);
             lastInput = x;
             lastGeometry = g;
+        } else {
+            Conv k = SimdCnn.backend().conv();
+            k.forward(g, x.data(), x.offset(), packedWeights(k, g), bias == null ? null : bias.data().data(),
+                    y.data(), y.offset(), epilogue == null ? Epilogue.NONE : epilogue);
         }
         return y;
+    }
+
+    /**
+     * The weights packed by {@code k}, made again when the weight tensor's version or the backend changed since
+     * they were made (thread-safe: concurrent eval callers may each pack once; every copy is right).
+     */
+    private PackedConvWeights packedWeights(Conv k, ConvGeometry g) {
+        Tensor w = weight.data();
+        int v = w.version(); // read before packing: a write during the packing makes the next call pack again
+        PackedCache c = packed;
+        if (c == null || c.conv() != k || c.version() != v) {
+            c = new PackedCache(k, v, k.pack(g, w.data(), w.offset()));
+            packed = c;
+        }
+        return c.weights();
     }
 
     @Override
@@ -173,6 +206,8 @@ public abstract class ConvNd extends Module implements FusedForward {
 
     @Override
     protected void onModeChange(boolean training) {
+        // Entering eval mode packs afresh (whatever training did to the weights); training does not use the copy.
+        packed = null;
         if (!training) {
             lastInput = null;
             lastGeometry = null;

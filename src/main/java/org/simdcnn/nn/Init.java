@@ -35,6 +35,7 @@ public final class Init {
         for (int i = 0; i < t.size(); i++) {
             d[off + i] = (float) (lo + (hi - lo) * rng.nextDouble());
         }
+        t.markModified();
     }
 
     /**

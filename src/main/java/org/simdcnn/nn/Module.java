@@ -219,6 +219,7 @@ public abstract class Module {
             if (src != null) {
                 Tensor dst = e.getValue();
                 System.arraycopy(src.data(), src.offset(), dst.data(), dst.offset(), dst.size());
+                dst.markModified();
             }
         }
     }

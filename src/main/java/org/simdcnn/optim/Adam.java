@@ -90,6 +90,7 @@ public class Adam extends Optimizer {
                 float denom = (float) Math.sqrt(vi) / bc2Sqrt + epsF;
                 p[i] = p[i] + negStepSize * mi / denom;
             }
+            prm.data().markModified(); // caches of the values (packed conv weights) see the step
         }
     }
 }

@@ -67,6 +67,7 @@ public final class SGD extends Optimizer {
                 }
                 p[i] = p[i] + negLr * d;
             }
+            prm.data().markModified(); // caches of the values (packed conv weights) see the step
         }
     }
 }

@@ -14,9 +14,21 @@ public final class Tensor {
     private final int[] shape;
     private final int[] strides;
     private final int size;
+    /** Write counter, shared with every view made by {@link #reshape} and {@link #select0}. */
+    private final Version version;
+
+    /** See {@link #version()}. Racing increments may be lost, but the value still changes. */
+    private static final class Version {
+        volatile int count;
+    }
 
     private Tensor(float[] data, int offset, int[] shape) {
+        this(data, offset, shape, new Version());
+    }
+
+    private Tensor(float[] data, int offset, int[] shape, Version version) {
         this.data = data;
+        this.version = version;
         this.offset = offset;
         this.shape = shape;
         this.size = checkedSize(shape);
@@ -111,7 +123,10 @@ public final class Tensor {
         return t;
     }
 
-    /** The backing array (shared). Elements start at {@link #offset()}. */
+    /**
+     * The backing array (shared). Elements start at {@link #offset()}. A caller that writes into it should call
+     * {@link #markModified()} afterwards (caches keyed on {@link #version()} do not see the write otherwise).
+     */
     public float[] data() {
         return data;
     }
@@ -171,7 +186,7 @@ public final class Tensor {
             throw new IllegalArgumentException("reshape: " + Arrays.toString(shape) + " (" + size
                     + " elements) cannot become " + Arrays.toString(s) + " (" + known + " elements)");
         }
-        return new Tensor(data, offset, s);
+        return new Tensor(data, offset, s, version);
     }
 
     /** A view of element {@code i} along the first dimension (e.g. one image of a batch). */
@@ -180,7 +195,7 @@ public final class Tensor {
             throw new IllegalArgumentException("select0: index " + i + " out of range for shape "
                     + Arrays.toString(shape));
         }
-        return new Tensor(data, offset + i * strides[0], Arrays.copyOfRange(shape, 1, shape.length));
+        return new Tensor(data, offset + i * strides[0], Arrays.copyOfRange(shape, 1, shape.length), version);
     }
 
     /** Flat position in {@link #data()} of the element at {@code idx}. */
@@ -206,6 +221,7 @@ public final class Tensor {
 
     public void set(float value, int... idx) {
         data[index(idx)] = value;
+        markModified();
     }
 
     /** The element at flat position {@code i} (row-major). */
@@ -221,6 +237,7 @@ public final class Tensor {
             throw new IllegalArgumentException("setFlat: " + i + " out of range for size " + size);
         }
         data[offset + i] = value;
+        markModified();
     }
 
     /** A contiguous copy with its own array. */
@@ -235,6 +252,23 @@ public final class Tensor {
 
     public void fill(float v) {
         Arrays.fill(data, offset, offset + size, v);
+        markModified();
+    }
+
+    /**
+     * A counter that changes whenever the elements are written through this tensor or a view of it made by
+     * {@link #reshape} / {@link #select0} ({@link #set}, {@link #setFlat}, {@link #fill}, {@link #markModified}),
+     * as PyTorch's {@code _version}. Caches derived from the values (e.g. the packed weights of a convolution
+     * layer in eval mode) compare it with the version they were made from. Writes straight into {@link #data()}
+     * (an optimizer step, a load, a kernel's output) are not seen unless the writer calls {@link #markModified}.
+     */
+    public int version() {
+        return version.count;
+    }
+
+    /** Records that the elements were written directly through {@link #data()}: changes {@link #version()}. */
+    public void markModified() {
+        version.count++;
     }
 
     /**

@@ -174,6 +174,20 @@ class ConvParityTest {
         checkAll(ConvGeometry.conv2d(2, 3, 28, 28, 5, 3, 3, 1, 1, 1, 1), Epilogue.RELU, true, 17);
         checkAll(ConvGeometry.conv(2, 2, 3, new int[] {9, 30}, 4, new int[] {3, 4}, new int[] {1}, Padding.same(),
                 new int[] {1}, 1), Epilogue.NONE, true, 18);
+        // direct kernel (Cin * kH * kW <= 32): the MNIST first layer; rows of one vector plus a few columns (two
+        // overlapping vectors) and of several vectors plus a tail; output channels not a multiple of the block (the
+        // last block overlaps); height stride 2 and width dilation 2; asymmetric "same" padding; RGB 3x3; 1d
+        checkAll(ConvGeometry.conv2d(2, 1, 28, 28, 32, 3, 3, 1, 1, 1, 1), Epilogue.RELU, true, 19);
+        checkAll(ConvGeometry.conv2d(1, 2, 9, 47, 12, 3, 3, 1, 0, 1, 1), Epilogue.leakyRelu(0.5f), true, 20);
+        checkAll(ConvGeometry.conv(2, 2, 3, new int[] {11, 40}, 9, new int[] {3, 3}, new int[] {2, 1},
+                Padding.asymmetric(new int[] {0, 2}, new int[] {1, 1}), new int[] {1, 2}, 1), Epilogue.clamp(-5f, 6f),
+                false, 21);
+        checkAll(ConvGeometry.conv(2, 1, 2, new int[] {13, 36}, 8, new int[] {2, 4}, new int[] {1}, Padding.same(),
+                new int[] {1}, 1), Epilogue.NONE, true, 22);
+        checkAll(ConvGeometry.conv2d(1, 3, 19, 70, 16, 3, 3, 1, 1, 1, 1), Epilogue.RELU, true, 23);
+        checkAll(ConvGeometry.conv2d(2, 16, 10, 33, 20, 3, 3, 1, 1, 1, 1), Epilogue.NONE, true, 25); // K = 144
+        checkAll(ConvGeometry.conv(1, 3, 4, new int[] {53}, 10, new int[] {7}, new int[] {1}, Padding.of(3),
+                new int[] {1}, 1), Epilogue.NONE, true, 24);
         // conv1d and conv3d
         checkAll(ConvGeometry.conv(1, 3, 7, new int[] {37}, 11, new int[] {3}, new int[] {1}, Padding.of(1),
                 new int[] {1}, 1), Epilogue.RELU, true, 9);

@@ -85,6 +85,10 @@ class KernelDeterminismTest {
                 new int[] {1}, 1));
         shapes.add(ConvGeometry.conv(1, 5, 7, new int[] {101}, 11, new int[] {5}, new int[] {1}, Padding.same(),
                 new int[] {1}, 1));
+        // the direct kernel (small reduction), several row blocks per image
+        shapes.add(ConvGeometry.conv2d(3, 1, 29, 28, 12, 3, 3, 1, 1, 1, 1));
+        shapes.add(ConvGeometry.conv(2, 2, 3, new int[] {41, 37}, 9, new int[] {3, 3}, new int[] {2, 1},
+                Padding.of(1), new int[] {1}, 1));
         for (ConvGeometry g : shapes) {
             float[] x = RefKernels.reals(5, g.inputSize());
             float[] w = RefKernels.reals(6, g.weightSize());

@@ -53,6 +53,49 @@ class ThreadPoolTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "1", "5000"})
+    void idleSpinTimeOnlyChangesWhenWorkersBlock(String micros) throws Exception {
+        String old = System.getProperty("simdcnn.poolSpinMicros");
+        System.setProperty("simdcnn.poolSpinMicros", micros);
+        try (ThreadPool pool = new ThreadPool(3)) {
+            for (int call = 0; call < 200; call++) {
+                AtomicIntegerArray seen = new AtomicIntegerArray(9);
+                pool.run(9, seen::incrementAndGet);
+                for (int i = 0; i < 9; i++) {
+                    assertEquals(1, seen.get(i), "spin " + micros + " us, call " + call + ", task " + i);
+                }
+                if (call % 50 == 0) {
+                    Thread.sleep(2); // past a short spin: the workers block and must be woken
+                }
+            }
+        } finally {
+            if (old == null) {
+                System.clearProperty("simdcnn.poolSpinMicros");
+            } else {
+                System.setProperty("simdcnn.poolSpinMicros", old);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-1", "x", "1.5"})
+    void aBadSpinTimeIsRejected(String micros) {
+        String old = System.getProperty("simdcnn.poolSpinMicros");
+        System.setProperty("simdcnn.poolSpinMicros", micros);
+        try {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ThreadPool(2));
+            assertTrue(e.getMessage().contains("simdcnn.poolSpinMicros") && e.getMessage().contains(micros),
+                    e.getMessage());
+        } finally {
+            if (old == null) {
+                System.clearProperty("simdcnn.poolSpinMicros");
+            } else {
+                System.setProperty("simdcnn.poolSpinMicros", old);
+            }
+        }
+    }
+
     @Test
     void nestedCallsRunInlineWithoutDeadlock() {
         try (ThreadPool pool = new ThreadPool(2)) {

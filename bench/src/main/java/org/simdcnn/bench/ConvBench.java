@@ -7,6 +7,8 @@ import org.simdcnn.bench.onnx.OnnxModels;
 import org.simdcnn.bench.onnx.OrtModel;
 import org.simdcnn.geometry.ConvGeometry;
 import org.simdcnn.kernels.Conv;
+import org.simdcnn.kernels.Epilogue;
+import org.simdcnn.kernels.PackedConvWeights;
 import org.simdcnn.kernels.scalar.ScalarBackend;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -23,10 +25,13 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Convolution forward on the issue's ten shapes, three ways, each on identical data (same input, weights, bias):
+ * Convolution forward on the issue's ten shapes, four ways, each on identical data (same input, weights, bias):
  * <ul>
  *   <li>{@code ours}: {@code SimdCnn.backend().conv().forward} into a preallocated output, library pool of
- *       {@code threads} threads;</li>
+ *       {@code threads} threads; the weights are packed inside every call (a caller that does not prepack);</li>
+ *   <li>{@code oursPacked}: the same with the weights packed once at setup ({@code conv.pack}, the prepack API
+ *       the {@code nn} conv layers use in eval mode), as ONNX Runtime prepacks them once at session creation; the
+ *       setup checks that its output is bitwise the output of {@code ours};</li>
  *   <li>{@code ort}: ONNX Runtime 1.22 on a one-node model built in memory from the same weights,
  *       {@code intraOpNumThreads = threads}; the input tensor is reused, the result closed every call;</li>
  *   <li>{@code scalar}: the scalar reference ({@code ScalarBackend.INSTANCE.conv()}), single-threaded, with
@@ -42,7 +47,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class ConvBench {
 
-    /** State of {@link #ours}: shape, thread count, data and the preallocated output. */
+    /** State of {@link #ours} and {@link #oursPacked}: shape, thread count, data, packed weights, the output. */
     @State(Scope.Thread)
     public static class Ours {
         @Param({"mnist_c1", "mnist_c2", "resnet_3x3_56", "resnet_3x3_28", "resnet_3x3_14", "resnet_1x1_56",
@@ -57,6 +62,7 @@ public class ConvBench {
         float[] b;
         float[] y;
         Conv conv;
+        PackedConvWeights packed;
 
         @Setup(Level.Trial)
         public void setup() {
@@ -71,6 +77,15 @@ public class ConvBench {
             System.out.println("[info] " + SimdCnn.info() + " " + g);
             conv.forward(g, x, 0, w, 0, b, y, 0);
             DirectConv.check("ours " + shape, DirectConv.forward(g, x, w, b), y, 0);
+            packed = conv.pack(g, w, 0);
+            float[] yp = new float[y.length];
+            conv.forward(g, x, 0, packed, b, yp, 0, Epilogue.NONE);
+            for (int i = 0; i < y.length; i++) {
+                if (Float.floatToRawIntBits(yp[i]) != Float.floatToRawIntBits(y[i])) {
+                    throw new IllegalStateException("oursPacked " + shape + ": output " + i + " is " + yp[i]
+                            + ", the unpacked forward gives " + y[i] + " (must be bitwise equal)");
+                }
+            }
         }
     }
 
@@ -135,6 +150,12 @@ public class ConvBench {
     @Benchmark
     public float[] ours(Ours s) {
         s.conv.forward(s.g, s.x, 0, s.w, 0, s.b, s.y, 0);
+        return s.y;
+    }
+
+    @Benchmark
+    public float[] oursPacked(Ours s) {
+        s.conv.forward(s.g, s.x, 0, s.packed, s.b, s.y, 0, Epilogue.NONE);
         return s.y;
     }
 

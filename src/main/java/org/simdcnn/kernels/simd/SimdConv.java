@@ -20,6 +20,8 @@ import org.simdcnn.parallel.ThreadPool;
  * Convolution on the packed GEMM of {@link SimdGemm} ({@code W (Cout/g x Cin/g*kvol)} is the A operand, packed
  * once per call or once per {@link #pack}); the algorithm is chosen per call from the geometry only:
  * <ul>
+ *   <li><b>direct</b> (small reduction: {@code Cin * kH * kW <= 160}, one group, unit stride along the width):
+ *       {@link SimdDirectConv}, output channels by output columns in registers;</li>
  *   <li><b>pointwise</b> (kernel 1, stride 1, no padding): B is the NCHW planes {@code X (Cin x HW)} themselves,
  *       packed in tiles of output positions; no im2col;</li>
  *   <li><b>depthwise</b> ({@code groups == Cin}): a direct vectorized kernel over a zero-padded copy of each input
@@ -47,6 +49,14 @@ final class SimdConv implements Conv {
 
     /** Target size of one packed B tile (K x positions) in floats (512 KiB, well inside L2). */
     private static final int TILE_FLOATS = 128 * 1024;
+    /** Implicit GEMM: blocks are halved while there are fewer tasks than this. */
+    static int IMPLICIT_MIN_TASKS = 16;
+    /** Implicit GEMM: 1 = preparation and compute in one pool job, 0 = two (or a serial preparation). */
+    static int MERGED_PREP = 1;
+    /** Pointwise / gathered forward: at least this many (image, group, tile) tasks when the output allows. */
+    static int MIN_TASKS = 8;
+    /** ... with column tiles of at least this many panels. */
+    static int MIN_TILE_PANELS = 12;
     /** A pad phase of at most this many floats runs on the calling thread (no extra pool round trip). */
     private static final long PAD_SERIAL_FLOATS = 256 * 1024;
 
@@ -201,7 +211,9 @@ final class SimdConv implements Conv {
             throw new IllegalArgumentException("forward: weights packed for " + p.geometry.name()
                     + " do not fit " + g.name());
         }
-        if (g.isDepthwise()) {
+        if (SimdDirectConv.applies(g)) {
+            SimdDirectConv.forward(g, x, xOff, p.raw, 0, bias, y, yOff, epilogue);
+        } else if (g.isDepthwise()) {
             depthwise(g, x, xOff, p.raw, 0, bias, y, yOff, epilogue);
         } else {
             forwardGemm(g, x, xOff, p.panels, bias, y, yOff, epilogue);
@@ -213,6 +225,10 @@ final class SimdConv implements Conv {
     @Override
     public void forward(ConvGeometry g, float[] x, int xOff, float[] w, int wOff, float[] bias, float[] y, int yOff,
             Epilogue epilogue) {
+        if (SimdDirectConv.applies(g)) {
+            SimdDirectConv.forward(g, x, xOff, w, wOff, bias, y, yOff, epilogue);
+            return;
+        }
         if (g.isDepthwise()) {
             depthwise(g, x, xOff, w, wOff, bias, y, yOff, epilogue);
             return;
@@ -280,11 +296,16 @@ final class SimdConv implements Conv {
                 }
                 job.phase = 1;
                 job.run(0);
-            } else {
+            } else if (MERGED_PREP == 0 || job.padTasks == 0) {
                 job.phase = 0;
                 SimdCnn.pool().run(job.padTasks, job);
                 job.phase = 1;
                 SimdCnn.pool().run(job.tasks, job);
+            } else {
+                // One pool job: the pad tasks first, then the tiles, which wait until the padding is complete.
+                job.prepDone.set(0);
+                job.phase = 2;
+                SimdCnn.pool().run(job.padTasks + job.tasks, job);
             }
         } finally {
             job.clear();
@@ -313,10 +334,14 @@ final class SimdConv implements Conv {
         int m;
         int mPad;
         int outSp;
+        /** Largest tile, in columns (a multiple of NR). */
         int tileCols;
         int tiles;
+        int colPanels;
         int tasks;
         boolean pointwise;
+        /** Phase 2 (padding and tiles in one pool job): pad tasks finished so far. */
+        final java.util.concurrent.atomic.AtomicInteger prepDone = new java.util.concurrent.atomic.AtomicInteger();
 
         void set(ConvGeometry g, float[] x, int xOff, float[] panels, float[] bias, float[] y, int yOff,
                 Epilogue e) {
@@ -336,9 +361,20 @@ final class SimdConv implements Conv {
             this.outSp = g.outSpatial();
             this.pointwise = g.isPointwise();
             int maxCols = Math.max(NR, TILE_FLOATS / Math.max(1, kk) / NR * NR);
-            this.tiles = SimdGemm.ceilDiv(outSp, maxCols);
-            this.tileCols = SimdGemm.roundUp(SimdGemm.ceilDiv(outSp, tiles), NR);
-            this.tiles = SimdGemm.ceilDiv(outSp, tileCols);
+            // Tiles of whole column panels, sizes differing by at most one panel: at most maxCols columns each (the
+            // packed tile stays in L2), at least MIN_TASKS tasks in all where tiles keep MIN_TILE_PANELS panels (narrow
+            // tiles scatter the stores: resnet 1x1 ran 20% slower with 5-panel tiles), and, while there are few tasks,
+            // a multiple of 4 tiles so that 2 or 4 threads get equal shares. The partition depends on the geometry
+            // only; a column tile does not change how any output is summed.
+            this.colPanels = SimdGemm.ceilDiv(outSp, NR);
+            int images = g.batch() * g.groups();
+            int t = Math.max(SimdGemm.ceilDiv(outSp, maxCols),
+                    Math.min(SimdGemm.ceilDiv(MIN_TASKS, images), colPanels / MIN_TILE_PANELS));
+            if (images * t < 32) {
+                t = SimdGemm.roundUp(t, 4);
+            }
+            this.tiles = Math.max(1, Math.min(t, colPanels));
+            this.tileCols = SimdGemm.ceilDiv(colPanels, tiles) * NR;
             long work = (long) g.batch() * g.outChannels() * outSp * kk;
             this.tasks = work < SimdGemm.SERIAL_WORK ? 1 : g.batch() * g.groups() * tiles;
         }
@@ -357,13 +393,23 @@ final class SimdConv implements Conv {
 
         @Override
         public void run(int t) {
-            if (phase == 0) {
-                int planes = g.batch() * g.inChannels();
-                int p1 = Math.min(planes, t * 8 + 8);
-                for (int p = t * 8; p < p1; p++) {
-                    padInto(g, x, xOff + p * g.inSpatial(), xpad, p * vol, paddedSize(g, 0), paddedSize(g, 1),
-                            paddedSize(g, 2));
+            if (phase == 2) {
+                if (t < padTasks) {
+                    try {
+                        pad(t);
+                    } finally {
+                        prepDone.incrementAndGet();
+                    }
+                    return;
                 }
+                while (prepDone.get() < padTasks) {
+                    Thread.onSpinWait();
+                }
+                runTile(t - padTasks);
+                return;
+            }
+            if (phase == 0) {
+                pad(t);
                 return;
             }
             if (tasks == 1) {
@@ -376,13 +422,23 @@ final class SimdConv implements Conv {
             }
         }
 
+        /** Pads input planes {@code [8t, 8t + 8)}. */
+        private void pad(int t) {
+            int planes = g.batch() * g.inChannels();
+            int p1 = Math.min(planes, t * 8 + 8);
+            for (int p = t * 8; p < p1; p++) {
+                padInto(g, x, xOff + p * g.inSpatial(), xpad, p * vol, paddedSize(g, 0), paddedSize(g, 1),
+                        paddedSize(g, 2));
+            }
+        }
+
         private void runTile(int t) {
             int tile = t % tiles;
             int ng = t / tiles;
             int gr = ng % g.groups();
             int img = ng / g.groups();
-            int s0 = tile * tileCols;
-            int cols = Math.min(tileCols, outSp - s0);
+            int s0 = (int) ((long) tile * colPanels / tiles) * NR;
+            int cols = Math.min((int) ((long) (tile + 1) * colPanels / tiles) * NR, outSp) - s0;
             int nPad = SimdGemm.roundUp(cols, NR);
             int kcu = SimdGemm.kcu(kk);
             float[] bp = WS.get().bTile(nPad * kk);
@@ -532,13 +588,21 @@ final class SimdConv implements Conv {
             int prepTasks = job.padTasks + wTasks;
             long prepFloats = (job.padInTask ? 0L : (long) planes * vol) + (w == null ? 0L
                     : (long) g.groups() * job.mPad * kk);
-            if (serial || prepFloats <= PAD_SERIAL_FLOATS) {
+            if (serial || (MERGED_PREP == 0 && prepFloats <= PAD_SERIAL_FLOATS)) {
                 // A small preparation is cheaper on the caller than a round trip through the pool.
                 for (int t = 0; t < prepTasks; t++) {
                     job.run(t);
                 }
-            } else {
+            } else if (MERGED_PREP == 0) {
                 SimdCnn.pool().run(prepTasks, job);
+            } else if (prepTasks > 0) {
+                // One pool job: the preparation tasks first (the pool hands out tasks in index order), then the
+                // compute tasks, each of which waits until every preparation task has finished.
+                job.prepTasks = prepTasks;
+                job.prepDone.set(0);
+                job.phase = 2;
+                SimdCnn.pool().run(prepTasks + job.tasks, job);
+                return;
             }
             job.phase = 1;
             if (serial) {
@@ -587,6 +651,9 @@ final class SimdConv implements Conv {
         int wOff;
         /** Weight packing tasks per group (4 panels each). */
         int wChunks;
+        /** Phase 2 (preparation and compute in one pool job): preparation tasks, and how many have finished. */
+        int prepTasks;
+        final java.util.concurrent.atomic.AtomicInteger prepDone = new java.util.concurrent.atomic.AtomicInteger();
 
         void set(ConvGeometry g, float[] x, int xOff, float[] xpad, int[] koff, float[] panels, float[] bias,
                 float[] y, int yOff, Epilogue e) {
@@ -616,11 +683,12 @@ final class SimdConv implements Conv {
             int mPanels = mPad / MR;
             int cp = Math.min(nPanels, 8);
             int images = g.batch() * g.groups();
-            while (cp > 1 && images * SimdGemm.ceilDiv(nPanels, cp) < 16) {
+            while (cp > 1 && images * SimdGemm.ceilDiv(nPanels, cp) < IMPLICIT_MIN_TASKS) {
                 cp = (cp + 1) / 2;
             }
             int rp = mPanels;
-            while (rp > 1 && images * SimdGemm.ceilDiv(nPanels, cp) * SimdGemm.ceilDiv(mPanels, rp) < 16) {
+            while (rp > 1 && images * SimdGemm.ceilDiv(nPanels, cp) * SimdGemm.ceilDiv(mPanels, rp)
+                    < IMPLICIT_MIN_TASKS) {
                 rp = (rp + 1) / 2;
             }
             this.colBlock = cp;
@@ -644,7 +712,31 @@ final class SimdConv implements Conv {
 
         @Override
         public void run(int t) {
-            if (phase == 0 && t >= padTasks) {
+            if (phase == 2) {
+                if (t < prepTasks) {
+                    try {
+                        prepare(t);
+                    } finally {
+                        prepDone.incrementAndGet();
+                    }
+                    return;
+                }
+                while (prepDone.get() < prepTasks) {
+                    Thread.onSpinWait();
+                }
+                compute(t - prepTasks);
+                return;
+            }
+            if (phase == 0) {
+                prepare(t);
+            } else {
+                compute(t);
+            }
+        }
+
+        /** Preparation task {@code t}: pads 8 input planes ({@code t < padTasks}) or packs 4 weight panels. */
+        private void prepare(int t) {
+            if (t >= padTasks) {
                 // Pack weight panels [4c, 4c + 4) of group gr.
                 int c = t - padTasks;
                 int gr = c / wChunks;
@@ -653,21 +745,21 @@ final class SimdConv implements Conv {
                         Math.min(mPad / MR, p0 + 4));
                 return;
             }
-            if (phase == 0) {
-                int planes = g.batch() * g.inChannels();
-                int p1 = Math.min(planes, t * 8 + 8);
-                int pd = paddedSize(g, 0);
-                int ph = paddedSize(g, 1);
-                int pw = implicitRowStride(g);
-                for (int p = t * 8; p < p1; p++) {
-                    padInto(g, x, xOff + p * g.inSpatial(), xpad, p * vol, pd, ph, pw, implicitGap(g),
-                            implicitGap(g));
-                }
-                if (p1 == planes) {
-                    java.util.Arrays.fill(xpad, planes * vol, planes * vol + vol + NR, 0f);
-                }
-                return;
+            int planes = g.batch() * g.inChannels();
+            int p1 = Math.min(planes, t * 8 + 8);
+            int pd = paddedSize(g, 0);
+            int ph = paddedSize(g, 1);
+            int pw = implicitRowStride(g);
+            for (int p = t * 8; p < p1; p++) {
+                padInto(g, x, xOff + p * g.inSpatial(), xpad, p * vol, pd, ph, pw, implicitGap(g), implicitGap(g));
             }
+            if (p1 == planes) {
+                java.util.Arrays.fill(xpad, planes * vol, planes * vol + vol + NR, 0f);
+            }
+        }
+
+        /** Compute task {@code t}: (image, group, row block, column block). */
+        private void compute(int t) {
             int cb = t % colBlocks;
             int rest = t / colBlocks;
             int rb = rest % rowBlocks;

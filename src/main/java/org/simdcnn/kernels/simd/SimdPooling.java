@@ -919,27 +919,7 @@ final class SimdPooling implements Pooling {
             }
             rho = rho2 + 1 == rpp ? 0 : rho2 + 1;
         }
-        for (; r < rows; r++) {
-            int rowIn = xb + 2 * r * inW;
-            for (int ow = 0; ow < outW; ow++) {
-                int p = rowIn + 2 * ow;
-                int best = 0;
-                float max = x[p];
-                for (int i = 1; i < 4; i++) { // scan order: (0,0), (0,1), (1,0), (1,1)
-                    int q = (i >> 1) * inW + (i & 1);
-                    float v = x[p + q];
-                    if (v > max || v != v) {
-                        max = v;
-                        best = q;
-                    }
-                }
-                y[yb + r * outW + ow] = max;
-                if (am != null) {
-                    am[ab + r * outW + ow] = 2 * rho * inW + 2 * ow + best;
-                }
-            }
-            rho = rho + 1 == rpp ? 0 : rho + 1;
-        }
+        max2x2Rows(x, xb, inW, outW, rpp, r, rows, rho, y, yb, am, ab);
     }
 
     /**
@@ -995,6 +975,16 @@ final class SimdPooling implements Pooling {
             }
             rho = rho + 1 == rpp ? 0 : rho + 1;
         }
+        max2x2Rows(x, xb, inW, outW, rpp, r, rows, rho, y, yb, am, ab);
+    }
+
+    /**
+     * Output rows {@code [r, rows)} of a block of the flat fused 2x2 max pool by the scalar rule (the rows whose
+     * full-vector loads or stores would pass the array's or the block's end); {@code rho} is row {@code r}'s row
+     * within its plane, {@code rpp} the output rows per plane.
+     */
+    private static void max2x2Rows(float[] x, int xb, int inW, int outW, int rpp, int r, int rows, int rho, float[] y,
+            int yb, int[] am, int ab) {
         for (; r < rows; r++) {
             int rowIn = xb + 2 * r * inW;
             for (int ow = 0; ow < outW; ow++) {

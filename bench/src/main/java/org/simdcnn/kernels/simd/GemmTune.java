@@ -11,8 +11,12 @@ import jdk.incubator.vector.FloatVector;
  *   <li>{@code $J [kcMax:order,... [pack|nopack [rounds [MxNxK]]]]}: the packed SGEMM's macro loop with K blocks of
  *       at most {@code kcMax} and loop order 0 (row panel outer) or 1 (column panel outer), packing timed or not;
  *       also {@code lib} (the library's sgemm); prints packA/packB times;</li>
- *   <li>{@code $J conv threads[:r],... rounds shape...}: conv forward of the issue-3 shapes with prepacked weights
- *       ({@code :r}: unpacked weights, as {@code ConvBench.ours}) on the given thread counts.</li>
+ *   <li>{@code $J conv threads[:r][:sMICROS],... rounds shape...}: conv forward of the issue-3 shapes with
+ *       prepacked weights ({@code :r}: unpacked weights, as {@code ConvBench.ours}) on the given thread counts
+ *       ({@code :sMICROS}: a pool whose idle workers spin that long, {@code -Dsimdcnn.poolSpinMicros}; {@code :tN}:
+ *       {@code SimdConv.MIN_TASKS = N}; {@code :m0}: implicit GEMM's preparation as a separate phase; {@code :iN}:
+ *       {@code SimdConv.IMPLICIT_MIN_TASKS = N}); minimum
+ *       and median GFLOP/s.</li>
  * </ul>
  * The FMA loop reaches more than {@code PeakFmaBench} (about 187 vs 146 GFLOP/s on the Xeon of this session), so
  * its percentages are lower than the JMH report's.
@@ -214,6 +218,7 @@ public final class GemmTune {
             peakNanos();
         }
         String[] variants = args[1].split(",");
+        int minTasks0 = SimdConv.MIN_TASKS;
         int threads = 1;
         int rounds = Integer.parseInt(args[2]);
         org.simdcnn.SimdCnn.setThreads(threads);
@@ -235,20 +240,48 @@ public final class GemmTune {
             int reps = (int) Math.max(3, 1e8 / flops);
             double[] best = new double[variants.length];
             java.util.Arrays.fill(best, Double.MAX_VALUE);
+            long[][] all = new long[variants.length][rounds * reps];
             double bestPeak = Double.MAX_VALUE;
             for (int round = 0; round < rounds; round++) {
                 for (int v = 0; v < variants.length; v++) {
                     String[] vt = variants[v].split(":");
+                    boolean raw = false;
+                    String spin = null;
+                    SimdConv.MIN_TASKS = minTasks0;
+                    SimdConv.IMPLICIT_MIN_TASKS = 16;
+                    SimdConv.MERGED_PREP = 1;
+                    for (int q = 1; q < vt.length; q++) {
+                        if (vt[q].equals("r")) {
+                            raw = true;
+                        } else if (vt[q].equals("m0")) {
+                            SimdConv.MERGED_PREP = 0;
+                        } else if (vt[q].startsWith("i")) {
+                            SimdConv.IMPLICIT_MIN_TASKS = Integer.parseInt(vt[q].substring(1));
+                        } else if (vt[q].startsWith("t")) {
+                            SimdConv.MIN_TASKS = Integer.parseInt(vt[q].substring(1));
+                        } else if (vt[q].startsWith("s")) {
+                            spin = vt[q].substring(1);
+                        }
+                    }
+                    if (spin != null) {
+                        // a new pool reads the spin time: recreate it
+                        System.setProperty("simdcnn.poolSpinMicros", spin);
+                        org.simdcnn.SimdCnn.setThreads(Integer.parseInt(vt[0]) + 1);
+                    } else {
+                        System.clearProperty("simdcnn.poolSpinMicros");
+                    }
                     org.simdcnn.SimdCnn.setThreads(Integer.parseInt(vt[0]));
                     pw = SimdConv.INSTANCE.pack(g, w, 0);
                     for (int rep = 0; rep < reps; rep++) {
                         long t0 = System.nanoTime();
-                        if (vt.length > 1 && vt[1].equals("r")) {
+                        if (raw) {
                             SimdConv.INSTANCE.forward(g, x, 0, w, 0, bias, y, 0, org.simdcnn.kernels.Epilogue.NONE);
                         } else {
                             SimdConv.INSTANCE.forward(g, x, 0, pw, bias, y, 0, org.simdcnn.kernels.Epilogue.NONE);
                         }
-                        best[v] = Math.min(best[v], System.nanoTime() - t0);
+                        long dt = System.nanoTime() - t0;
+                        best[v] = Math.min(best[v], dt);
+                        all[v][round * reps + rep] = dt;
                     }
                     bestPeak = Math.min(bestPeak, peakNanos());
                 }
@@ -274,8 +307,10 @@ public final class GemmTune {
             StringBuilder sb = new StringBuilder(String.format("%-16s loop peak %.1f:", args[si], peak));
             for (int v = 0; v < variants.length; v++) {
                 double gf = flops / best[v];
-                sb.append(String.format("  v%s %.1f (%.1f%% loop, %.1f%% of 0.79 loop)", variants[v], gf,
-                        100 * gf / peak, 100 * gf / (0.79 * peak)));
+                long[] sorted = all[v].clone();
+                java.util.Arrays.sort(sorted);
+                sb.append(String.format("  v%s %.1f (%.1f%% loop, %.1f%% of 0.79 loop; median %.1f)", variants[v], gf,
+                        100 * gf / peak, 100 * gf / (0.79 * peak), flops / sorted[sorted.length / 2]));
             }
             System.out.println(sb);
         }

@@ -1,0 +1,343 @@
+package org.simdcnn.kernels.simd;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.simdcnn.SimdCnn;
+import org.simdcnn.geometry.ConvGeometry;
+import org.simdcnn.kernels.Epilogue;
+import org.simdcnn.parallel.ThreadPool;
+
+/**
+ * Direct convolution for a small reduction ({@code Cin * kH * kW <= }{@link #K_MAX}, e.g. the first layers of an
+ * image network: 1 to 16 input channels at 3x3): there the GEMM's per-tile costs (packing B, storing and re-reading
+ * the register tile, masking the padded positions) outweigh its few multiply-adds per output. Measured against the
+ * implicit GEMM (interleaved, one thread, minimum of 200 calls): K = 9 (64x1x28x28 to 32) 2.0x, K = 27 (3x224x224 to
+ * 64) 1.25x, K = 72 1.3x, K = 144 1.15x, K = 288 even, K = 384 and more 0.8-0.9x, hence the bound.
+ *
+ * <p>Each output row is computed in segments of two vectors of consecutive output columns (the last segment of a row
+ * overlaps the one before, recomputing the same values with the same operations, so no lane is masked), for blocks
+ * of {@link #CB} output channels at once: 16 accumulators, and per tap two unit-stride loads of the zero-padded input
+ * row and {@code CB} broadcast weights. Every accumulator sums its taps in the order (channel, kh, kw) with fused
+ * multiply-adds from zero, then adds the bias and applies the epilogue, as {@link Epilogue#apply} defines it.
+ *
+ * <p>Applies to 1d and 2d convolutions (no depth), one group, unit stride along the width (any stride along the
+ * height, any dilation, any padding) and output rows of at least one vector. Work is split into (image, block of
+ * {@link #ROWS} output rows) tasks: a partition that depends on the geometry only, and each output element is
+ * computed by exactly the same operations whichever task runs it, so results are identical for any thread count.
+ * The padded input rows of a task and the transposed weights live in per-thread workspaces; nothing is allocated
+ * in steady state.
+ */
+final class SimdDirectConv {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int L = F.length();
+    /** Largest {@code Cin * kH * kW} taken by the direct kernel. */
+    static final int K_MAX = 160;
+    /** Output channels per register block. */
+    static final int CB = 8;
+    /** Output rows per task. */
+    static final int ROWS = 8;
+
+    private SimdDirectConv() {
+    }
+
+    /** Whether {@link #forward} serves this geometry. */
+    static boolean applies(ConvGeometry g) {
+        return L >= 8 && !g.isTransposed() && g.groups() == 1 && g.kD() == 1 && g.inD() == 1 && g.outD() == 1
+                && g.stride(2) == 1 && g.outW() >= L && g.inChannels() * g.kernelVolume() <= K_MAX
+                && g.outChannels() >= CB;
+    }
+
+    private static final class Workspace {
+        float[] wt = new float[0];
+        float[] rows = new float[0];
+        final int[] toff = new int[K_MAX];
+        final Job job = new Job();
+    }
+
+    private static final ThreadLocal<Workspace> WS = ThreadLocal.withInitial(Workspace::new);
+
+    /**
+     * Forward: {@code y = epilogue(conv(x, w) + bias)} with PyTorch's layouts ({@code w} is
+     * {@code Cout x Cin x kH x kW} at {@code wOff}); {@code bias} may be null.
+     */
+    static void forward(ConvGeometry g, float[] x, int xOff, float[] w, int wOff, float[] bias, float[] y, int yOff,
+            Epilogue e) {
+        Workspace ws = WS.get();
+        int k = g.inChannels() * g.kernelVolume();
+        int cout = g.outChannels();
+        int nb = (cout + CB - 1) / CB;
+        if (ws.wt.length < nb * k * CB) {
+            ws.wt = new float[nb * k * CB];
+        }
+        float[] wt = ws.wt;
+        for (int b = 0; b < nb; b++) { // per channel block, tap-major: the CB weights of one tap are adjacent
+            int oc0 = Math.min(b * CB, cout - CB); // the last block overlaps the one before
+            for (int t = 0; t < k; t++) {
+                for (int i = 0; i < CB; i++) {
+                    wt[(b * k + t) * CB + i] = w[wOff + (oc0 + i) * k + t];
+                }
+            }
+        }
+        Job j = ws.job;
+        j.g = g;
+        j.x = x;
+        j.xOff = xOff;
+        j.wt = wt;
+        j.bias = bias;
+        j.y = y;
+        j.yOff = yOff;
+        j.ek = SimdGemm.epiKind(e);
+        j.ea = e.a();
+        j.eb = e.b();
+        j.blocks = (g.outH() + ROWS - 1) / ROWS;
+        int tasks = g.batch() * j.blocks;
+        ThreadPool pool = SimdCnn.pool();
+        try {
+            if (pool.threads() == 1 || tasks == 1 || (double) g.flops() < 2e6) {
+                for (int t = 0; t < tasks; t++) {
+                    j.run(t);
+                }
+            } else {
+                pool.run(tasks, j);
+            }
+        } finally {
+            j.clear();
+        }
+    }
+
+    private static final class Job implements ThreadPool.Task {
+        ConvGeometry g;
+        float[] x;
+        int xOff;
+        float[] wt;
+        float[] bias;
+        float[] y;
+        int yOff;
+        int ek;
+        float ea;
+        float eb;
+        int blocks;
+
+        void clear() {
+            g = null;
+            x = null;
+            wt = null;
+            bias = null;
+            y = null;
+        }
+
+        @Override
+        public void run(int t) {
+            int img = t / blocks;
+            int oh0 = (t - img * blocks) * ROWS;
+            int oh1 = Math.min(g.outH(), oh0 + ROWS);
+            int sh = g.stride(1);
+            int dh = g.dilation(1);
+            int span = (oh1 - oh0 - 1) * sh + (g.kH() - 1) * dh + 1; // input rows the block reads
+            int inH = g.inH();
+            int inW = g.inW();
+            int pl = g.padBefore(2);
+            int pw = inW + pl + g.padAfter(2);
+            int cin = g.inChannels();
+            Workspace ws = WS.get();
+            if (ws.rows.length < cin * span * pw) {
+                ws.rows = new float[cin * span * pw];
+            }
+            float[] rows = ws.rows;
+            int r0 = oh0 * sh - g.padBefore(1); // input row of the block's first padded row
+            for (int c = 0; c < cin; c++) {
+                int src = xOff + (img * cin + c) * g.inSpatial();
+                for (int r = 0; r < span; r++) {
+                    int dst = (c * span + r) * pw;
+                    int ih = r0 + r;
+                    if (ih < 0 || ih >= inH) {
+                        java.util.Arrays.fill(rows, dst, dst + pw, 0f);
+                    } else {
+                        java.util.Arrays.fill(rows, dst, dst + pl, 0f);
+                        System.arraycopy(x, src + ih * inW, rows, dst + pl, inW);
+                        java.util.Arrays.fill(rows, dst + pl + inW, dst + pw, 0f);
+                    }
+                }
+            }
+            int taps = cin * g.kernelVolume();
+            int[] toff = ws.toff; // offset of tap (c, kh, kw) from a column's first tap in the padded rows
+            for (int c = 0, t2 = 0; c < cin; c++) {
+                for (int i = 0; i < g.kH(); i++) {
+                    for (int jx = 0; jx < g.kW(); jx++, t2++) {
+                        toff[t2] = (c * span + i * dh) * pw + jx * g.dilation(2);
+                    }
+                }
+            }
+            int cout = g.outChannels();
+            int outW = g.outW();
+            int outSp = g.outSpatial();
+            int yImg = yOff + img * cout * outSp;
+            for (int oh = oh0; oh < oh1; oh++) {
+                int rowBase = (oh - oh0) * sh * pw;
+                int yRow = yImg + oh * outW;
+                for (int oc = 0; oc < cout; oc += CB) {
+                    int ocb = Math.min(oc, cout - CB); // the last block overlaps the one before
+                    int wb = oc / CB * taps * CB; // the block's packed weights
+                    for (int s = 0; s < outW; s += 2 * L) {
+                        // two vectors of columns [c0, c0 + L) and [c1, c1 + L); a row of fewer than 2L columns
+                        // is one segment whose vectors overlap
+                        int c0 = outW < 2 * L ? 0 : Math.min(s, outW - 2 * L);
+                        int c1 = outW < 2 * L ? outW - L : c0 + L;
+                        block8(toff, taps, rows, rowBase + c0, rowBase + c1, wt, wb, ocb, bias, y,
+                                yRow + ocb * outSp + c0, yRow + ocb * outSp + c1, outSp, ek, ea, eb);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Eight output channels from {@code oc} by 2 vectors of output columns: {@code xo0} and {@code xo1} are the
+     * offsets in {@code rows} of each vector's first tap (channel 0, kh 0, kw 0), {@code yo0} and {@code yo1} the
+     * output offsets of channel {@code oc}'s vectors; channels are {@code outSp} apart in {@code y}.
+     */
+    private static void block8(int[] toff, int taps, float[] rows, int xo0, int xo1, float[] wt, int wb, int oc,
+            float[] bias, float[] y, int yo0, int yo1, int outSp, int ek, float ea, float eb) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        FloatVector b0 = FloatVector.zero(F);
+        FloatVector b1 = FloatVector.zero(F);
+        FloatVector c0 = FloatVector.zero(F);
+        FloatVector c1 = FloatVector.zero(F);
+        FloatVector d0 = FloatVector.zero(F);
+        FloatVector d1 = FloatVector.zero(F);
+        FloatVector e0 = FloatVector.zero(F);
+        FloatVector e1 = FloatVector.zero(F);
+        FloatVector f0 = FloatVector.zero(F);
+        FloatVector f1 = FloatVector.zero(F);
+        FloatVector g0 = FloatVector.zero(F);
+        FloatVector g1 = FloatVector.zero(F);
+        FloatVector h0 = FloatVector.zero(F);
+        FloatVector h1 = FloatVector.zero(F);
+        for (int t = 0; t < taps; t++) {
+                    int p = toff[t];
+                    FloatVector x0 = FloatVector.fromArray(F, rows, xo0 + p);
+                    FloatVector x1 = FloatVector.fromArray(F, rows, xo1 + p);
+                    int wi = wb + t * CB;
+                    FloatVector w = FloatVector.broadcast(F, wt[wi]);
+                    a0 = w.fma(x0, a0);
+                    a1 = w.fma(x1, a1);
+                    w = FloatVector.broadcast(F, wt[wi + 1]);
+                    b0 = w.fma(x0, b0);
+                    b1 = w.fma(x1, b1);
+                    w = FloatVector.broadcast(F, wt[wi + 2]);
+                    c0 = w.fma(x0, c0);
+                    c1 = w.fma(x1, c1);
+                    w = FloatVector.broadcast(F, wt[wi + 3]);
+                    d0 = w.fma(x0, d0);
+                    d1 = w.fma(x1, d1);
+                    w = FloatVector.broadcast(F, wt[wi + 4]);
+                    e0 = w.fma(x0, e0);
+                    e1 = w.fma(x1, e1);
+                    w = FloatVector.broadcast(F, wt[wi + 5]);
+                    f0 = w.fma(x0, f0);
+                    f1 = w.fma(x1, f1);
+                    w = FloatVector.broadcast(F, wt[wi + 6]);
+                    g0 = w.fma(x0, g0);
+                    g1 = w.fma(x1, g1);
+                    w = FloatVector.broadcast(F, wt[wi + 7]);
+                    h0 = w.fma(x0, h0);
+                    h1 = w.fma(x1, h1);
+        }
+        // bias, epilogue and store, written out per channel: a vector handed to a helper C2 may refuse to inline
+        // would be boxed
+        float bb = bias == null ? 0f : bias[oc];
+        a0 = a0.add(bb);
+        a1 = a1.add(bb);
+        bb = bias == null ? 0f : bias[oc + 1];
+        b0 = b0.add(bb);
+        b1 = b1.add(bb);
+        bb = bias == null ? 0f : bias[oc + 2];
+        c0 = c0.add(bb);
+        c1 = c1.add(bb);
+        bb = bias == null ? 0f : bias[oc + 3];
+        d0 = d0.add(bb);
+        d1 = d1.add(bb);
+        bb = bias == null ? 0f : bias[oc + 4];
+        e0 = e0.add(bb);
+        e1 = e1.add(bb);
+        bb = bias == null ? 0f : bias[oc + 5];
+        f0 = f0.add(bb);
+        f1 = f1.add(bb);
+        bb = bias == null ? 0f : bias[oc + 6];
+        g0 = g0.add(bb);
+        g1 = g1.add(bb);
+        bb = bias == null ? 0f : bias[oc + 7];
+        h0 = h0.add(bb);
+        h1 = h1.add(bb);
+        if (ek == SimdGemm.EPI_RELU) {
+            a0 = a0.max(0f);
+            a1 = a1.max(0f);
+            b0 = b0.max(0f);
+            b1 = b1.max(0f);
+            c0 = c0.max(0f);
+            c1 = c1.max(0f);
+            d0 = d0.max(0f);
+            d1 = d1.max(0f);
+            e0 = e0.max(0f);
+            e1 = e1.max(0f);
+            f0 = f0.max(0f);
+            f1 = f1.max(0f);
+            g0 = g0.max(0f);
+            g1 = g1.max(0f);
+            h0 = h0.max(0f);
+            h1 = h1.max(0f);
+        } else if (ek == SimdGemm.EPI_LEAKY) {
+            a0 = a0.mul(ea).blend(a0, a0.compare(VectorOperators.GT, 0f));
+            a1 = a1.mul(ea).blend(a1, a1.compare(VectorOperators.GT, 0f));
+            b0 = b0.mul(ea).blend(b0, b0.compare(VectorOperators.GT, 0f));
+            b1 = b1.mul(ea).blend(b1, b1.compare(VectorOperators.GT, 0f));
+            c0 = c0.mul(ea).blend(c0, c0.compare(VectorOperators.GT, 0f));
+            c1 = c1.mul(ea).blend(c1, c1.compare(VectorOperators.GT, 0f));
+            d0 = d0.mul(ea).blend(d0, d0.compare(VectorOperators.GT, 0f));
+            d1 = d1.mul(ea).blend(d1, d1.compare(VectorOperators.GT, 0f));
+            e0 = e0.mul(ea).blend(e0, e0.compare(VectorOperators.GT, 0f));
+            e1 = e1.mul(ea).blend(e1, e1.compare(VectorOperators.GT, 0f));
+            f0 = f0.mul(ea).blend(f0, f0.compare(VectorOperators.GT, 0f));
+            f1 = f1.mul(ea).blend(f1, f1.compare(VectorOperators.GT, 0f));
+            g0 = g0.mul(ea).blend(g0, g0.compare(VectorOperators.GT, 0f));
+            g1 = g1.mul(ea).blend(g1, g1.compare(VectorOperators.GT, 0f));
+            h0 = h0.mul(ea).blend(h0, h0.compare(VectorOperators.GT, 0f));
+            h1 = h1.mul(ea).blend(h1, h1.compare(VectorOperators.GT, 0f));
+        } else if (ek == SimdGemm.EPI_CLAMP) {
+            a0 = a0.max(ea).min(eb);
+            a1 = a1.max(ea).min(eb);
+            b0 = b0.max(ea).min(eb);
+            b1 = b1.max(ea).min(eb);
+            c0 = c0.max(ea).min(eb);
+            c1 = c1.max(ea).min(eb);
+            d0 = d0.max(ea).min(eb);
+            d1 = d1.max(ea).min(eb);
+            e0 = e0.max(ea).min(eb);
+            e1 = e1.max(ea).min(eb);
+            f0 = f0.max(ea).min(eb);
+            f1 = f1.max(ea).min(eb);
+            g0 = g0.max(ea).min(eb);
+            g1 = g1.max(ea).min(eb);
+            h0 = h0.max(ea).min(eb);
+            h1 = h1.max(ea).min(eb);
+        }
+        a0.intoArray(y, yo0);
+        a1.intoArray(y, yo1);
+        b0.intoArray(y, yo0 + outSp);
+        b1.intoArray(y, yo1 + outSp);
+        c0.intoArray(y, yo0 + 2 * outSp);
+        c1.intoArray(y, yo1 + 2 * outSp);
+        d0.intoArray(y, yo0 + 3 * outSp);
+        d1.intoArray(y, yo1 + 3 * outSp);
+        e0.intoArray(y, yo0 + 4 * outSp);
+        e1.intoArray(y, yo1 + 4 * outSp);
+        f0.intoArray(y, yo0 + 5 * outSp);
+        f1.intoArray(y, yo1 + 5 * outSp);
+        g0.intoArray(y, yo0 + 6 * outSp);
+        g1.intoArray(y, yo1 + 6 * outSp);
+        h0.intoArray(y, yo0 + 7 * outSp);
+        h1.intoArray(y, yo1 + 7 * outSp);
+    }
+}

@@ -410,13 +410,20 @@ final class SimdActivations implements Activations {
      */
     static void geluTanhBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
             int n, float a, float b) {
-        float[] t = stageTails(x, xo, dy, go, n);
         int full = n - n % L;
-        int stop = t == null ? full : full + L;
-        for (int i = 0; i < stop; i += L) {
-            boolean last = i == full;
-            FloatVector v = last ? FloatVector.fromArray(F, t, 0) : FloatVector.fromArray(F, x, xo + i);
-            FloatVector g = last ? FloatVector.fromArray(F, t, L) : FloatVector.fromArray(F, dy, go + i);
+        geluTanhBackwardFull(x, xo, dy, go, dx, dxo, full);
+        float[] t = stageTails(x, xo, dy, go, n);
+        if (t != null) { // the last n % L elements of x and dy as zero-padded vectors, by the same loop
+            geluTanhBackwardFull(t, 0, t, L, t, 0, L);
+            System.arraycopy(t, 0, dx, dxo + full, n - full);
+        }
+    }
+
+    /** The loop of {@link #geluTanhBackward} over {@code n} elements, a multiple of L. */
+    private static void geluTanhBackwardFull(float[] x, int xo, float[] dy, int go, float[] dx, int dxo, int n) {
+        for (int i = 0; i < n; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
+            FloatVector g = FloatVector.fromArray(F, dy, go + i);
             FloatVector vc = v.blend(1e4f, v.compare(VectorOperators.GT, 1e4f));
             vc = vc.blend(-1e4f, vc.compare(VectorOperators.LT, -1e4f));
             FloatVector x2 = vc.mul(vc);
@@ -441,10 +448,7 @@ final class SimdActivations implements Activations {
             FloatVector s = d.blend(ed, u2.compare(VectorOperators.LT, 0f));
             FloatVector du2 = x2.fma(3 * GT_K3, GT_K1); // 2u'
             FloatVector res = g.mul(vc.mul(d).mul(ed).mul(du2).add(s).add(v.sub(v)));
-            res.intoArray(last ? t : dx, last ? 0 : dxo + i);
-        }
-        if (t != null) {
-            System.arraycopy(t, 0, dx, dxo + full, n - full);
+            res.intoArray(dx, dxo + i);
         }
     }
 
@@ -455,13 +459,20 @@ final class SimdActivations implements Activations {
      */
     static void siluBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
             int n, float a, float b) {
-        float[] t = stageTails(x, xo, dy, go, n);
         int full = n - n % L;
-        int stop = t == null ? full : full + L;
-        for (int i = 0; i < stop; i += L) {
-            boolean last = i == full;
-            FloatVector v = last ? FloatVector.fromArray(F, t, 0) : FloatVector.fromArray(F, x, xo + i);
-            FloatVector g = last ? FloatVector.fromArray(F, t, L) : FloatVector.fromArray(F, dy, go + i);
+        siluBackwardFull(x, xo, dy, go, dx, dxo, full);
+        float[] t = stageTails(x, xo, dy, go, n);
+        if (t != null) { // the last n % L elements of x and dy as zero-padded vectors, by the same loop
+            siluBackwardFull(t, 0, t, L, t, 0, L);
+            System.arraycopy(t, 0, dx, dxo + full, n - full);
+        }
+    }
+
+    /** The loop of {@link #siluBackward} over {@code n} elements, a multiple of L. */
+    private static void siluBackwardFull(float[] x, int xo, float[] dy, int go, float[] dx, int dxo, int n) {
+        for (int i = 0; i < n; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
+            FloatVector g = FloatVector.fromArray(F, dy, go + i);
             FloatVector a0 = v.abs().neg();
             FloatVector av = a0.blend(-110f, a0.compare(VectorOperators.LT, -110f));
             FloatVector z = av.fma(FloatVector.broadcast(F, SimdMath.LOG2E), FloatVector.broadcast(F, SimdMath.SHIFT));
@@ -483,10 +494,7 @@ final class SimdActivations implements Activations {
             FloatVector s = d.blend(ed, neg);
             FloatVector oneMinus = ed.blend(d, neg);
             FloatVector res = g.mul(s.mul(v.fma(oneMinus, FloatVector.broadcast(F, 1f))));
-            res.intoArray(last ? t : dx, last ? 0 : dxo + i);
-        }
-        if (t != null) {
-            System.arraycopy(t, 0, dx, dxo + full, n - full);
+            res.intoArray(dx, dxo + i);
         }
     }
 

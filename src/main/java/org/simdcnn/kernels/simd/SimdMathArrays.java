@@ -51,9 +51,9 @@ import jdk.incubator.vector.VectorSpecies;
  * run their transcendentals through these passes over their own data or a per-thread scratch and keep their vector
  * loops to arithmetic.
  *
- * <p>Every pass takes any {@code n}: full vectors, then the last {@code n % L} elements as one vector staged through
- * a per-thread scratch padded with zeros (what a masked load gives), so each element gets the value the masked
- * vector code would give. In place ({@code y == x}, same offset) is allowed.
+ * <p>Every pass takes any {@code n}: its loop over the full vectors, then the same loop over the last {@code n % L}
+ * elements as one vector staged through a per-thread scratch padded with zeros (what a masked load gives), so each
+ * element gets the value the masked vector code would give. In place ({@code y == x}, same offset) is allowed.
  */
 final class SimdMathArrays {
     private static final VectorSpecies<Float> F = SimdBackend.F;
@@ -80,12 +80,19 @@ final class SimdMathArrays {
 
     /** e^x elementwise ({@link SimdMath#exp}, bitwise). */
     static void exp(float[] x, int xo, float[] y, int yo, int n) {
-        float[] t = stageTail(x, xo, n);
         int full = n - n % L;
-        int stop = t == null ? full : full + L;
-        for (int i = 0; i < stop; i += L) {
-            boolean last = i == full;
-            FloatVector v = last ? FloatVector.fromArray(F, t, 0) : FloatVector.fromArray(F, x, xo + i);
+        expFull(x, xo, y, yo, full);
+        float[] t = stageTail(x, xo, n);
+        if (t != null) { // the last n % L elements as one zero-padded vector, by the same loop
+            expFull(t, 0, t, 0, L);
+            System.arraycopy(t, 0, y, yo + full, n - full);
+        }
+    }
+
+    /** The loop of {@link #exp} over {@code n} elements, a multiple of L. */
+    private static void expFull(float[] x, int xo, float[] y, int yo, int n) {
+        for (int i = 0; i < n; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
             FloatVector z = v.fma(LOG2E, SHIFT);
             FloatVector nf = z.sub(SHIFT);
             FloatVector r = nf.fma(FloatVector.broadcast(F, -LN2_HI), v);
@@ -113,10 +120,7 @@ final class SimdMathArrays {
                         .reinterpretAsFloats();
                 res = p.fma(scale, scale);
             }
-            res.intoArray(last ? t : y, last ? 0 : yo + i);
-        }
-        if (t != null) {
-            System.arraycopy(t, 0, y, yo + full, n - full);
+            res.intoArray(y, yo + i);
         }
     }
 
@@ -136,12 +140,19 @@ final class SimdMathArrays {
      * negatives and zeros blended in.
      */
     private static void logPass(float[] x, int xo, float[] y, int yo, int n, boolean plus1) {
-        float[] t = stageTail(x, xo, n);
         int full = n - n % L;
-        int stop = t == null ? full : full + L;
-        for (int i = 0; i < stop; i += L) {
-            boolean last = i == full;
-            FloatVector in = last ? FloatVector.fromArray(F, t, 0) : FloatVector.fromArray(F, x, xo + i);
+        logFull(x, xo, y, yo, full, plus1);
+        float[] t = stageTail(x, xo, n);
+        if (t != null) { // the last n % L elements as one zero-padded vector, by the same loop
+            logFull(t, 0, t, 0, L, plus1);
+            System.arraycopy(t, 0, y, yo + full, n - full);
+        }
+    }
+
+    /** The loop of {@link #logPass} over {@code n} elements, a multiple of L. */
+    private static void logFull(float[] x, int xo, float[] y, int yo, int n, boolean plus1) {
+        for (int i = 0; i < n; i += L) {
+            FloatVector in = FloatVector.fromArray(F, x, xo + i);
             FloatVector v = plus1 ? in.add(1f) : in;
             IntVector bits = v.reinterpretAsInts();
             boolean special = bits.sub(0x00800000).compare(VectorOperators.UGE, 0x7f000000).anyTrue();
@@ -181,10 +192,7 @@ final class SimdMathArrays {
             if (plus1) {
                 res = res.add(in.sub(v.sub(1f)).div(v));
             }
-            res.intoArray(last ? t : y, last ? 0 : yo + i);
-        }
-        if (t != null) {
-            System.arraycopy(t, 0, y, yo + full, n - full);
+            res.intoArray(y, yo + i);
         }
     }
 
@@ -199,12 +207,19 @@ final class SimdMathArrays {
 
     /** With {@code timesX}: x * sigmoid(x) (SiLU, the product rounded once more), otherwise {@link #sigmoid}. */
     static void sigmoid(float[] x, int xo, float[] y, int yo, int n, boolean timesX) {
-        float[] t = stageTail(x, xo, n);
         int full = n - n % L;
-        int stop = t == null ? full : full + L;
-        for (int i = 0; i < stop; i += L) {
-            boolean last = i == full;
-            FloatVector v = last ? FloatVector.fromArray(F, t, 0) : FloatVector.fromArray(F, x, xo + i);
+        sigmoidFull(x, xo, y, yo, full, timesX);
+        float[] t = stageTail(x, xo, n);
+        if (t != null) { // the last n % L elements as one zero-padded vector, by the same loop
+            sigmoidFull(t, 0, t, 0, L, timesX);
+            System.arraycopy(t, 0, y, yo + full, n - full);
+        }
+    }
+
+    /** The loop of {@link #sigmoid} over {@code n} elements, a multiple of L. */
+    private static void sigmoidFull(float[] x, int xo, float[] y, int yo, int n, boolean timesX) {
+        for (int i = 0; i < n; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
             FloatVector tn = v.neg();
             FloatVector z = tn.fma(FloatVector.broadcast(F, LOG2E), FloatVector.broadcast(F, SHIFT));
             FloatVector nf = z.sub(SHIFT);
@@ -256,21 +271,25 @@ final class SimdMathArrays {
             if (timesX) {
                 res = v.mul(res);
             }
-            res.intoArray(last ? t : y, last ? 0 : yo + i);
-        }
-        if (t != null) {
-            System.arraycopy(t, 0, y, yo + full, n - full);
+            res.intoArray(y, yo + i);
         }
     }
 
     /** Hyperbolic tangent elementwise ({@link SimdMath#tanh} with its expSmall, bitwise). */
     static void tanh(float[] x, int xo, float[] y, int yo, int n) {
-        float[] t = stageTail(x, xo, n);
         int full = n - n % L;
-        int stop = t == null ? full : full + L;
-        for (int i = 0; i < stop; i += L) {
-            boolean last = i == full;
-            FloatVector v = last ? FloatVector.fromArray(F, t, 0) : FloatVector.fromArray(F, x, xo + i);
+        tanhFull(x, xo, y, yo, full);
+        float[] t = stageTail(x, xo, n);
+        if (t != null) { // the last n % L elements as one zero-padded vector, by the same loop
+            tanhFull(t, 0, t, 0, L);
+            System.arraycopy(t, 0, y, yo + full, n - full);
+        }
+    }
+
+    /** The loop of {@link #tanh} over {@code n} elements, a multiple of L. */
+    private static void tanhFull(float[] x, int xo, float[] y, int yo, int n) {
+        for (int i = 0; i < n; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
             FloatVector ax = v.abs();
             FloatVector x2 = v.mul(v);
             FloatVector p = x2.fma(T11, T9)
@@ -298,21 +317,25 @@ final class SimdMathArrays {
             FloatVector signed = tt.reinterpretAsInts().or(v.reinterpretAsInts().and(0x80000000))
                     .reinterpretAsFloats();
             small.blend(signed, large).blend(v, ax.compare(VectorOperators.LT, 1e-4f))
-                    .intoArray(last ? t : y, last ? 0 : yo + i);
-        }
-        if (t != null) {
-            System.arraycopy(t, 0, y, yo + full, n - full);
+                    .intoArray(y, yo + i);
         }
     }
 
     /** e^x for x &lt;= 0 or NaN elementwise ({@link SimdMath#expNeg}, bitwise). */
     static void expNeg(float[] x, int xo, float[] y, int yo, int n) {
-        float[] t = stageTail(x, xo, n);
         int full = n - n % L;
-        int stop = t == null ? full : full + L;
-        for (int i = 0; i < stop; i += L) {
-            boolean last = i == full;
-            FloatVector v0 = last ? FloatVector.fromArray(F, t, 0) : FloatVector.fromArray(F, x, xo + i);
+        expNegFull(x, xo, y, yo, full);
+        float[] t = stageTail(x, xo, n);
+        if (t != null) { // the last n % L elements as one zero-padded vector, by the same loop
+            expNegFull(t, 0, t, 0, L);
+            System.arraycopy(t, 0, y, yo + full, n - full);
+        }
+    }
+
+    /** The loop of {@link #expNeg} over {@code n} elements, a multiple of L. */
+    private static void expNegFull(float[] x, int xo, float[] y, int yo, int n) {
+        for (int i = 0; i < n; i += L) {
+            FloatVector v0 = FloatVector.fromArray(F, x, xo + i);
             FloatVector v = v0.blend(-110f, v0.compare(VectorOperators.LT, -110f));
             FloatVector z = v.fma(FloatVector.broadcast(F, LOG2E), FloatVector.broadcast(F, SHIFT));
             FloatVector nf = z.sub(SHIFT);
@@ -326,10 +349,7 @@ final class SimdMathArrays {
                     .fma(r2, r);
             FloatVector scale = z.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(0x3f800000 + (64 << 23))
                     .reinterpretAsFloats();
-            p.fma(scale, scale).mul(0x1p-64f).intoArray(last ? t : y, last ? 0 : yo + i);
-        }
-        if (t != null) {
-            System.arraycopy(t, 0, y, yo + full, n - full);
+            p.fma(scale, scale).mul(0x1p-64f).intoArray(y, yo + i);
         }
     }
 
@@ -339,12 +359,19 @@ final class SimdMathArrays {
      * {@code k3}: 2 sqrt(2/pi) and its product with 0.044715.
      */
     static void geluTanh(float[] x, int xo, float[] y, int yo, int n, float k1, float k3) {
-        float[] t = stageTail(x, xo, n);
         int full = n - n % L;
-        int stop = t == null ? full : full + L;
-        for (int i = 0; i < stop; i += L) {
-            boolean last = i == full;
-            FloatVector xv = last ? FloatVector.fromArray(F, t, 0) : FloatVector.fromArray(F, x, xo + i);
+        geluTanhFull(x, xo, y, yo, full, k1, k3);
+        float[] t = stageTail(x, xo, n);
+        if (t != null) { // the last n % L elements as one zero-padded vector, by the same loop
+            geluTanhFull(t, 0, t, 0, L, k1, k3);
+            System.arraycopy(t, 0, y, yo + full, n - full);
+        }
+    }
+
+    /** The loop of {@link #geluTanh} over {@code n} elements, a multiple of L. */
+    private static void geluTanhFull(float[] x, int xo, float[] y, int yo, int n, float k1, float k3) {
+        for (int i = 0; i < n; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xo + i);
             FloatVector u2 = xv.mul(xv).fma(k3, k1).mul(xv);
             FloatVector v0 = u2.abs().neg();
             FloatVector v = v0.blend(-110f, v0.compare(VectorOperators.LT, -110f));
@@ -362,10 +389,7 @@ final class SimdMathArrays {
                     .reinterpretAsFloats();
             FloatVector e = p.fma(scale, scale).mul(0x1p-64f);
             FloatVector d = FloatVector.broadcast(F, 1f).div(e.add(1f));
-            xv.mul(d.blend(e.mul(d), u2.compare(VectorOperators.LT, 0f))).intoArray(last ? t : y, last ? 0 : yo + i);
-        }
-        if (t != null) {
-            System.arraycopy(t, 0, y, yo + full, n - full);
+            xv.mul(d.blend(e.mul(d), u2.compare(VectorOperators.LT, 0f))).intoArray(y, yo + i);
         }
     }
 
@@ -374,12 +398,19 @@ final class SimdMathArrays {
      * there); expm1 as {@link SimdMath#expm1}, bitwise.
      */
     static void elu(float[] x, int xo, float[] y, int yo, int n, float alpha) {
-        float[] t = stageTail(x, xo, n);
         int full = n - n % L;
-        int stop = t == null ? full : full + L;
-        for (int i = 0; i < stop; i += L) {
-            boolean last = i == full;
-            FloatVector v = last ? FloatVector.fromArray(F, t, 0) : FloatVector.fromArray(F, x, xo + i);
+        eluFull(x, xo, y, yo, full, alpha);
+        float[] t = stageTail(x, xo, n);
+        if (t != null) { // the last n % L elements as one zero-padded vector, by the same loop
+            eluFull(t, 0, t, 0, L, alpha);
+            System.arraycopy(t, 0, y, yo + full, n - full);
+        }
+    }
+
+    /** The loop of {@link #elu} over {@code n} elements, a multiple of L. */
+    private static void eluFull(float[] x, int xo, float[] y, int yo, int n, float alpha) {
+        for (int i = 0; i < n; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
             FloatVector c = v.blend(-30f, v.compare(VectorOperators.LT, -30f));
             FloatVector z = c.fma(LOG2E, SHIFT);
             FloatVector nf = z.sub(SHIFT);
@@ -395,10 +426,7 @@ final class SimdMathArrays {
                     .reinterpretAsFloats();
             FloatVector e = p.fma(scale, scale.sub(1f)).mul(alpha);
             e.blend(v, v.compare(VectorOperators.GT, 0f).or(v.test(VectorOperators.IS_NAN)))
-                    .intoArray(last ? t : y, last ? 0 : yo + i);
-        }
-        if (t != null) {
-            System.arraycopy(t, 0, y, yo + full, n - full);
+                    .intoArray(y, yo + i);
         }
     }
 
@@ -414,12 +442,19 @@ final class SimdMathArrays {
      * derivative built on it: one exp(-x^2/2) per vector for all.
      */
     static void phi(float[] x, int xo, float[] y, int yo, int n, int mode) {
-        float[] t = stageTail(x, xo, n);
         int full = n - n % L;
-        int stop = t == null ? full : full + L;
-        for (int i = 0; i < stop; i += L) {
-            boolean last = i == full;
-            FloatVector v = last ? FloatVector.fromArray(F, t, 0) : FloatVector.fromArray(F, x, xo + i);
+        phiFull(x, xo, y, yo, full, mode);
+        float[] t = stageTail(x, xo, n);
+        if (t != null) { // the last n % L elements as one zero-padded vector, by the same loop
+            phiFull(t, 0, t, 0, L, mode);
+            System.arraycopy(t, 0, y, yo + full, n - full);
+        }
+    }
+
+    /** The loop of {@link #phi} over {@code n} elements, a multiple of L. */
+    private static void phiFull(float[] x, int xo, float[] y, int yo, int n, int mode) {
+        for (int i = 0; i < n; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
             FloatVector ax = v.abs();
             FloatVector axc = ax.blend(14.8f, ax.compare(VectorOperators.GT, 14.8f));
             FloatVector sq = axc.mul(axc);
@@ -455,10 +490,7 @@ final class SimdMathArrays {
             FloatVector halfErfc = a2lo.neg().fma(ex, ex).mul(rr).mul(0.5f);
             FloatVector cdf = halfErfc.neg().add(1f).blend(halfErfc, v.compare(VectorOperators.LT, 0f));
             FloatVector res = mode == GELU_GRAD ? v.fma(ex.mul(INV_SQRT_2PI), cdf) : mode == GELU ? v.mul(cdf) : cdf;
-            res.intoArray(last ? t : y, last ? 0 : yo + i);
-        }
-        if (t != null) {
-            System.arraycopy(t, 0, y, yo + full, n - full);
+            res.intoArray(y, yo + i);
         }
     }
 
@@ -471,12 +503,19 @@ final class SimdMathArrays {
      * over that one vector, staged: no vector crosses a call).
      */
     static void expm1(float[] x, int xo, float[] y, int yo, int n) {
-        float[] t = stageTail(x, xo, n);
         int full = n - n % L;
-        int stop = t == null ? full : full + L;
-        for (int i = 0; i < stop; i += L) {
-            boolean last = i == full;
-            FloatVector v = last ? FloatVector.fromArray(F, t, 0) : FloatVector.fromArray(F, x, xo + i);
+        expm1Full(x, xo, y, yo, full);
+        float[] t = stageTail(x, xo, n);
+        if (t != null) { // the last n % L elements as one zero-padded vector, by the same loop
+            expm1Full(t, 0, t, 0, L);
+            System.arraycopy(t, 0, y, yo + full, n - full);
+        }
+    }
+
+    /** The loop of {@link #expm1} over {@code n} elements, a multiple of L. */
+    private static void expm1Full(float[] x, int xo, float[] y, int yo, int n) {
+        for (int i = 0; i < n; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
             FloatVector xc = v.blend(-30f, v.compare(VectorOperators.LT, -30f));
             xc = xc.blend(20f, xc.compare(VectorOperators.GT, 20f));
             FloatVector z = xc.fma(LOG2E, SHIFT);
@@ -499,10 +538,7 @@ final class SimdMathArrays {
                 exp(bv, 0, bv, 0, L);
                 res = res.blend(FloatVector.fromArray(F, bv, 0).sub(1f), big);
             }
-            res.intoArray(last ? t : y, last ? 0 : yo + i);
-        }
-        if (t != null) {
-            System.arraycopy(t, 0, y, yo + full, n - full);
+            res.intoArray(y, yo + i);
         }
     }
 }

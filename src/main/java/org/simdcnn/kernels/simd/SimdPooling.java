@@ -1596,7 +1596,10 @@ final class SimdPooling implements Pooling {
         return generalVector(g) ? g : null;
     }
 
-    /** Sum of {@code n} floats with lane accumulators (fixed order). */
+    private static final ThreadLocal<float[]> LANE_SUM = ThreadLocal.withInitial(() -> new float[L]);
+
+    /** Sum of {@code n} floats with lane accumulators (fixed order; the lanes summed from an array, no vector
+     * handed to a helper C2 might not inline). */
     static float sum(float[] a, int off, int n) {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
@@ -1606,7 +1609,9 @@ final class SimdPooling implements Pooling {
         if (i < n) {
             acc = acc.add(FloatVector.fromArray(F, a, off + i, F.indexInRange(i, n)));
         }
-        return Lanes.sum(acc);
+        float[] t = LANE_SUM.get();
+        acc.intoArray(t, 0);
+        return Lanes.sum(t, 0);
     }
 
 }

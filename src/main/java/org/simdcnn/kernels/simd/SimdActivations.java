@@ -309,26 +309,44 @@ final class SimdActivations implements Activations {
     }
 
     /** dy * alpha * e^x for x &lt;= 0, dy above: per block, the exp pass into the staging, then arithmetic only. */
+    /**
+     * dy for x &gt; 0, dy*alpha*e^x otherwise, as one loop with e^x spelled out ({@link SimdMath#expNeg} on
+     * min(x, 0), bitwise {@code exp(x)} there; the lanes x &gt; 0 are blended away); the last {@code n % L}
+     * elements run the same loop over a zero-padded staged vector.
+     */
     static void eluBackward(float[] x, int xo, float[] y, int yo, float[] dy, int go, float[] dx, int dxo,
             int n, float a, float b) {
-        float[] st = STAGE.get();
-        for (int b0 = 0; b0 < n; b0 += BLOCK) {
-            int len = Math.min(BLOCK, n - b0);
-            SimdMathArrays.exp(x, xo + b0, st, 0, len);
-            int i = 0;
-            for (int ub = F.loopBound(len); i < ub; i += L) {
-                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i);
-                FloatVector g = FloatVector.fromArray(F, dy, go + b0 + i);
-                g.mul(a).mul(FloatVector.fromArray(F, st, i)).blend(g, v.compare(VectorOperators.GT, 0f))
-                        .intoArray(dx, dxo + b0 + i);
-            }
-            if (i < len) {
-                VectorMask<Float> m = F.indexInRange(0, len - i);
-                FloatVector v = FloatVector.fromArray(F, x, xo + b0 + i, m);
-                FloatVector g = FloatVector.fromArray(F, dy, go + b0 + i, m);
-                g.mul(a).mul(FloatVector.fromArray(F, st, i)).blend(g, v.compare(VectorOperators.GT, 0f))
-                        .intoArray(dx, dxo + b0 + i, m);
-            }
+        int full = n - n % L;
+        eluBackwardFull(x, xo, dy, go, dx, dxo, full, a);
+        float[] t = stageTails(x, xo, dy, go, n);
+        if (t != null) {
+            eluBackwardFull(t, 0, t, L, t, 0, L, a);
+            System.arraycopy(t, 0, dx, dxo + full, n - full);
+        }
+    }
+
+    /** The loop of {@link #eluBackward} over {@code n} elements, a multiple of L. */
+    private static void eluBackwardFull(float[] x, int xo, float[] dy, int go, float[] dx, int dxo, int n,
+            float alpha) {
+        for (int i = 0; i < n; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
+            FloatVector g = FloatVector.fromArray(F, dy, go + i);
+            FloatVector a0 = v.min(0f);
+            FloatVector av = a0.blend(-110f, a0.compare(VectorOperators.LT, -110f));
+            FloatVector z = av.fma(FloatVector.broadcast(F, SimdMath.LOG2E), FloatVector.broadcast(F, SimdMath.SHIFT));
+            FloatVector nf = z.sub(SimdMath.SHIFT);
+            FloatVector r = nf.fma(FloatVector.broadcast(F, -SimdMath.LN2_HI), av);
+            r = nf.fma(FloatVector.broadcast(F, -SimdMath.LN2_LO), r);
+            FloatVector r2 = r.mul(r);
+            FloatVector p = r.fma(SimdMath.E6, SimdMath.E5)
+                    .fma(r, FloatVector.broadcast(F, SimdMath.E4))
+                    .fma(r, FloatVector.broadcast(F, SimdMath.E3))
+                    .fma(r, FloatVector.broadcast(F, SimdMath.E2))
+                    .fma(r2, r);
+            FloatVector scale = z.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(0x3f800000 + (64 << 23))
+                    .reinterpretAsFloats();
+            FloatVector e = p.fma(scale, scale).mul(0x1p-64f); // SimdMath.expNeg, spelled out
+            g.mul(alpha).mul(e).blend(g, v.compare(VectorOperators.GT, 0f)).intoArray(dx, dxo + i);
         }
     }
 

@@ -398,41 +398,15 @@ final class SimdPooling implements Pooling {
 
     @Override
     public void maxForward(PoolGeometry g, float[] x, int xOff, float[] y, int yOff, int[] argmax, int amOff) {
-        int in = g.inSpatial();
-        int out = g.outSpatial();
+        Job j = job();
         if (isFused2x2(g)) {
             boolean tiles = g.in(1) == 2 * g.out(1) && g.in(2) == 2 * g.out(2) && g.inSpatial() < (1 << 24);
-            boolean flat = tiles && 2 * g.out(2) <= L;
-            boolean wide = tiles && !flat && g.out(2) <= L;
-            Job j = job();
             j.op = Job.MAX_2X2;
-            j.g = g;
-            j.x = x;
-            j.xOff = xOff;
-            j.y = y;
-            j.yOff = yOff;
-            j.argmax = argmax;
-            j.amOff = amOff;
-            j.flat = flat;
-            j.wide = wide;
-            run(g.batch() * g.channels(), (long) g.inputSize(), j);
-            return;
+            j.flat = tiles && 2 * g.out(2) <= L;
+            j.wide = tiles && !j.flat && g.out(2) <= L;
+        } else {
+            j.op = generalVector(g) ? Job.MAX_VECTOR : Job.MAX_SCALAR;
         }
-        if (generalVector(g)) {
-            Job j = job();
-            j.op = Job.MAX_VECTOR;
-            j.g = g;
-            j.x = x;
-            j.xOff = xOff;
-            j.y = y;
-            j.yOff = yOff;
-            j.argmax = argmax;
-            j.amOff = amOff;
-            run(g.batch() * g.channels(), (long) g.inputSize(), j);
-            return;
-        }
-        Job j = job();
-        j.op = Job.MAX_SCALAR;
         j.g = g;
         j.x = x;
         j.xOff = xOff;
@@ -440,8 +414,8 @@ final class SimdPooling implements Pooling {
         j.yOff = yOff;
         j.argmax = argmax;
         j.amOff = amOff;
-        j.in = in;
-        j.out = out;
+        j.in = g.inSpatial();
+        j.out = g.outSpatial();
         run(g.batch() * g.channels(), (long) g.inputSize(), j);
     }
 
@@ -1210,29 +1184,15 @@ final class SimdPooling implements Pooling {
 
     @Override
     public void avgForward(PoolGeometry g, boolean countIncludePad, float[] x, int xOff, float[] y, int yOff) {
-        int in = g.inSpatial();
-        int out = g.outSpatial();
-        if (avgVector(g)) {
-            Job j = job();
-            j.op = Job.AVG_VECTOR;
-            j.g = g;
-            j.x = x;
-            j.xOff = xOff;
-            j.y = y;
-            j.yOff = yOff;
-            j.countIncludePad = countIncludePad;
-            run(g.batch() * g.channels(), (long) g.inputSize(), j);
-            return;
-        }
         Job j = job();
-        j.op = Job.AVG_SCALAR;
+        j.op = avgVector(g) ? Job.AVG_VECTOR : Job.AVG_SCALAR;
         j.g = g;
         j.x = x;
         j.xOff = xOff;
         j.y = y;
         j.yOff = yOff;
-        j.in = in;
-        j.out = out;
+        j.in = g.inSpatial();
+        j.out = g.outSpatial();
         j.countIncludePad = countIncludePad;
         run(g.batch() * g.channels(), (long) g.inputSize(), j);
     }
@@ -1347,29 +1307,15 @@ final class SimdPooling implements Pooling {
 
     @Override
     public void avgBackward(PoolGeometry g, boolean countIncludePad, float[] dy, int dyOff, float[] dx, int dxOff) {
-        int in = g.inSpatial();
-        int out = g.outSpatial();
-        if (avgVector(g)) {
-            Job j = job();
-            j.op = Job.AVG_BACKWARD_VECTOR;
-            j.g = g;
-            j.dy = dy;
-            j.dyOff = dyOff;
-            j.dx = dx;
-            j.dxOff = dxOff;
-            j.countIncludePad = countIncludePad;
-            run(g.batch() * g.channels(), (long) g.inputSize(), j);
-            return;
-        }
         Job j = job();
-        j.op = Job.AVG_BACKWARD_SCALAR;
+        j.op = avgVector(g) ? Job.AVG_BACKWARD_VECTOR : Job.AVG_BACKWARD_SCALAR;
         j.g = g;
         j.dy = dy;
         j.dyOff = dyOff;
         j.dx = dx;
         j.dxOff = dxOff;
-        j.in = in;
-        j.out = out;
+        j.in = g.inSpatial();
+        j.out = g.outSpatial();
         j.countIncludePad = countIncludePad;
         run(g.batch() * g.channels(), (long) g.inputSize(), j);
     }

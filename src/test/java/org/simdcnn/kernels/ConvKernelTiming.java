@@ -39,6 +39,41 @@ public final class ConvKernelTiming {
         };
     }
 
+    /**
+     * Minimum nanoseconds per call of forward, grad input and grad weight of {@code shape} over {@code rounds}
+     * rounds (for an A/B harness that loads two builds side by side).
+     */
+    public static long[] time(String shape, int rounds) {
+        SimdCnn.setThreads(1);
+        Conv conv = SimdCnn.backend().conv();
+        ConvGeometry g = shape(shape);
+        float[] x = RefKernels.reals(1, g.inputSize());
+        float[] w = RefKernels.reals(2, g.weightSize());
+        float[] bias = RefKernels.reals(3, g.outChannels());
+        float[] y = new float[g.outputSize()];
+        float[] dy = RefKernels.reals(4, g.outputSize());
+        float[] dx = new float[g.inputSize()];
+        float[] dw = new float[g.weightSize()];
+        Runnable[] ops = {
+            () -> conv.forward(g, x, 0, w, 0, bias, y, 0, Epilogue.NONE),
+            () -> conv.backwardInput(g, dy, 0, w, 0, dx, 0),
+            () -> conv.backwardWeight(g, x, 0, dy, 0, dw, 0),
+        };
+        long[] best = new long[ops.length];
+        java.util.Arrays.fill(best, Long.MAX_VALUE);
+        int reps = (int) Math.max(3, Math.min(200, 3e7 / g.flops()));
+        for (int round = 0; round < rounds; round++) {
+            for (int o = 0; o < ops.length; o++) {
+                for (int r = 0; r < reps; r++) {
+                    long t0 = System.nanoTime();
+                    ops[o].run();
+                    best[o] = Math.min(best[o], System.nanoTime() - t0);
+                }
+            }
+        }
+        return best;
+    }
+
     public static void main(String[] args) {
         int rounds = Integer.parseInt(args[0]);
         SimdCnn.setThreads(1);

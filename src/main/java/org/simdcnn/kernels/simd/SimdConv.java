@@ -25,12 +25,15 @@ import org.simdcnn.parallel.ThreadPool;
  *   <li><b>pointwise</b> (kernel 1, stride 1, no padding): B is the NCHW planes {@code X (Cin x HW)} themselves,
  *       packed in tiles of output positions; no im2col;</li>
  *   <li><b>depthwise</b> ({@code groups == Cin}): a direct vectorized kernel over a zero-padded copy of each input
- *       plane, four output rows per register block;</li>
+ *       plane (for a width stride {@code s > 1} split into its {@code s} stride phases, so that every tap is a
+ *       plain vector load), four output rows per register block; no gathers, scatters or masks;</li>
  *   <li><b>implicit GEMM</b> (every stride 1, at most 20% extra positions): output positions are counted in the
  *       padded input's row width, so every row of B is a contiguous slice of the zero-padded input; panels are
  *       copied with plain vector loads and the store drops the positions outside the output;</li>
- *   <li><b>gathered GEMM</b> (everything else: strides, 3d, dilation, groups): B panels are gathered with vector
- *       gathers from the zero-padded input ({@code xpad[koff[tap] + sOff[position]]}); no im2col buffer.</li>
+ *   <li><b>gathered GEMM</b> (everything else: strides, 3d, dilation, groups): B panels are assembled from the
+ *       zero-padded input ({@code xpad[koff[tap] + sOff[position]]}, held in stride phases for a width stride
+ *       {@code > 1}, so that the columns of one output row are contiguous) with plain vector loads and two-vector
+ *       permutations where a vector crosses output rows (no vector gathers); no im2col buffer.</li>
  * </ul>
  * Bias and epilogue are fused into the GEMM store. Work is split over (image, group, row block, column block) in a
  * partition that depends only on the geometry, so results are bitwise identical for any thread count.
@@ -92,6 +95,10 @@ final class SimdConv implements Conv {
         float[] dyPack = new float[0];
         float[] partial = new float[0];
         int[] sOff = new int[0];
+        /** Gathered forward: a column tile's loads (packMerged, packStaged), staging rows (packStaged). */
+        int[] runs = new int[0];
+        int[] halfStart = new int[0];
+        float[] stage = new float[0];
         ConvGeometry adjointOf;
         ConvGeometry adjoint;
         ConvGeometry flippedOf;
@@ -273,13 +280,21 @@ final class SimdConv implements Conv {
         ForwardJob job = ws.forward;
         job.set(g, x, xOff, panels, bias, y, yOff, epilogue);
         if (!job.pointwise) {
-            // Gathered B: column s of tap p is the padded input at koff[p] + sOff[s] (any stride).
+            // Gathered B: column j of tap p is the padded input at koff[p] + sOff[j] (any stride). With a width
+            // stride s > 1 each padded plane is held in its s stride phases (planeOrPhases' layout: the width
+            // rounded up to a multiple of s, phase t % s of width tap t in a block of its own, rows of len
+            // entries), so consecutive output columns of a row read consecutive floats; stride 1 is the padded
+            // plane itself (len = padded width, one block).
+            int sw = g.stride(2);
             int pd = paddedSize(g, 0);
             int ph = paddedSize(g, 1);
-            int pw = paddedSize(g, 2);
-            int vol = pd * ph * pw;
+            int len = SimdGemm.roundUp(paddedSize(g, 2), sw) / sw;
+            int block = pd * ph * len;
+            int vol = sw * block;
             job.vol = vol;
-            job.xpad = ws.xpad(g.batch() * g.inChannels() * vol);
+            // L floats of slack before the first plane and after the last: B is copied as whole vectors, some
+            // loaded from up to L - 1 floats before a run (see runTile)
+            job.xpad = ws.xpad(L + g.batch() * g.inChannels() * vol + L);
             job.koff = ws.koff(job.kk);
             int kvol = g.kernelVolume();
             for (int p = 0; p < job.kk; p++) {
@@ -287,8 +302,9 @@ final class SimdConv implements Conv {
                 int r = p - c * kvol;
                 int kd = r / (g.kH() * g.kW());
                 int kh = (r / g.kW()) % g.kH();
-                int kw = r % g.kW();
-                job.koff[p] = c * vol + kd * g.dilation(0) * ph * pw + kh * g.dilation(1) * pw + kw * g.dilation(2);
+                int t = (r % g.kW()) * g.dilation(2);
+                job.koff[p] = c * vol + (t % sw) * block + (kd * g.dilation(0) * ph + kh * g.dilation(1)) * len
+                        + t / sw;
             }
             int outSp = g.outSpatial();
             if (ws.sOff.length < outSp + NR) {
@@ -299,7 +315,7 @@ final class SimdConv implements Conv {
             for (int od = 0; od < g.outD(); od++) {
                 for (int oh = 0; oh < g.outH(); oh++) {
                     for (int ow = 0; ow < g.outW(); ow++) {
-                        sOff[i++] = od * g.stride(0) * ph * pw + oh * g.stride(1) * pw + ow * g.stride(2);
+                        sOff[i++] = (od * g.stride(0) * ph + oh * g.stride(1)) * len + ow;
                     }
                 }
             }
@@ -441,13 +457,27 @@ final class SimdConv implements Conv {
             }
         }
 
-        /** Pads input planes {@code [8t, 8t + 8)}. */
+        /** Pads input planes {@code [8t, 8t + 8)} (width stride > 1: then splits each into its stride phases). */
         private void pad(int t) {
             int planes = g.batch() * g.inChannels();
             int p1 = Math.min(planes, t * 8 + 8);
+            int sw = g.stride(2);
+            if (sw == 1) {
+                for (int p = t * 8; p < p1; p++) {
+                    padInto(g, x, xOff + p * g.inSpatial(), xpad, L + p * vol, paddedSize(g, 0), paddedSize(g, 1),
+                            paddedSize(g, 2));
+                }
+                return;
+            }
+            // the padded plane (width rounded up to a multiple of the stride, zero border written once per
+            // geometry) in a per-thread buffer, then split into its phases
+            ConvWorkspace ws = WS.get();
+            int pd = paddedSize(g, 0);
+            int ph = paddedSize(g, 1);
+            float[] tmp = ws.plane(vol + L);
             for (int p = t * 8; p < p1; p++) {
-                padInto(g, x, xOff + p * g.inSpatial(), xpad, p * vol, paddedSize(g, 0), paddedSize(g, 1),
-                        paddedSize(g, 2));
+                padPlane(ws, g, x, xOff + p * g.inSpatial(), tmp, pd, ph, vol / (pd * ph));
+                phaseRow(tmp, 0, vol, sw, 0, xpad, L + p * vol, vol / sw);
             }
         }
 
@@ -467,23 +497,125 @@ final class SimdConv implements Conv {
             if (pointwise) {
                 SimdGemm.packB(false, x, xImg + s0, outSp, cols, kk, kcu, bp, 0, nPad / NR);
             } else {
-                int xb = (img * cin + gr * cinG) * vol;
-                for (int k0 = 0; k0 < kk; k0 += kcu) {
-                    int kc = Math.min(kcu, kk - k0);
-                    for (int p = k0; p < k0 + kc; p++) {
-                        int base = xb + koff[p];
-                        int d = k0 * nPad + (p - k0) * NR;
-                        for (int j0 = 0; j0 < nPad; j0 += NR) {
-                            FloatVector.fromArray(F, xpad, base, sOff, s0 + j0).intoArray(bp, d);
-                            FloatVector.fromArray(F, xpad, base, sOff, s0 + j0 + L).intoArray(bp, d + L);
-                            d += NR * kc;
-                        }
-                    }
+                int xb = L + (img * cin + gr * cinG) * vol;
+                if (g.outW() >= 2 * L) {
+                    packMerged(xb, s0, cols, nPad, kcu, bp);
+                } else {
+                    packStaged(xb, s0, cols, nPad, kcu, bp);
                 }
             }
             int cOff = yOff + (img * g.outChannels() + gr * m) * outSp + s0;
             SimdGemm.macro(panels, gr * mPad * kk, mPad, bp, nPad, m, cols, kk, 0, mPad / MR, 0, nPad / NR, 1f, 0f,
                     y, cOff, outSp, bias, gr * m, bias == null ? 0 : 1, ek, ea, eb, SimdGemm.workspace().tile);
+        }
+
+        /**
+         * Packs the B tile (columns {@code [s0, s0 + cols)}, all K) of rows at least {@code 2 L} wide. Each half
+         * panel ({@code L} columns) of a tap row is one vector: loaded from the row segment of its first column,
+         * then, where the columns cross into a further output row, merged with a load for that row by a two-vector
+         * permutation (lanes from column {@code k} on from the new load, read {@code k} floats before that row's
+         * first column). The recipe (source offset, {@code k}) is the same for every tap row of the tile. Columns
+         * past the tile's end continue the last row (any floats, as before: the GEMM does not store them).
+         */
+        private void packMerged(int xb, int s0, int cols, int nPad, int kcu, float[] bp) {
+            int outW = g.outW();
+            ConvWorkspace ws = WS.get();
+            int halves = nPad / L;
+            if (ws.runs.length < 2 * (cols + halves) + 1) {
+                ws.runs = new int[2 * (cols + halves) + 1];
+            }
+            if (ws.halfStart.length < halves + 1) {
+                ws.halfStart = new int[halves + 1];
+            }
+            int[] rec = ws.runs;
+            int[] hs = ws.halfStart;
+            int nr = 0;
+            for (int h = 0; h < halves; h++) {
+                hs[h] = nr;
+                int j = h * L;
+                rec[2 * nr] = sOff[s0 + Math.min(j, cols - 1)]; // a half of padding columns: any floats
+                rec[2 * nr + 1] = 0;
+                nr++;
+                int next = j + (outW - (s0 + j) % outW); // the further rows this half reaches within the tile
+                while (next < Math.min(j + L, cols)) {
+                    rec[2 * nr] = sOff[s0 + next] - (next - j);
+                    rec[2 * nr + 1] = next - j;
+                    nr++;
+                    next += outW;
+                }
+            }
+            hs[halves] = nr;
+            for (int k0 = 0; k0 < kk; k0 += kcu) {
+                int kc = Math.min(kcu, kk - k0);
+                for (int p = k0; p < k0 + kc; p++) {
+                    int base = xb + koff[p];
+                    int d = k0 * nPad + (p - k0) * NR;
+                    for (int h = 0; h < halves; h++) {
+                        int r = hs[h];
+                        int r1 = hs[h + 1];
+                        FloatVector v = FloatVector.fromArray(F, xpad, base + rec[2 * r]);
+                        for (r++; r < r1; r++) {
+                            v = FloatVector.fromArray(F, TAKE_FROM, rec[2 * r + 1] * L)
+                                    .selectFrom(v, FloatVector.fromArray(F, xpad, base + rec[2 * r]));
+                        }
+                        v.intoArray(bp, d + (h >> 1) * NR * kc + (h & 1) * L);
+                    }
+                }
+            }
+        }
+
+        /**
+         * Packs the B tile of rows narrower than {@code 2 L}: each tap row is assembled in a staging row by
+         * whole-vector copies of its row segments (a segment's last vector spills into the next segment's place,
+         * which that one then overwrites, or past the tile's columns, which the GEMM does not store), eight tap
+         * rows before any is read back (no load waits on the stores just made), then copied into the column
+         * panels as whole vectors.
+         */
+        private void packStaged(int xb, int s0, int cols, int nPad, int kcu, float[] bp) {
+            int outW = g.outW();
+            ConvWorkspace ws = WS.get();
+            if (ws.runs.length < 2 * cols) {
+                ws.runs = new int[2 * cols];
+            }
+            int sl = nPad + L; // one staging row
+            if (ws.stage.length < 8 * sl) {
+                ws.stage = new float[8 * sl];
+            }
+            int[] runs = ws.runs;
+            float[] stage = ws.stage;
+            int nv = 0; // whole-vector copies: (staging column, source offset)
+            for (int j = 0; j < cols;) {
+                int pos = s0 + j;
+                int n = Math.min(outW - pos % outW, cols - j);
+                for (int q = 0; q < n; q += L) {
+                    runs[2 * nv] = j + q;
+                    runs[2 * nv + 1] = sOff[pos] + q;
+                    nv++;
+                }
+                j += n;
+            }
+            for (int k0 = 0; k0 < kk; k0 += kcu) {
+                int kc = Math.min(kcu, kk - k0);
+                for (int p0 = k0; p0 < k0 + kc; p0 += 8) {
+                    int p1 = Math.min(p0 + 8, k0 + kc);
+                    for (int p = p0; p < p1; p++) {
+                        int base = xb + koff[p];
+                        int st = (p - p0) * sl;
+                        for (int v = 0; v < nv; v++) {
+                            FloatVector.fromArray(F, xpad, base + runs[2 * v + 1]).intoArray(stage, st + runs[2 * v]);
+                        }
+                    }
+                    for (int p = p0; p < p1; p++) {
+                        int st = (p - p0) * sl;
+                        int d = k0 * nPad + (p - k0) * NR;
+                        for (int j0 = 0; j0 < nPad; j0 += NR) {
+                            FloatVector.fromArray(F, stage, st + j0).intoArray(bp, d);
+                            FloatVector.fromArray(F, stage, st + j0 + L).intoArray(bp, d + L);
+                            d += NR * kc;
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -1069,6 +1201,20 @@ final class SimdConv implements Conv {
             kwo[kw] = (t % s) * block + t / s;
         }
         return phases;
+    }
+
+    /**
+     * Row {@code k} ({@code 0 <= k < L}): lane indexes taking lanes {@code < k} from the first of two vectors and the
+     * others from the second.
+     */
+    private static final float[] TAKE_FROM = new float[L * L];
+
+    static {
+        for (int k = 0; k < L; k++) {
+            for (int l = 0; l < L; l++) {
+                TAKE_FROM[k * L + l] = l < k ? l : L + l;
+            }
+        }
     }
 
     /** Lane indexes {@code 0, 2, 4, ...} into two vectors: the even entries of {@code 2 L} consecutive floats. */

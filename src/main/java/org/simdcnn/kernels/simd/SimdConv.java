@@ -87,6 +87,24 @@ final class SimdConv implements Conv {
         float[] dyPack = new float[0];
         float[] partial = new float[0];
         int[] sOff = new int[0];
+        /** Implicit GEMM store segments of a task's column panels: tile column, output offset, length; and per panel
+         * (at {@code q}, its end at {@code q + 1}) the first segment. */
+        int[] segCol = new int[0];
+        int[] segOut = new int[0];
+        int[] segLen = new int[0];
+        int[] segStart = new int[0];
+
+        void segments(int panels) {
+            int n = panels * (NR + 1);
+            if (segCol.length < n) {
+                segCol = new int[n];
+                segOut = new int[n];
+                segLen = new int[n];
+            }
+            if (segStart.length < panels + 1) {
+                segStart = new int[panels + 1];
+            }
+        }
         ConvGeometry adjointOf;
         ConvGeometry adjoint;
         ConvGeometry flippedOf;
@@ -787,7 +805,12 @@ final class SimdConv implements Conv {
             float[] tile = SimdGemm.workspace().tile;
             int kcu = SimdGemm.kcu(kk);
             int aGroup = gr * mPad * kk;
-            float[] bp = WS.get().bTile((jp1 - jp0) * NR * kcu);
+            ConvWorkspace cws = WS.get();
+            float[] bp = cws.bTile((jp1 - jp0) * NR * kcu);
+            cws.segments(jp1 - jp0);
+            buildSegments(g, cols, jp0, jp1, cws);
+            int[] segStart = cws.segStart;
+            int outSp = g.outSpatial();
             for (int k0 = 0; k0 < kk; k0 += kcu) {
                 int kc = Math.min(kcu, kk - k0);
                 boolean first = k0 == 0;
@@ -802,9 +825,10 @@ final class SimdConv implements Conv {
                     int rows = Math.min(MR, m - i0);
                     for (int jp = jp0; jp < jp1; jp++) {
                         int j0 = jp * NR;
-                        SimdGemm.kernel(panels, aBase, bp, (jp - jp0) * NR * kc, kc, tile, rows);
-                        storeScattered(g, tile, rows, j0, cols, y, yb + i0 * g.outSpatial(), first, last, bias,
-                                gr * m + i0, ek, ea, eb);
+                        int q = jp - jp0;
+                        SimdGemm.kernel(panels, aBase, bp, q * NR * kc, kc, tile, rows);
+                        storeSegments(tile, rows, cws.segCol, cws.segOut, cws.segLen, segStart[q], segStart[q + 1], y,
+                                yb + i0 * outSp, outSp, first, last, bias, gr * m + i0, ek, ea, eb);
                     }
                 }
             }
@@ -848,44 +872,101 @@ final class SimdConv implements Conv {
     }
 
     /**
-     * Stores a tile whose columns are padded-space positions {@code [j0, j0+NR)} (only those {@code < cols} and
-     * inside the output) into {@code rows} output planes starting at {@code yb}: first K block overwrites, later
-     * ones add; the last adds the per-channel bias (from {@code biasIdx}) and applies the epilogue.
+     * The store segments of column panels {@code [jp0, jp1)}: each maximal run of a panel's padded-space positions
+     * {@code j < cols} that lies inside one output row, as (tile column, output offset within the plane, length).
      */
-    static void storeScattered(ConvGeometry g, float[] t, int rows, int j0, int cols, float[] y, int yb,
-            boolean first, boolean last, float[] bias, int biasIdx, int ek, float ea, float eb) {
+    static void buildSegments(ConvGeometry g, int cols, int jp0, int jp1, ConvWorkspace ws) {
         int ph = paddedSize(g, 1);
         int pw = implicitRowStride(g);
         int outH = g.outH();
         int outW = g.outW();
-        int outSp = g.outSpatial();
         int plane = ph * pw;
-        int jEnd = Math.min(j0 + NR, cols);
-        int j = j0;
+        int n = 0;
+        for (int jp = jp0; jp < jp1; jp++) {
+            ws.segStart[jp - jp0] = n;
+            int j0 = jp * NR;
+            int jEnd = Math.min(j0 + NR, cols);
+            int j = j0;
+            while (j < jEnd) {
+                int od = j / plane;
+                int rem = j - od * plane;
+                int oh = rem / pw;
+                int ow = rem - oh * pw;
+                if (oh >= outH) {
+                    j += plane - rem; // rest of this padded plane is outside the output
+                    continue;
+                }
+                if (ow >= outW) {
+                    j += pw - ow;
+                    continue;
+                }
+                int len = Math.min(outW - ow, jEnd - j);
+                ws.segCol[n] = j - j0;
+                ws.segOut[n] = (od * outH + oh) * outW + ow;
+                ws.segLen[n] = len;
+                n++;
+                j += len;
+            }
+        }
+        ws.segStart[jp1 - jp0] = n;
+    }
+
+    /**
+     * Stores a tile into {@code rows} output planes (plane {@code r} at {@code yb + r * outSp}) segment by segment
+     * ({@link #buildSegments}): the first K block overwrites, later ones add; the last adds the per-channel bias
+     * (from {@code biasIdx}) and applies the epilogue. A segment of at least {@code L} floats ends with a vector
+     * that overlaps the one before it, computed from the values before any of them was stored (so the overlapped
+     * floats get the same value twice); a shorter one is stored float by float.
+     */
+    static void storeSegments(float[] t, int rows, int[] segCol, int[] segOut, int[] segLen, int s0, int s1,
+            float[] y, int yb, int outSp, boolean first, boolean last, float[] bias, int biasIdx, int ek, float ea,
+            float eb) {
         int e = last ? ek : SimdGemm.EPI_NONE;
         boolean doBias = last && bias != null;
-        while (j < jEnd) {
-            int od = j / plane;
-            int rem = j - od * plane;
-            int oh = rem / pw;
-            int ow = rem - oh * pw;
-            if (oh >= outH) {
-                j += plane - rem; // rest of this padded plane is outside the output
-                continue;
-            }
-            if (ow >= outW) {
-                j += pw - ow;
-                continue;
-            }
-            int len = Math.min(outW - ow, jEnd - j);
-            int s = j - j0;
-            int o = (od * outH + oh) * outW + ow;
+        for (int sg = s0; sg < s1; sg++) {
+            int len = segLen[sg];
+            int col = segCol[sg];
+            int out = yb + segOut[sg];
             for (int r = 0; r < rows; r++) {
-                int ti = r * NR + s;
-                int yi = yb + r * outSp + o;
+                int ti = r * NR + col;
+                int yi = out + r * outSp;
                 float bv = doBias ? bias[biasIdx + r] : 0f;
-                int q = 0;
-                for (; q <= len - L; q += L) {
+                if (len < L) {
+                    for (int q = 0; q < len; q++) {
+                        float v = t[ti + q];
+                        if (!first) {
+                            v += y[yi + q];
+                        }
+                        if (doBias) {
+                            v += bv;
+                        }
+                        if (e != SimdGemm.EPI_NONE) {
+                            v = SimdGemm.epilogueScalar(v, e, ea, eb);
+                        }
+                        y[yi + q] = v;
+                    }
+                    continue;
+                }
+                // The last vector first (from the values of y before this store), then the others in order.
+                int qt = len - L;
+                FloatVector tail = FloatVector.fromArray(F, t, ti + qt);
+                if (!first) {
+                    tail = tail.add(FloatVector.fromArray(F, y, yi + qt));
+                }
+                if (doBias) {
+                    tail = tail.add(bv);
+                }
+                if (e != SimdGemm.EPI_NONE) {
+                    // inlined by hand: a vector passed to a method C2 does not inline is boxed
+                    if (e == SimdGemm.EPI_RELU) {
+                        tail = tail.max(0f);
+                    } else if (e == SimdGemm.EPI_LEAKY) {
+                        tail = tail.mul(ea).blend(tail, tail.compare(VectorOperators.GT, 0f));
+                    } else {
+                        tail = tail.max(ea).min(eb);
+                    }
+                }
+                for (int q = 0; q < qt; q += L) {
                     FloatVector v = FloatVector.fromArray(F, t, ti + q);
                     if (!first) {
                         v = v.add(FloatVector.fromArray(F, y, yi + q));
@@ -894,7 +975,6 @@ final class SimdConv implements Conv {
                         v = v.add(bv);
                     }
                     if (e != SimdGemm.EPI_NONE) {
-                        // inlined by hand: a vector passed to a method C2 does not inline is boxed
                         if (e == SimdGemm.EPI_RELU) {
                             v = v.max(0f);
                         } else if (e == SimdGemm.EPI_LEAKY) {
@@ -905,29 +985,8 @@ final class SimdConv implements Conv {
                     }
                     v.intoArray(y, yi + q);
                 }
-                if (q < len) {
-                    VectorMask<Float> mk = F.indexInRange(q, len);
-                    FloatVector v = FloatVector.fromArray(F, t, ti + q);
-                    if (!first) {
-                        v = v.add(FloatVector.fromArray(F, y, yi + q, mk));
-                    }
-                    if (doBias) {
-                        v = v.add(bv);
-                    }
-                    if (e != SimdGemm.EPI_NONE) {
-                        // inlined by hand: a vector passed to a method C2 does not inline is boxed
-                        if (e == SimdGemm.EPI_RELU) {
-                            v = v.max(0f);
-                        } else if (e == SimdGemm.EPI_LEAKY) {
-                            v = v.mul(ea).blend(v, v.compare(VectorOperators.GT, 0f));
-                        } else {
-                            v = v.max(ea).min(eb);
-                        }
-                    }
-                    v.intoArray(y, yi + q, mk);
-                }
+                tail.intoArray(y, yi + qt);
             }
-            j += len;
         }
     }
 

@@ -72,6 +72,9 @@ final class SimdConv implements Conv {
         ConvGeometry planeClean;
         float[] xpad = new float[0];
         final float[] lanes = new float[L];
+        /** A tile's rows with their segments packed together, {@code NR + L} floats per row (slack: a segment's last
+         * vector may overrun). */
+        final float[] compactRow = new float[MR * (NR + L)];
         int[] koff = new int[0];
         final ForwardJob forward = new ForwardJob();
         final ImplicitJob implicit = new ImplicitJob();
@@ -828,7 +831,7 @@ final class SimdConv implements Conv {
                         int q = jp - jp0;
                         SimdGemm.kernel(panels, aBase, bp, q * NR * kc, kc, tile, rows);
                         storeSegments(tile, rows, cws.segCol, cws.segOut, cws.segLen, segStart[q], segStart[q + 1], y,
-                                yb + i0 * outSp, outSp, first, last, bias, gr * m + i0, ek, ea, eb);
+                                yb + i0 * outSp, outSp, first, last, bias, gr * m + i0, ek, ea, eb, cws.compactRow);
                     }
                 }
             }
@@ -912,81 +915,105 @@ final class SimdConv implements Conv {
     }
 
     /**
-     * Stores a tile into {@code rows} output planes (plane {@code r} at {@code yb + r * outSp}) segment by segment
-     * ({@link #buildSegments}): the first K block overwrites, later ones add; the last adds the per-channel bias
-     * (from {@code biasIdx}) and applies the epilogue. A segment of at least {@code L} floats ends with a vector
-     * that overlaps the one before it, computed from the values before any of them was stored (so the overlapped
-     * floats get the same value twice); a shorter one is stored float by float.
+     * Stores a tile into {@code rows} output planes (plane {@code r} at {@code yb + r * outSp}): the first K block
+     * overwrites, later ones add; the last adds the per-channel bias (from {@code biasIdx}) and applies the epilogue.
+     * The segments of a tile ({@link #buildSegments}) are consecutive output positions (stride 1: the next segment
+     * starts at the next position), so one tile row is one contiguous run of y: when the tile has several segments
+     * they are first packed together into {@code compact} (one vector copy per {@code L} floats, each overrun
+     * overwritten by the next segment; every row before the first is read back). The run is stored with full vectors and a last vector that overlaps the one before it,
+     * computed from y before any of them was stored (so the overlapped floats get the same value twice); a run
+     * shorter than a vector is stored float by float.
      */
     static void storeSegments(float[] t, int rows, int[] segCol, int[] segOut, int[] segLen, int s0, int s1,
             float[] y, int yb, int outSp, boolean first, boolean last, float[] bias, int biasIdx, int ek, float ea,
-            float eb) {
+            float eb, float[] compact) {
+        if (s1 == s0) {
+            return;
+        }
         int e = last ? ek : SimdGemm.EPI_NONE;
         boolean doBias = last && bias != null;
-        for (int sg = s0; sg < s1; sg++) {
-            int len = segLen[sg];
-            int col = segCol[sg];
-            int out = yb + segOut[sg];
+        int out = yb + segOut[s0];
+        int len = segOut[s1 - 1] + segLen[s1 - 1] - segOut[s0];
+        boolean packed = s1 - s0 > 1;
+        if (packed) {
+            // All rows first: a row is read back only after the other rows' stores, so its overlapping stores have
+            // left the store buffer (a load spanning two pending stores cannot be forwarded and stalls).
             for (int r = 0; r < rows; r++) {
-                int ti = r * NR + col;
-                int yi = out + r * outSp;
-                float bv = doBias ? bias[biasIdx + r] : 0f;
-                if (len < L) {
-                    for (int q = 0; q < len; q++) {
-                        float v = t[ti + q];
-                        if (!first) {
-                            v += y[yi + q];
-                        }
-                        if (doBias) {
-                            v += bv;
-                        }
-                        if (e != SimdGemm.EPI_NONE) {
-                            v = SimdGemm.epilogueScalar(v, e, ea, eb);
-                        }
-                        y[yi + q] = v;
+                int d = r * (NR + L);
+                for (int sg = s0; sg < s1; sg++) {
+                    int c = r * NR + segCol[sg];
+                    int n = segLen[sg];
+                    for (int q = 0; q < n; q += L) {
+                        FloatVector.fromArray(F, t, c + q).intoArray(compact, d + q);
                     }
-                    continue;
+                    d += n;
                 }
-                // The last vector first (from the values of y before this store), then the others in order.
-                int qt = len - L;
-                FloatVector tail = FloatVector.fromArray(F, t, ti + qt);
-                if (!first) {
-                    tail = tail.add(FloatVector.fromArray(F, y, yi + qt));
-                }
-                if (doBias) {
-                    tail = tail.add(bv);
-                }
-                if (e != SimdGemm.EPI_NONE) {
-                    // inlined by hand: a vector passed to a method C2 does not inline is boxed
-                    if (e == SimdGemm.EPI_RELU) {
-                        tail = tail.max(0f);
-                    } else if (e == SimdGemm.EPI_LEAKY) {
-                        tail = tail.mul(ea).blend(tail, tail.compare(VectorOperators.GT, 0f));
-                    } else {
-                        tail = tail.max(ea).min(eb);
-                    }
-                }
-                for (int q = 0; q < qt; q += L) {
-                    FloatVector v = FloatVector.fromArray(F, t, ti + q);
+            }
+        }
+        for (int r = 0; r < rows; r++) {
+            float[] src = t;
+            int ti = r * NR + segCol[s0];
+            if (packed) {
+                src = compact;
+                ti = r * (NR + L);
+            }
+            int yi = out + r * outSp;
+            float bv = doBias ? bias[biasIdx + r] : 0f;
+            if (len < L) {
+                for (int q = 0; q < len; q++) {
+                    float v = src[ti + q];
                     if (!first) {
-                        v = v.add(FloatVector.fromArray(F, y, yi + q));
+                        v += y[yi + q];
                     }
                     if (doBias) {
-                        v = v.add(bv);
+                        v += bv;
                     }
                     if (e != SimdGemm.EPI_NONE) {
-                        if (e == SimdGemm.EPI_RELU) {
-                            v = v.max(0f);
-                        } else if (e == SimdGemm.EPI_LEAKY) {
-                            v = v.mul(ea).blend(v, v.compare(VectorOperators.GT, 0f));
-                        } else {
-                            v = v.max(ea).min(eb);
-                        }
+                        v = SimdGemm.epilogueScalar(v, e, ea, eb);
                     }
-                    v.intoArray(y, yi + q);
+                    y[yi + q] = v;
                 }
-                tail.intoArray(y, yi + qt);
+                continue;
             }
+            // The last vector first (from the values of y before this store), then the others in order.
+            int qt = len - L;
+            FloatVector tail = FloatVector.fromArray(F, src, ti + qt);
+            if (!first) {
+                tail = tail.add(FloatVector.fromArray(F, y, yi + qt));
+            }
+            if (doBias) {
+                tail = tail.add(bv);
+            }
+            if (e != SimdGemm.EPI_NONE) {
+                // inlined by hand: a vector passed to a method C2 does not inline is boxed
+                if (e == SimdGemm.EPI_RELU) {
+                    tail = tail.max(0f);
+                } else if (e == SimdGemm.EPI_LEAKY) {
+                    tail = tail.mul(ea).blend(tail, tail.compare(VectorOperators.GT, 0f));
+                } else {
+                    tail = tail.max(ea).min(eb);
+                }
+            }
+            for (int q = 0; q < qt; q += L) {
+                FloatVector v = FloatVector.fromArray(F, src, ti + q);
+                if (!first) {
+                    v = v.add(FloatVector.fromArray(F, y, yi + q));
+                }
+                if (doBias) {
+                    v = v.add(bv);
+                }
+                if (e != SimdGemm.EPI_NONE) {
+                    if (e == SimdGemm.EPI_RELU) {
+                        v = v.max(0f);
+                    } else if (e == SimdGemm.EPI_LEAKY) {
+                        v = v.mul(ea).blend(v, v.compare(VectorOperators.GT, 0f));
+                    } else {
+                        v = v.max(ea).min(eb);
+                    }
+                }
+                v.intoArray(y, yi + q);
+            }
+            tail.intoArray(y, yi + qt);
         }
     }
 

@@ -864,13 +864,20 @@ final class SimdConv implements Conv {
         int pbD = g.padBefore(0);
         int pbH = g.padBefore(1);
         int vol = pd * ph * pw + tail;
-        if (pbD > 0 || pbH > 0 || pbW > 0 || pd > inD || ph > inH || pw > inW) {
-            java.util.Arrays.fill(xpad, dst, dst + vol, 0f);
-        }
+        // Every float written once: the zeros between consecutive input rows, then the row.
+        int z = dst;
         for (int d = 0; d < inD; d++) {
             for (int h = 0; h < inH; h++) {
-                System.arraycopy(x, src + (d * inH + h) * inW, xpad, dst + ((d + pbD) * ph + h + pbH) * pw + pbW, inW);
+                int o = dst + ((d + pbD) * ph + h + pbH) * pw + pbW;
+                if (o > z) {
+                    java.util.Arrays.fill(xpad, z, o, 0f);
+                }
+                System.arraycopy(x, src + (d * inH + h) * inW, xpad, o, inW);
+                z = o + inW;
             }
+        }
+        if (dst + vol > z) {
+            java.util.Arrays.fill(xpad, z, dst + vol, 0f);
         }
     }
 

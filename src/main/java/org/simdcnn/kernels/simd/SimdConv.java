@@ -20,7 +20,8 @@ import org.simdcnn.parallel.ThreadPool;
  * Convolution on the packed GEMM of {@link SimdGemm} ({@code W (Cout/g x Cin/g*kvol)} is the A operand, packed
  * once per call or once per {@link #pack}); the algorithm is chosen per call from the geometry only:
  * <ul>
- *   <li><b>direct</b> (small reduction: {@code Cin * kH * kW <= 160}, one group, unit stride along the width):
+ *   <li><b>direct</b> (small reduction: {@code Cin * kH * kW <= 160}, one group, unit stride along the width, not
+ *       pointwise):
  *       {@link SimdDirectConv}, output channels by output columns in registers;</li>
  *   <li><b>pointwise</b> (kernel 1, stride 1, no padding): B is the NCHW planes {@code X (Cin x HW)} themselves,
  *       packed in tiles of output positions; no im2col;</li>

@@ -27,6 +27,8 @@ public final class GemmTune {
     static float peakSink;
     /** The library's K block, restored after each variant that changes it. */
     static final int KC_DEFAULT = SimdGemm.KC_MAX;
+    /** The direct convolution's largest reduction, restored after each variant that changes it. */
+    static final int DIRECT_DEFAULT = SimdDirectConv.K_MAX;
 
     static double peakNanos() {
         long t0 = System.nanoTime();
@@ -311,9 +313,12 @@ public final class GemmTune {
                     SimdConv.IMPLICIT_MIN_TASKS = 16;
                     SimdConv.MERGED_PREP = 1;
                     SimdGemm.KC_MAX = KC_DEFAULT;
+                    SimdDirectConv.K_MAX = DIRECT_DEFAULT;
                     for (int q = 1; q < vt.length; q++) {
                         if (vt[q].equals("r")) {
                             raw = true;
+                        } else if (vt[q].startsWith("d")) {
+                            SimdDirectConv.K_MAX = Integer.parseInt(vt[q].substring(1));
                         } else if (vt[q].startsWith("k")) {
                             SimdGemm.KC_MAX = Integer.parseInt(vt[q].substring(1));
                         } else if (vt[q].equals("m0")) {

@@ -314,9 +314,12 @@ public final class GemmTune {
                     SimdConv.MERGED_PREP = 1;
                     SimdGemm.KC_MAX = KC_DEFAULT;
                     SimdDirectConv.K_MAX = DIRECT_DEFAULT;
+                    SimdConv.IMPLICIT_MAX_PCT = 120;
                     for (int q = 1; q < vt.length; q++) {
                         if (vt[q].equals("r")) {
                             raw = true;
+                        } else if (vt[q].startsWith("p")) {
+                            SimdConv.IMPLICIT_MAX_PCT = Integer.parseInt(vt[q].substring(1));
                         } else if (vt[q].startsWith("d")) {
                             SimdDirectConv.K_MAX = Integer.parseInt(vt[q].substring(1));
                         } else if (vt[q].startsWith("k")) {

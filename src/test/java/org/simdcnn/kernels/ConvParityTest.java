@@ -194,6 +194,12 @@ class ConvParityTest {
         checkAll(ConvGeometry.conv(3, 2, 4, new int[] {6, 7, 5}, 6, new int[] {3, 2, 3}, new int[] {2, 1, 1},
                 Padding.asymmetric(new int[] {1, 0, 2}, new int[] {0, 1, 1}), new int[] {1}, 2), Epilogue.NONE,
                 true, 10);
+        // implicit GEMM over two or three K blocks (K > 576: later blocks add into y), output rows narrower than a
+        // vector, exactly one, between one and two, and wider than two (the store's overlapping last vector)
+        checkAll(ConvGeometry.conv2d(1, 70, 9, 15, 13, 3, 3, 1, 1, 1, 1), Epilogue.leakyRelu(0.25f), true, 26);
+        checkAll(ConvGeometry.conv2d(2, 66, 6, 16, 20, 3, 3, 1, 1, 1, 1), Epilogue.RELU, true, 27);
+        checkAll(ConvGeometry.conv2d(1, 65, 5, 37, 9, 3, 3, 1, 1, 1, 1), Epilogue.clamp(-40f, 45f), true, 28);
+        checkAll(ConvGeometry.conv2d(1, 130, 7, 21, 8, 3, 3, 1, 2, 2, 1), Epilogue.NONE, false, 29);
     }
 
     static Backend[] backends() {

@@ -14,13 +14,14 @@ import org.simdcnn.kernels.scalar.ScalarBackend;
 
 /**
  * The active backend's GEMM (the packed SIMD one in the vector run) against the literal triple loop and the
- * scalar reference, over sizes around the register tile (MR 12 or 6, NR 32 or 16) and the K block (320): every
+ * scalar reference, over sizes around the register tile (MR 12 or 6, NR 32 or 16) and the K blocks (320 and 384
+ * in earlier builds, 576 now): every
  * tail of M, N and K, all transposes, alpha, beta (C not read when 0), bias and epilogues. Inputs are small
  * integers, so every result is exact and compared for equality.
  */
 class GemmParityTest {
     static final int[] MN = {1, 2, 3, 5, 6, 7, 11, 12, 13, 15, 16, 17, 23, 24, 25, 31, 32, 33, 47, 48, 49, 64, 65, 97};
-    static final int[] KS = {1, 2, 3, 7, 16, 31, 64, 127, 319, 320, 321, 641};
+    static final int[] KS = {1, 2, 3, 7, 16, 31, 64, 127, 319, 320, 321, 383, 385, 575, 576, 577, 641, 1153};
 
     @Provide
     Arbitrary<Integer> mn() {
@@ -69,6 +70,8 @@ class GemmParityTest {
         check(211, 130, 650, true, false, 1f, 1f, BiasMode.PER_COLUMN, Epilogue.NONE, 1, 2);
         check(97, 401, 333, false, true, 2f, 0f, BiasMode.NONE, Epilogue.leakyRelu(0.5f), 2, 3);
         check(160, 250, 97, true, true, -1f, -2f, BiasMode.PER_ROW, Epilogue.clamp(-100f, 100f), 3, 4);
+        // three K blocks of the 576 bound, the last one shorter
+        check(37, 70, 1729, false, false, 1f, 0.5f, BiasMode.PER_COLUMN, Epilogue.leakyRelu(0.25f), 1, 7);
     }
 
     @Test

@@ -64,8 +64,22 @@ public class ConvTuneBench {
                     Padding.of(1), new int[] {1}, 1);
             case "conv3d_small" -> ConvGeometry.conv(3, 2, 16, new int[] {16, 16, 16}, 32, new int[] {3},
                     new int[] {1}, Padding.of(1), new int[] {1}, 1);
-            default -> throw new IllegalArgumentException("unknown shape " + name);
+            default -> custom(name);
         };
+    }
+
+    /** {@code NxC_HxW_OxK} (e.g. {@code 1x32_28x28_128x1}): a 2d convolution, stride 1, padding {@code K/2}. */
+    static ConvGeometry custom(String name) {
+        String[] p = name.split("_");
+        if (p.length != 3) {
+            throw new IllegalArgumentException("shape: unknown name '" + name + "' (nor NxC_HxW_OxK)");
+        }
+        String[] nc = p[0].split("x");
+        String[] hw = p[1].split("x");
+        String[] ok = p[2].split("x");
+        int k = Integer.parseInt(ok[1]);
+        return ConvGeometry.conv2d(Integer.parseInt(nc[0]), Integer.parseInt(nc[1]), Integer.parseInt(hw[0]),
+                Integer.parseInt(hw[1]), Integer.parseInt(ok[0]), k, k, 1, k / 2, 1, 1);
     }
 
     @Setup(Level.Trial)

@@ -6,7 +6,6 @@ import static org.simdcnn.kernels.simd.SimdGemm.MR;
 import static org.simdcnn.kernels.simd.SimdGemm.NR;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import org.simdcnn.SimdCnn;
 import org.simdcnn.geometry.ConvGeometry;
@@ -20,14 +19,15 @@ import org.simdcnn.parallel.ThreadPool;
  * Convolution on the packed GEMM of {@link SimdGemm} ({@code W (Cout/g x Cin/g*kvol)} is the A operand, packed
  * once per call or once per {@link #pack}); the algorithm is chosen per call from the geometry only:
  * <ul>
- *   <li><b>direct</b> (small reduction: {@code Cin * kH * kW <= 160}, one group, unit stride along the width):
+ *   <li><b>direct</b> (small reduction: {@code Cin * kH * kW <= 160}, one group, unit stride along the width, not
+ *       pointwise):
  *       {@link SimdDirectConv}, output channels by output columns in registers;</li>
  *   <li><b>pointwise</b> (kernel 1, stride 1, no padding): B is the NCHW planes {@code X (Cin x HW)} themselves,
  *       packed in tiles of output positions; no im2col;</li>
  *   <li><b>depthwise</b> ({@code groups == Cin}): a direct vectorized kernel over a zero-padded copy of each input
  *       plane (for a width stride {@code s > 1} split into its {@code s} stride phases, so that every tap is a
  *       plain vector load), four output rows per register block; no gathers, scatters or masks;</li>
- *   <li><b>implicit GEMM</b> (every stride 1, at most 20% extra positions): output positions are counted in the
+ *   <li><b>implicit GEMM</b> (every stride 1; in 3d at most 20% extra positions): output positions are counted in the
  *       padded input's row width, so every row of B is a contiguous slice of the zero-padded input; panels are
  *       copied with plain vector loads and the store drops the positions outside the output;</li>
  *   <li><b>gathered GEMM</b> (everything else: strides, 3d, dilation, groups): B panels are assembled from the
@@ -54,6 +54,8 @@ final class SimdConv implements Conv {
     private static final int TILE_FLOATS = 128 * 1024;
     /** Implicit GEMM: blocks are halved while there are fewer tasks than this. */
     static int IMPLICIT_MIN_TASKS = 16;
+    /** Implicit GEMM in 3d: at most this many padded-space positions per 100 output positions (the choice rule). */
+    static int IMPLICIT_MAX_PCT = 120;
     /** Implicit GEMM: 1 = preparation and compute in one pool job, 0 = two (or a serial preparation). */
     static int MERGED_PREP = 1;
     /** Pointwise / gathered forward: at least this many (image, group, tile) tasks when the output allows. */
@@ -75,6 +77,9 @@ final class SimdConv implements Conv {
         ConvGeometry planeClean;
         float[] xpad = new float[0];
         final float[] lanes = new float[L];
+        /** A tile's rows with their segments packed together, {@code NR + L} floats per row (slack: a segment's last
+         * vector may overrun). */
+        final float[] compactRow = new float[MR * (NR + L)];
         int[] koff = new int[0];
         final ForwardJob forward = new ForwardJob();
         final ImplicitJob implicit = new ImplicitJob();
@@ -99,6 +104,24 @@ final class SimdConv implements Conv {
         int[] runs = new int[0];
         int[] halfStart = new int[0];
         float[] stage = new float[0];
+        /** Implicit GEMM store segments of a task's column panels: tile column, output offset, length; and per panel
+         * (at {@code q}, its end at {@code q + 1}) the first segment. */
+        int[] segCol = new int[0];
+        int[] segOut = new int[0];
+        int[] segLen = new int[0];
+        int[] segStart = new int[0];
+
+        void segments(int panels) {
+            int n = panels * (NR + 1);
+            if (segCol.length < n) {
+                segCol = new int[n];
+                segOut = new int[n];
+                segLen = new int[n];
+            }
+            if (segStart.length < panels + 1) {
+                segStart = new int[panels + 1];
+            }
+        }
         ConvGeometry adjointOf;
         ConvGeometry adjoint;
         ConvGeometry flippedOf;
@@ -639,10 +662,14 @@ final class SimdConv implements Conv {
                 return false;
             }
         }
-        // Dropped positions must stay a small fraction of the work (measured: mnist_c2 at 14% dropped is faster
-        // implicit, conv3d_small at 26% is faster gathered).
+        // 1d and 2d: always (measured against the gathered GEMM, GemmTune conv 1,1:p300: 7x7 maps 1.55x, 6x6 with
+        // k5 1.4x, 4x4 1.12x, 5x5 1.0x, though 29-50% of the computed positions are dropped). 3d: only while the
+        // dropped positions stay a small fraction of the work (conv3d_small at 26% is 15-20% faster gathered).
+        if (paddedSize(g, 0) == 1) {
+            return true;
+        }
         long padded = (long) implicitColumns(g);
-        return padded * 100 <= 120L * g.outSpatial();
+        return padded * 100 <= (long) IMPLICIT_MAX_PCT * g.outSpatial();
     }
 
     static int paddedSize(ConvGeometry g, int i) {
@@ -938,7 +965,12 @@ final class SimdConv implements Conv {
             float[] tile = SimdGemm.workspace().tile;
             int kcu = SimdGemm.kcu(kk);
             int aGroup = gr * mPad * kk;
-            float[] bp = WS.get().bTile((jp1 - jp0) * NR * kcu);
+            ConvWorkspace cws = WS.get();
+            float[] bp = cws.bTile((jp1 - jp0) * NR * kcu);
+            cws.segments(jp1 - jp0);
+            buildSegments(g, cols, jp0, jp1, cws);
+            int[] segStart = cws.segStart;
+            int outSp = g.outSpatial();
             for (int k0 = 0; k0 < kk; k0 += kcu) {
                 int kc = Math.min(kcu, kk - k0);
                 boolean first = k0 == 0;
@@ -953,9 +985,10 @@ final class SimdConv implements Conv {
                     int rows = Math.min(MR, m - i0);
                     for (int jp = jp0; jp < jp1; jp++) {
                         int j0 = jp * NR;
-                        SimdGemm.kernel(panels, aBase, bp, (jp - jp0) * NR * kc, kc, tile, rows);
-                        storeScattered(g, tile, rows, j0, cols, y, yb + i0 * g.outSpatial(), first, last, bias,
-                                gr * m + i0, ek, ea, eb);
+                        int q = jp - jp0;
+                        SimdGemm.kernel(panels, aBase, bp, q * NR * kc, kc, tile, rows);
+                        storeSegments(tile, rows, cws.segCol, cws.segOut, cws.segLen, segStart[q], segStart[q + 1], y,
+                                yb + i0 * outSp, outSp, first, last, bias, gr * m + i0, ek, ea, eb, cws.compactRow);
                     }
                 }
             }
@@ -988,97 +1021,163 @@ final class SimdConv implements Conv {
         int pbD = g.padBefore(0);
         int pbH = g.padBefore(1);
         int vol = pd * ph * pw + tail;
-        if (pbD > 0 || pbH > 0 || pbW > 0 || pd > inD || ph > inH || pw > inW) {
-            java.util.Arrays.fill(xpad, dst, dst + vol, 0f);
-        }
+        // Every float written once: the zeros between consecutive input rows, then the row.
+        int z = dst;
         for (int d = 0; d < inD; d++) {
             for (int h = 0; h < inH; h++) {
-                System.arraycopy(x, src + (d * inH + h) * inW, xpad, dst + ((d + pbD) * ph + h + pbH) * pw + pbW, inW);
+                int o = dst + ((d + pbD) * ph + h + pbH) * pw + pbW;
+                if (o > z) {
+                    java.util.Arrays.fill(xpad, z, o, 0f);
+                }
+                System.arraycopy(x, src + (d * inH + h) * inW, xpad, o, inW);
+                z = o + inW;
             }
+        }
+        if (dst + vol > z) {
+            java.util.Arrays.fill(xpad, z, dst + vol, 0f);
         }
     }
 
     /**
-     * Stores a tile whose columns are padded-space positions {@code [j0, j0+NR)} (only those {@code < cols} and
-     * inside the output) into {@code rows} output planes starting at {@code yb}: first K block overwrites, later
-     * ones add; the last adds the per-channel bias (from {@code biasIdx}) and applies the epilogue.
+     * The store segments of column panels {@code [jp0, jp1)}: each maximal run of a panel's padded-space positions
+     * {@code j < cols} that lies inside one output row, as (tile column, output offset within the plane, length).
      */
-    static void storeScattered(ConvGeometry g, float[] t, int rows, int j0, int cols, float[] y, int yb,
-            boolean first, boolean last, float[] bias, int biasIdx, int ek, float ea, float eb) {
+    static void buildSegments(ConvGeometry g, int cols, int jp0, int jp1, ConvWorkspace ws) {
         int ph = paddedSize(g, 1);
         int pw = implicitRowStride(g);
         int outH = g.outH();
         int outW = g.outW();
-        int outSp = g.outSpatial();
         int plane = ph * pw;
-        int jEnd = Math.min(j0 + NR, cols);
-        int j = j0;
+        int n = 0;
+        for (int jp = jp0; jp < jp1; jp++) {
+            ws.segStart[jp - jp0] = n;
+            int j0 = jp * NR;
+            int jEnd = Math.min(j0 + NR, cols);
+            int j = j0;
+            while (j < jEnd) {
+                int od = j / plane;
+                int rem = j - od * plane;
+                int oh = rem / pw;
+                int ow = rem - oh * pw;
+                if (oh >= outH) {
+                    j += plane - rem; // rest of this padded plane is outside the output
+                    continue;
+                }
+                if (ow >= outW) {
+                    j += pw - ow;
+                    continue;
+                }
+                int len = Math.min(outW - ow, jEnd - j);
+                ws.segCol[n] = j - j0;
+                ws.segOut[n] = (od * outH + oh) * outW + ow;
+                ws.segLen[n] = len;
+                n++;
+                j += len;
+            }
+        }
+        ws.segStart[jp1 - jp0] = n;
+    }
+
+    /**
+     * Stores a tile into {@code rows} output planes (plane {@code r} at {@code yb + r * outSp}): the first K block
+     * overwrites, later ones add; the last adds the per-channel bias (from {@code biasIdx}) and applies the epilogue.
+     * The segments of a tile ({@link #buildSegments}) are consecutive output positions (stride 1: the next segment
+     * starts at the next position), so one tile row is one contiguous run of y: when the tile has several segments
+     * they are first packed together into {@code compact} (one vector copy per {@code L} floats, each overrun
+     * overwritten by the next segment; every row before the first is read back). The run is stored with full vectors and a last vector that overlaps the one before it,
+     * computed from y before any of them was stored (so the overlapped floats get the same value twice); a run
+     * shorter than a vector is stored float by float.
+     */
+    static void storeSegments(float[] t, int rows, int[] segCol, int[] segOut, int[] segLen, int s0, int s1,
+            float[] y, int yb, int outSp, boolean first, boolean last, float[] bias, int biasIdx, int ek, float ea,
+            float eb, float[] compact) {
+        if (s1 == s0) {
+            return;
+        }
         int e = last ? ek : SimdGemm.EPI_NONE;
         boolean doBias = last && bias != null;
-        while (j < jEnd) {
-            int od = j / plane;
-            int rem = j - od * plane;
-            int oh = rem / pw;
-            int ow = rem - oh * pw;
-            if (oh >= outH) {
-                j += plane - rem; // rest of this padded plane is outside the output
-                continue;
-            }
-            if (ow >= outW) {
-                j += pw - ow;
-                continue;
-            }
-            int len = Math.min(outW - ow, jEnd - j);
-            int s = j - j0;
-            int o = (od * outH + oh) * outW + ow;
+        int out = yb + segOut[s0];
+        int len = segOut[s1 - 1] + segLen[s1 - 1] - segOut[s0];
+        boolean packed = s1 - s0 > 1;
+        if (packed) {
+            // All rows first: a row is read back only after the other rows' stores, so its overlapping stores have
+            // left the store buffer (a load spanning two pending stores cannot be forwarded and stalls).
             for (int r = 0; r < rows; r++) {
-                int ti = r * NR + s;
-                int yi = yb + r * outSp + o;
-                float bv = doBias ? bias[biasIdx + r] : 0f;
-                int q = 0;
-                for (; q <= len - L; q += L) {
-                    FloatVector v = FloatVector.fromArray(F, t, ti + q);
-                    if (!first) {
-                        v = v.add(FloatVector.fromArray(F, y, yi + q));
+                int d = r * (NR + L);
+                for (int sg = s0; sg < s1; sg++) {
+                    int c = r * NR + segCol[sg];
+                    int n = segLen[sg];
+                    for (int q = 0; q < n; q += L) {
+                        FloatVector.fromArray(F, t, c + q).intoArray(compact, d + q);
                     }
-                    if (doBias) {
-                        v = v.add(bv);
-                    }
-                    if (e != SimdGemm.EPI_NONE) {
-                        // inlined by hand: a vector passed to a method C2 does not inline is boxed
-                        if (e == SimdGemm.EPI_RELU) {
-                            v = v.max(0f);
-                        } else if (e == SimdGemm.EPI_LEAKY) {
-                            v = v.mul(ea).blend(v, v.compare(VectorOperators.GT, 0f));
-                        } else {
-                            v = v.max(ea).min(eb);
-                        }
-                    }
-                    v.intoArray(y, yi + q);
-                }
-                if (q < len) {
-                    VectorMask<Float> mk = F.indexInRange(q, len);
-                    FloatVector v = FloatVector.fromArray(F, t, ti + q);
-                    if (!first) {
-                        v = v.add(FloatVector.fromArray(F, y, yi + q, mk));
-                    }
-                    if (doBias) {
-                        v = v.add(bv);
-                    }
-                    if (e != SimdGemm.EPI_NONE) {
-                        // inlined by hand: a vector passed to a method C2 does not inline is boxed
-                        if (e == SimdGemm.EPI_RELU) {
-                            v = v.max(0f);
-                        } else if (e == SimdGemm.EPI_LEAKY) {
-                            v = v.mul(ea).blend(v, v.compare(VectorOperators.GT, 0f));
-                        } else {
-                            v = v.max(ea).min(eb);
-                        }
-                    }
-                    v.intoArray(y, yi + q, mk);
+                    d += n;
                 }
             }
-            j += len;
+        }
+        for (int r = 0; r < rows; r++) {
+            float[] src = t;
+            int ti = r * NR + segCol[s0];
+            if (packed) {
+                src = compact;
+                ti = r * (NR + L);
+            }
+            int yi = out + r * outSp;
+            float bv = doBias ? bias[biasIdx + r] : 0f;
+            if (len < L) {
+                for (int q = 0; q < len; q++) {
+                    float v = src[ti + q];
+                    if (!first) {
+                        v += y[yi + q];
+                    }
+                    if (doBias) {
+                        v += bv;
+                    }
+                    if (e != SimdGemm.EPI_NONE) {
+                        v = SimdGemm.epilogueScalar(v, e, ea, eb);
+                    }
+                    y[yi + q] = v;
+                }
+                continue;
+            }
+            // The last vector first (from the values of y before this store), then the others in order.
+            int qt = len - L;
+            FloatVector tail = FloatVector.fromArray(F, src, ti + qt);
+            if (!first) {
+                tail = tail.add(FloatVector.fromArray(F, y, yi + qt));
+            }
+            if (doBias) {
+                tail = tail.add(bv);
+            }
+            if (e != SimdGemm.EPI_NONE) {
+                // inlined by hand: a vector passed to a method C2 does not inline is boxed
+                if (e == SimdGemm.EPI_RELU) {
+                    tail = tail.max(0f);
+                } else if (e == SimdGemm.EPI_LEAKY) {
+                    tail = tail.mul(ea).blend(tail, tail.compare(VectorOperators.GT, 0f));
+                } else {
+                    tail = tail.max(ea).min(eb);
+                }
+            }
+            for (int q = 0; q < qt; q += L) {
+                FloatVector v = FloatVector.fromArray(F, src, ti + q);
+                if (!first) {
+                    v = v.add(FloatVector.fromArray(F, y, yi + q));
+                }
+                if (doBias) {
+                    v = v.add(bv);
+                }
+                if (e != SimdGemm.EPI_NONE) {
+                    if (e == SimdGemm.EPI_RELU) {
+                        v = v.max(0f);
+                    } else if (e == SimdGemm.EPI_LEAKY) {
+                        v = v.mul(ea).blend(v, v.compare(VectorOperators.GT, 0f));
+                    } else {
+                        v = v.max(ea).min(eb);
+                    }
+                }
+                v.intoArray(y, yi + q);
+            }
+            tail.intoArray(y, yi + qt);
         }
     }
 

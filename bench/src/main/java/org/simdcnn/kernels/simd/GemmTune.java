@@ -8,14 +8,16 @@ import jdk.incubator.vector.FloatVector;
  * timed the same way, so a shared, noisy machine affects every variant alike. Usage
  * ({@code J=java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar org.simdcnn.kernels.simd.GemmTune}):
  * <ul>
+ *   <li>{@code $J kernel [kc...]}: the microkernel alone on B working sets from L1 to memory (its ceiling);</li>
  *   <li>{@code $J [kcMax:order,... [pack|nopack [rounds [MxNxK]]]]}: the packed SGEMM's macro loop with K blocks of
  *       at most {@code kcMax} and loop order 0 (row panel outer) or 1 (column panel outer), packing timed or not;
- *       also {@code lib} (the library's sgemm); prints packA/packB times;</li>
+ *       also {@code lib} (the library's sgemm), {@code lib:KC} (with {@code KC_MAX = KC}); prints packA/packB times;</li>
  *   <li>{@code $J conv threads[:r][:sMICROS],... rounds shape...}: conv forward of the issue-3 shapes with
  *       prepacked weights ({@code :r}: unpacked weights, as {@code ConvBench.ours}) on the given thread counts
  *       ({@code :sMICROS}: a pool whose idle workers spin that long, {@code -Dsimdcnn.poolSpinMicros}; {@code :tN}:
  *       {@code SimdConv.MIN_TASKS = N}; {@code :m0}: implicit GEMM's preparation as a separate phase; {@code :iN}:
- *       {@code SimdConv.IMPLICIT_MIN_TASKS = N}); minimum
+ *       {@code SimdConv.IMPLICIT_MIN_TASKS = N}; {@code :kN}: {@code SimdGemm.KC_MAX = N}, the
+ *       weights repacked); minimum
  *       and median GFLOP/s.</li>
  * </ul>
  * The FMA loop reaches more than {@code PeakFmaBench} (about 187 vs 146 GFLOP/s on the Xeon of this session), so
@@ -23,6 +25,10 @@ import jdk.incubator.vector.FloatVector;
  */
 public final class GemmTune {
     static float peakSink;
+    /** The library's K block, restored after each variant that changes it. */
+    static final int KC_DEFAULT = SimdGemm.KC_MAX;
+    /** The direct convolution's largest reduction, restored after each variant that changes it. */
+    static final int DIRECT_DEFAULT = SimdDirectConv.K_MAX;
 
     static double peakNanos() {
         long t0 = System.nanoTime();
@@ -132,6 +138,10 @@ public final class GemmTune {
             conv(args);
             return;
         }
+        if (args.length > 0 && args[0].equals("kernel")) {
+            kernel(args);
+            return;
+        }
         int[][] shapes = {{1024, 1024, 1024}, {128, 784, 1152}, {256, 196, 2304}, {64, 3136, 576}, {64, 196, 288}};
         if (args.length > 3) {
             String[] d = args[3].split("x");
@@ -165,7 +175,8 @@ public final class GemmTune {
             int reps = (int) Math.max(1, 2e8 / ((double) m * n * k));
             for (int round = 0; round < rounds; round++) {
                 for (int v = 0; v < vv.length; v++) {
-                    if (vv[v].equals("lib")) {
+                    if (vv[v].startsWith("lib")) {
+                        SimdGemm.KC_MAX = vv[v].startsWith("lib:") ? Integer.parseInt(vv[v].substring(4)) : KC_DEFAULT;
                         for (int rep = 0; rep < reps; rep++) {
                             long t0 = System.nanoTime();
                             SimdGemm.INSTANCE.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n, null, 0,
@@ -173,6 +184,7 @@ public final class GemmTune {
                             best[v] = Math.min(best[v], System.nanoTime() - t0);
                         }
                         bestPeak = Math.min(bestPeak, peakNanos());
+                        SimdGemm.KC_MAX = KC_DEFAULT;
                         continue;
                     }
                     String[] p = vv[v].split(":");
@@ -207,6 +219,56 @@ public final class GemmTune {
             for (int v = 0; v < vv.length; v++) {
                 double gf = 2.0 * m * n * k / best[v];
                 sb.append(String.format("  %s %.1f (%.1f%%)", vv[v], gf, 100 * gf / peak));
+            }
+            System.out.println(sb);
+        }
+    }
+
+    /**
+     * {@code kernel [kc...]}: the 12-row microkernel alone ({@link SimdGemm#kernel12}, 2000 calls per sample, four
+     * A panels in turn) against B panels cycling through a working set of 48 KiB to 16 MiB (in L1, L2, L3 and
+     * memory), as GFLOP/s and % of the FMA loop: the ceiling of the packed GEMM for each cache level.
+     */
+    static void kernel(String[] args) {
+        for (int i = 0; i < 300; i++) {
+            peakNanos();
+        }
+        int[] kcs = args.length > 1 ? java.util.Arrays.stream(args, 1, args.length).mapToInt(Integer::parseInt)
+                .toArray() : new int[] {192, 384, 576};
+        int[] setKb = {48, 192, 1024, 4096, 16384};
+        float[] b = new float[16384 * 256 + 32 * 1024];
+        java.util.SplittableRandom r = new java.util.SplittableRandom(1);
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (float) r.nextDouble();
+        }
+        float[] tile = new float[SimdGemm.MR * SimdGemm.NR + SimdGemm.NR];
+        for (int kc : kcs) {
+            float[] a = new float[4 * 12 * kc];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) r.nextDouble();
+            }
+            int panel = SimdGemm.NR * kc;
+            double[] best = new double[setKb.length];
+            java.util.Arrays.fill(best, Double.MAX_VALUE);
+            double bestPeak = Double.MAX_VALUE;
+            for (int round = 0; round < 8; round++) {
+                for (int v = 0; v < setKb.length; v++) {
+                    int panels = Math.max(1, setKb[v] * 256 / panel);
+                    for (int rep = 0; rep < 10; rep++) {
+                        long t0 = System.nanoTime();
+                        for (int it = 0; it < 2000; it++) {
+                            SimdGemm.kernel12(a, ((it / panels) & 3) * 12 * kc, b, (it % panels) * panel, kc, tile);
+                        }
+                        best[v] = Math.min(best[v], System.nanoTime() - t0);
+                    }
+                    bestPeak = Math.min(bestPeak, peakNanos());
+                }
+            }
+            double peak = 1 / bestPeak;
+            StringBuilder sb = new StringBuilder(String.format("kernel12 kc %d, loop peak %.1f:", kc, peak));
+            for (int v = 0; v < setKb.length; v++) {
+                double gf = 2.0 * 12 * SimdGemm.NR * kc * 2000 / best[v];
+                sb.append(String.format("  B %d KiB %.1f (%.1f%%)", setKb[v], gf, 100 * gf / peak));
             }
             System.out.println(sb);
         }
@@ -250,9 +312,18 @@ public final class GemmTune {
                     SimdConv.MIN_TASKS = minTasks0;
                     SimdConv.IMPLICIT_MIN_TASKS = 16;
                     SimdConv.MERGED_PREP = 1;
+                    SimdGemm.KC_MAX = KC_DEFAULT;
+                    SimdDirectConv.K_MAX = DIRECT_DEFAULT;
+                    SimdConv.IMPLICIT_MAX_PCT = 120;
                     for (int q = 1; q < vt.length; q++) {
                         if (vt[q].equals("r")) {
                             raw = true;
+                        } else if (vt[q].startsWith("p")) {
+                            SimdConv.IMPLICIT_MAX_PCT = Integer.parseInt(vt[q].substring(1));
+                        } else if (vt[q].startsWith("d")) {
+                            SimdDirectConv.K_MAX = Integer.parseInt(vt[q].substring(1));
+                        } else if (vt[q].startsWith("k")) {
+                            SimdGemm.KC_MAX = Integer.parseInt(vt[q].substring(1));
                         } else if (vt[q].equals("m0")) {
                             SimdConv.MERGED_PREP = 0;
                         } else if (vt[q].startsWith("i")) {

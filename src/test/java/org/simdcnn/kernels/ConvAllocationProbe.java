@@ -48,6 +48,12 @@ public final class ConvAllocationProbe {
         ConvGeometry g = ConvGeometry.conv2d(2, 16, 14, 14, 24, 3, 3, 1, 1, 1, 1);
         ConvGeometry pw = ConvGeometry.conv2d(2, 16, 14, 14, 24, 1, 1, 1, 0, 1, 1);
         ConvGeometry dw = ConvGeometry.conv2d(2, 16, 14, 14, 16, 3, 3, 1, 1, 1, 16);
+        ConvGeometry dws2 = ConvGeometry.conv2d(2, 16, 14, 14, 16, 3, 3, 2, 1, 1, 16);
+        ConvGeometry gs2 = ConvGeometry.conv2d(2, 16, 14, 14, 24, 3, 3, 2, 1, 1, 1);
+        ConvGeometry gs2w = ConvGeometry.conv2d(1, 3, 80, 80, 8, 3, 3, 2, 1, 1, 1);
+        float[] xw = RefKernels.reals(6, gs2w.inputSize());
+        float[] ww = RefKernels.reals(7, gs2w.weightSize());
+        float[] yw = new float[gs2w.outputSize()];
         float[] x = RefKernels.reals(1, g.inputSize());
         float[] w = RefKernels.reals(2, g.weightSize());
         float[] wdw = RefKernels.reals(2, dw.weightSize());
@@ -62,7 +68,9 @@ public final class ConvAllocationProbe {
         PackedConvWeights packed = conv.pack(g, w, 0);
         Gemm gemm = SimdCnn.backend().gemm();
         String[] names = {"sgemm", "forward", "packed forward", "pointwise", "depthwise", "backwardInput",
-            "backwardWeight", "backwardBias", "repack", "depthwise backwardInput", "depthwise backwardWeight"};
+            "backwardWeight", "backwardBias", "repack", "depthwise backwardInput", "depthwise backwardWeight",
+            "depthwise s2", "depthwise s2 backwardInput", "depthwise s2 backwardWeight", "strided forward",
+            "strided forward wide"};
         Runnable[] each = {
             () -> gemm.sgemm(false, true, 100, 200, 300, 1f, a, 0, 300, b, 0, 300, 0f, c, 0, 200, bias, 0,
                     BiasMode.PER_ROW, Epilogue.RELU),
@@ -76,6 +84,11 @@ public final class ConvAllocationProbe {
             () -> conv.repack(packed, w, 0),
             () -> conv.backwardInput(dw, y, 0, wdw, 0, dx, 0),
             () -> conv.backwardWeight(dw, x, 0, y, 0, dwt, 0),
+            () -> conv.forward(dws2, x, 0, wdw, 0, bias, y, 0, Epilogue.RELU),
+            () -> conv.backwardInput(dws2, y, 0, wdw, 0, dx, 0),
+            () -> conv.backwardWeight(dws2, x, 0, y, 0, dwt, 0),
+            () -> conv.forward(gs2, x, 0, w, 0, bias, y, 0, Epilogue.NONE),
+            () -> conv.forward(gs2w, xw, 0, ww, 0, bias, yw, 0, Epilogue.NONE),
         };
         long end = System.nanoTime() + (long) (seconds * 1e9);
         int rounds = 0;

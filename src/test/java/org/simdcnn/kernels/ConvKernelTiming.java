@@ -30,6 +30,12 @@ public final class ConvKernelTiming {
             case "dw14s2k5" -> ConvGeometry.conv2d(4, 96, 14, 14, 96, 5, 5, 2, 2, 1, 96);
             case "dw17" -> ConvGeometry.conv2d(4, 64, 17, 17, 64, 3, 3, 1, 1, 1, 64);
             case "dw7" -> ConvGeometry.conv2d(8, 256, 7, 7, 256, 3, 3, 1, 1, 1, 256);
+            case "c3d" -> ConvGeometry.conv(3, 2, 16, new int[] {16, 16, 16}, 32, new int[] {3}, new int[] {1},
+                    Padding.of(1), new int[] {1}, 1);
+            case "c3d40" -> ConvGeometry.conv(3, 1, 8, new int[] {6, 20, 40}, 16, new int[] {3}, new int[] {1},
+                    Padding.of(1), new int[] {1}, 1);
+            case "s2_56" -> ConvGeometry.conv2d(1, 64, 56, 56, 128, 3, 3, 2, 1, 1, 1);
+            case "s2_50" -> ConvGeometry.conv2d(1, 32, 50, 50, 64, 3, 3, 2, 1, 1, 1);
             case "stem" -> ConvGeometry.conv2d(1, 3, 224, 224, 64, 7, 7, 2, 3, 1, 1);
             case "s2_28" -> ConvGeometry.conv2d(1, 128, 28, 28, 128, 3, 3, 2, 1, 1, 1);
             case "g4_28" -> ConvGeometry.conv2d(1, 64, 28, 28, 64, 3, 3, 2, 1, 1, 4);

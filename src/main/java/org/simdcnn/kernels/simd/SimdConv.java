@@ -521,7 +521,7 @@ final class SimdConv implements Conv {
                 SimdGemm.packB(false, x, xImg + s0, outSp, cols, kk, kcu, bp, 0, nPad / NR);
             } else {
                 int xb = L + (img * cin + gr * cinG) * vol;
-                if (g.outW() >= 2 * L) {
+                if (g.outW() >= L) {
                     packMerged(xb, s0, cols, nPad, kcu, bp);
                 } else {
                     packStaged(xb, s0, cols, nPad, kcu, bp);

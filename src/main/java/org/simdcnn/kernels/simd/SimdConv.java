@@ -568,20 +568,30 @@ final class SimdConv implements Conv {
                 }
             }
             hs[halves] = nr;
+            // panel by panel, its tap rows in order: the stores run through each panel contiguously
             for (int k0 = 0; k0 < kk; k0 += kcu) {
                 int kc = Math.min(kcu, kk - k0);
-                for (int p = k0; p < k0 + kc; p++) {
-                    int base = xb + koff[p];
-                    int d = k0 * nPad + (p - k0) * NR;
-                    for (int h = 0; h < halves; h++) {
-                        int r = hs[h];
-                        int r1 = hs[h + 1];
-                        FloatVector v = FloatVector.fromArray(F, xpad, base + rec[2 * r]);
-                        for (r++; r < r1; r++) {
+                for (int h = 0; h < halves; h += 2) {
+                    int ra = hs[h];
+                    int rb = hs[h + 1];
+                    int re = hs[h + 2];
+                    int offA = rec[2 * ra];
+                    int offB = rec[2 * rb];
+                    int d = k0 * nPad + (h >> 1) * NR * kc;
+                    for (int p = k0; p < k0 + kc; p++, d += NR) {
+                        int base = xb + koff[p];
+                        FloatVector v = FloatVector.fromArray(F, xpad, base + offA);
+                        for (int r = ra + 1; r < rb; r++) {
                             v = FloatVector.fromArray(F, TAKE_FROM, rec[2 * r + 1] * L)
                                     .selectFrom(v, FloatVector.fromArray(F, xpad, base + rec[2 * r]));
                         }
-                        v.intoArray(bp, d + (h >> 1) * NR * kc + (h & 1) * L);
+                        v.intoArray(bp, d);
+                        FloatVector u = FloatVector.fromArray(F, xpad, base + offB);
+                        for (int r = rb + 1; r < re; r++) {
+                            u = FloatVector.fromArray(F, TAKE_FROM, rec[2 * r + 1] * L)
+                                    .selectFrom(u, FloatVector.fromArray(F, xpad, base + rec[2 * r]));
+                        }
+                        u.intoArray(bp, d + L);
                     }
                 }
             }

@@ -49,6 +49,8 @@ final class SimdGemm implements Gemm {
     static final int MB_MAX = 16 * MR;
     /** Largest column block of one compute task (a multiple of NR). */
     static final int NB_MAX = 12 * NR;
+    /** K values per block of the transposed B packing. */
+    static final int TB = 64;
     /** Below this many multiply-adds a GEMM runs as one task. */
     static final long SERIAL_WORK = 1L << 16;
 
@@ -424,16 +426,21 @@ final class SimdGemm implements Gemm {
                         }
                     }
                 } else {
-                    for (int j = 0; j < cols; j++) {
-                        int src = bOff + (j0 + j) * ldb + k0;
-                        int d = base + j;
-                        for (int p = 0; p < kc; p++) {
-                            dst[d + p * NR] = b[src + p];
+                    // A transpose, in blocks of TB values of K: the block's NR x TB floats of the panel (8 KiB) stay
+                    // in L1 while its columns are written (a whole column at a time strides over the panel).
+                    for (int q0 = 0; q0 < kc; q0 += TB) {
+                        int pn = Math.min(TB, kc - q0);
+                        for (int j = 0; j < cols; j++) {
+                            int src = bOff + (j0 + j) * ldb + k0 + q0;
+                            int d = base + q0 * NR + j;
+                            for (int p = 0; p < pn; p++) {
+                                dst[d + p * NR] = b[src + p];
+                            }
                         }
-                    }
-                    for (int j = cols; j < NR; j++) {
-                        for (int p = 0; p < kc; p++) {
-                            dst[base + p * NR + j] = 0f;
+                        for (int j = cols; j < NR; j++) {
+                            for (int p = 0; p < pn; p++) {
+                                dst[base + (q0 + p) * NR + j] = 0f;
+                            }
                         }
                     }
                 }

@@ -6,13 +6,16 @@ import org.simdcnn.geometry.ConvGeometry;
 
 /**
  * A probe, not run by {@code mvn test}: the calls of {@link KernelDeterminismTest#steadyStateAllocatesNothing}
- * after the JIT history that made them allocate (the {@code @Test} methods of {@link PoolingVectorParityTest}
- * first, as the JUnit engine runs them before the determinism class), reporting bytes per call of each.
+ * (plus a gathered forward with rows wider than two vectors) after the JIT history that once made them allocate
+ * (the {@code @Test} methods of {@link PoolingVectorParityTest} first, as the JUnit engine runs them before the
+ * determinism class), reporting bytes per call of each. With {@code --jfr FILE} (run with {@code -XX:-UseTLAB}, so
+ * that every allocation is outside a TLAB) it records each allocation of 20 steady-state rounds with its stack
+ * ({@code jfr print --events jdk.ObjectAllocationOutsideTLAB FILE}).
  *
  * <pre>
  * mvn -q test-compile
  * java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes \
- *     org.simdcnn.kernels.ConvAllocationProbe [--no-pooling] [seconds]
+ *     org.simdcnn.kernels.ConvAllocationProbe [--no-pooling] [--jfr FILE] [seconds]
  * </pre>
  * Exit status 1 when any call still allocates after the warm-up.
  */

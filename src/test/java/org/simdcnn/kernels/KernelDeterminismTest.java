@@ -134,6 +134,9 @@ class KernelDeterminismTest {
                 ConvGeometry g = ConvGeometry.conv2d(2, 16, 14, 14, 24, 3, 3, 1, 1, 1, 1);
                 ConvGeometry pw = ConvGeometry.conv2d(2, 16, 14, 14, 24, 1, 1, 1, 0, 1, 1);
                 ConvGeometry dw = ConvGeometry.conv2d(2, 16, 14, 14, 16, 3, 3, 1, 1, 1, 16);
+                // stride 2: depthwise on stride phases, the gathered GEMM forward (rows narrower than two vectors)
+                ConvGeometry dws2 = ConvGeometry.conv2d(2, 16, 14, 14, 16, 3, 3, 2, 1, 1, 16);
+                ConvGeometry gs2 = ConvGeometry.conv2d(2, 16, 14, 14, 24, 3, 3, 2, 1, 1, 1);
                 float[] x = RefKernels.reals(1, g.inputSize());
                 float[] w = RefKernels.reals(2, g.weightSize());
                 float[] wdw = RefKernels.reals(2, dw.weightSize());
@@ -148,7 +151,8 @@ class KernelDeterminismTest {
                 PackedConvWeights packed = conv.pack(g, w, 0);
                 Gemm gemm = SimdCnn.backend().gemm();
                 String[] names = {"sgemm", "forward", "packed forward", "pointwise", "depthwise", "backwardInput",
-                    "backwardWeight", "backwardBias", "repack", "depthwise backwardInput", "depthwise backwardWeight"};
+                    "backwardWeight", "backwardBias", "repack", "depthwise backwardInput", "depthwise backwardWeight",
+                    "depthwise s2", "depthwise s2 backwardInput", "depthwise s2 backwardWeight", "strided forward"};
                 Runnable[] each = {
                     () -> gemm.sgemm(false, true, 100, 200, 300, 1f, a, 0, 300, b, 0, 300, 0f, c, 0, 200, bias, 0,
                             BiasMode.PER_ROW, Epilogue.RELU),
@@ -162,6 +166,10 @@ class KernelDeterminismTest {
                     () -> conv.repack(packed, w, 0),
                     () -> conv.backwardInput(dw, y, 0, wdw, 0, dx, 0),
                     () -> conv.backwardWeight(dw, x, 0, y, 0, dwt, 0),
+                    () -> conv.forward(dws2, x, 0, wdw, 0, bias, y, 0, Epilogue.RELU),
+                    () -> conv.backwardInput(dws2, y, 0, wdw, 0, dx, 0),
+                    () -> conv.backwardWeight(dws2, x, 0, y, 0, dwt, 0),
+                    () -> conv.forward(gs2, x, 0, w, 0, bias, y, 0, Epilogue.NONE),
                 };
                 Runnable calls = () -> {
                     for (Runnable r : each) {

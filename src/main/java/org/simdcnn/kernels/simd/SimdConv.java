@@ -6,7 +6,6 @@ import static org.simdcnn.kernels.simd.SimdGemm.MR;
 import static org.simdcnn.kernels.simd.SimdGemm.NR;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import org.simdcnn.SimdCnn;
 import org.simdcnn.geometry.ConvGeometry;
@@ -26,12 +25,15 @@ import org.simdcnn.parallel.ThreadPool;
  *   <li><b>pointwise</b> (kernel 1, stride 1, no padding): B is the NCHW planes {@code X (Cin x HW)} themselves,
  *       packed in tiles of output positions; no im2col;</li>
  *   <li><b>depthwise</b> ({@code groups == Cin}): a direct vectorized kernel over a zero-padded copy of each input
- *       plane, four output rows per register block;</li>
+ *       plane (for a width stride {@code s > 1} split into its {@code s} stride phases, so that every tap is a
+ *       plain vector load), four output rows per register block; no gathers, scatters or masks;</li>
  *   <li><b>implicit GEMM</b> (every stride 1; in 3d at most 20% extra positions): output positions are counted in the
  *       padded input's row width, so every row of B is a contiguous slice of the zero-padded input; panels are
  *       copied with plain vector loads and the store drops the positions outside the output;</li>
- *   <li><b>gathered GEMM</b> (everything else: strides, 3d, dilation, groups): B panels are gathered with vector
- *       gathers from the zero-padded input ({@code xpad[koff[tap] + sOff[position]]}); no im2col buffer.</li>
+ *   <li><b>gathered GEMM</b> (everything else: strides, 3d, dilation, groups): B panels are assembled from the
+ *       zero-padded input ({@code xpad[koff[tap] + sOff[position]]}, held in stride phases for a width stride
+ *       {@code > 1}, so that the columns of one output row are contiguous) with plain vector loads and two-vector
+ *       permutations where a vector crosses output rows (no vector gathers); no im2col buffer.</li>
  * </ul>
  * Bias and epilogue are fused into the GEMM store. Work is split over (image, group, row block, column block) in a
  * partition that depends only on the geometry, so results are bitwise identical for any thread count.
@@ -85,14 +87,23 @@ final class SimdConv implements Conv {
         final DepthwiseGradJob depthwiseGrad = new DepthwiseGradJob();
         final DepthwiseScatterJob depthwiseScatter = new DepthwiseScatterJob();
         float[] tapAcc = new float[0];
-        /** Gather offsets {@code 0, s, 2s, ...} of the strided depthwise weight gradient (for stride {@code s}). */
-        final int[] strideIdx = new int[L];
-        int strideIdxOf;
+        /** Depthwise, width stride > 1: a padded plane split into its stride phases ({@link #planeOrPhases}). */
+        float[] phases = new float[0];
+        /** Depthwise: offset of each width tap within a padded row of the kernels' layout. */
+        int[] kwOff = new int[0];
+        /** Depthwise: four output rows narrower than a vector, and one vector's lanes. */
+        final float[] rows = new float[4 * L];
+        /** Depthwise grad input, stride > 1: dY planes with rows padded to whole vectors; grad weight: a dY plane. */
+        float[] dyRows = new float[0];
         final BackwardJob backward = new BackwardJob();
         final WeightGradJob weightGrad = new WeightGradJob();
         float[] dyPack = new float[0];
         float[] partial = new float[0];
         int[] sOff = new int[0];
+        /** Gathered forward: a column tile's loads (packMerged, packStaged), staging rows (packStaged). */
+        int[] runs = new int[0];
+        int[] halfStart = new int[0];
+        float[] stage = new float[0];
         /** Implicit GEMM store segments of a task's column panels: tile column, output offset, length; and per panel
          * (at {@code q}, its end at {@code q + 1}) the first segment. */
         int[] segCol = new int[0];
@@ -152,6 +163,20 @@ final class SimdConv implements Conv {
                 koff = new int[n];
             }
             return koff;
+        }
+
+        float[] phases(int n) {
+            if (phases.length < n) {
+                phases = new float[n];
+            }
+            return phases;
+        }
+
+        int[] kwOff(int n) {
+            if (kwOff.length < n) {
+                kwOff = new int[n];
+            }
+            return kwOff;
         }
 
         float[] plane(int n) {
@@ -278,13 +303,21 @@ final class SimdConv implements Conv {
         ForwardJob job = ws.forward;
         job.set(g, x, xOff, panels, bias, y, yOff, epilogue);
         if (!job.pointwise) {
-            // Gathered B: column s of tap p is the padded input at koff[p] + sOff[s] (any stride).
+            // Gathered B: column j of tap p is the padded input at koff[p] + sOff[j] (any stride). With a width
+            // stride s > 1 each padded plane is held in its s stride phases (planeOrPhases' layout: the width
+            // rounded up to a multiple of s, phase t % s of width tap t in a block of its own, rows of len
+            // entries), so consecutive output columns of a row read consecutive floats; stride 1 is the padded
+            // plane itself (len = padded width, one block).
+            int sw = g.stride(2);
             int pd = paddedSize(g, 0);
             int ph = paddedSize(g, 1);
-            int pw = paddedSize(g, 2);
-            int vol = pd * ph * pw;
+            int len = SimdGemm.roundUp(paddedSize(g, 2), sw) / sw;
+            int block = pd * ph * len;
+            int vol = sw * block;
             job.vol = vol;
-            job.xpad = ws.xpad(g.batch() * g.inChannels() * vol);
+            // L floats of slack before the first plane and after the last: B is copied as whole vectors, some
+            // loaded from up to L - 1 floats before a run (see runTile)
+            job.xpad = ws.xpad(L + g.batch() * g.inChannels() * vol + L);
             job.koff = ws.koff(job.kk);
             int kvol = g.kernelVolume();
             for (int p = 0; p < job.kk; p++) {
@@ -292,8 +325,9 @@ final class SimdConv implements Conv {
                 int r = p - c * kvol;
                 int kd = r / (g.kH() * g.kW());
                 int kh = (r / g.kW()) % g.kH();
-                int kw = r % g.kW();
-                job.koff[p] = c * vol + kd * g.dilation(0) * ph * pw + kh * g.dilation(1) * pw + kw * g.dilation(2);
+                int t = (r % g.kW()) * g.dilation(2);
+                job.koff[p] = c * vol + (t % sw) * block + (kd * g.dilation(0) * ph + kh * g.dilation(1)) * len
+                        + t / sw;
             }
             int outSp = g.outSpatial();
             if (ws.sOff.length < outSp + NR) {
@@ -304,7 +338,7 @@ final class SimdConv implements Conv {
             for (int od = 0; od < g.outD(); od++) {
                 for (int oh = 0; oh < g.outH(); oh++) {
                     for (int ow = 0; ow < g.outW(); ow++) {
-                        sOff[i++] = od * g.stride(0) * ph * pw + oh * g.stride(1) * pw + ow * g.stride(2);
+                        sOff[i++] = (od * g.stride(0) * ph + oh * g.stride(1)) * len + ow;
                     }
                 }
             }
@@ -446,13 +480,27 @@ final class SimdConv implements Conv {
             }
         }
 
-        /** Pads input planes {@code [8t, 8t + 8)}. */
+        /** Pads input planes {@code [8t, 8t + 8)} (width stride > 1: then splits each into its stride phases). */
         private void pad(int t) {
             int planes = g.batch() * g.inChannels();
             int p1 = Math.min(planes, t * 8 + 8);
+            int sw = g.stride(2);
+            if (sw == 1) {
+                for (int p = t * 8; p < p1; p++) {
+                    padInto(g, x, xOff + p * g.inSpatial(), xpad, L + p * vol, paddedSize(g, 0), paddedSize(g, 1),
+                            paddedSize(g, 2));
+                }
+                return;
+            }
+            // the padded plane (width rounded up to a multiple of the stride, zero border written once per
+            // geometry) in a per-thread buffer, then split into its phases
+            ConvWorkspace ws = WS.get();
+            int pd = paddedSize(g, 0);
+            int ph = paddedSize(g, 1);
+            float[] tmp = ws.plane(vol + L);
             for (int p = t * 8; p < p1; p++) {
-                padInto(g, x, xOff + p * g.inSpatial(), xpad, p * vol, paddedSize(g, 0), paddedSize(g, 1),
-                        paddedSize(g, 2));
+                padPlane(ws, g, x, xOff + p * g.inSpatial(), tmp, pd, ph, vol / (pd * ph));
+                phaseRow(tmp, 0, vol, sw, 0, xpad, L + p * vol, vol / sw);
             }
         }
 
@@ -472,23 +520,135 @@ final class SimdConv implements Conv {
             if (pointwise) {
                 SimdGemm.packB(false, x, xImg + s0, outSp, cols, kk, kcu, bp, 0, nPad / NR);
             } else {
-                int xb = (img * cin + gr * cinG) * vol;
-                for (int k0 = 0; k0 < kk; k0 += kcu) {
-                    int kc = Math.min(kcu, kk - k0);
-                    for (int p = k0; p < k0 + kc; p++) {
-                        int base = xb + koff[p];
-                        int d = k0 * nPad + (p - k0) * NR;
-                        for (int j0 = 0; j0 < nPad; j0 += NR) {
-                            FloatVector.fromArray(F, xpad, base, sOff, s0 + j0).intoArray(bp, d);
-                            FloatVector.fromArray(F, xpad, base, sOff, s0 + j0 + L).intoArray(bp, d + L);
-                            d += NR * kc;
-                        }
-                    }
+                int xb = L + (img * cin + gr * cinG) * vol;
+                if (g.outW() >= L) {
+                    packMerged(xb, s0, cols, nPad, kcu, bp);
+                } else {
+                    packStaged(xb, s0, cols, nPad, kcu, bp);
                 }
             }
             int cOff = yOff + (img * g.outChannels() + gr * m) * outSp + s0;
             SimdGemm.macro(panels, gr * mPad * kk, mPad, bp, nPad, m, cols, kk, 0, mPad / MR, 0, nPad / NR, 1f, 0f,
                     y, cOff, outSp, bias, gr * m, bias == null ? 0 : 1, ek, ea, eb, SimdGemm.workspace().tile);
+        }
+
+        /**
+         * Packs the B tile (columns {@code [s0, s0 + cols)}, all K) of rows at least {@code 2 L} wide. Each half
+         * panel ({@code L} columns) of a tap row is one vector: loaded from the row segment of its first column,
+         * then, where the columns cross into a further output row, merged with a load for that row by a two-vector
+         * permutation (lanes from column {@code k} on from the new load, read {@code k} floats before that row's
+         * first column). The recipe (source offset, {@code k}) is the same for every tap row of the tile. Columns
+         * past the tile's end continue the last row (any floats, as before: the GEMM does not store them).
+         */
+        private void packMerged(int xb, int s0, int cols, int nPad, int kcu, float[] bp) {
+            int outW = g.outW();
+            ConvWorkspace ws = WS.get();
+            int halves = nPad / L;
+            if (ws.runs.length < 2 * (cols + halves) + 1) {
+                ws.runs = new int[2 * (cols + halves) + 1];
+            }
+            if (ws.halfStart.length < halves + 1) {
+                ws.halfStart = new int[halves + 1];
+            }
+            int[] rec = ws.runs;
+            int[] hs = ws.halfStart;
+            int nr = 0;
+            for (int h = 0; h < halves; h++) {
+                hs[h] = nr;
+                int j = h * L;
+                rec[2 * nr] = sOff[s0 + Math.min(j, cols - 1)]; // a half of padding columns: any floats
+                rec[2 * nr + 1] = 0;
+                nr++;
+                int next = j + (outW - (s0 + j) % outW); // the further rows this half reaches within the tile
+                while (next < Math.min(j + L, cols)) {
+                    rec[2 * nr] = sOff[s0 + next] - (next - j);
+                    rec[2 * nr + 1] = next - j;
+                    nr++;
+                    next += outW;
+                }
+            }
+            hs[halves] = nr;
+            // panel by panel, its tap rows in order: the stores run through each panel contiguously
+            for (int k0 = 0; k0 < kk; k0 += kcu) {
+                int kc = Math.min(kcu, kk - k0);
+                for (int h = 0; h < halves; h += 2) {
+                    int ra = hs[h];
+                    int rb = hs[h + 1];
+                    int re = hs[h + 2];
+                    int offA = rec[2 * ra];
+                    int offB = rec[2 * rb];
+                    int d = k0 * nPad + (h >> 1) * NR * kc;
+                    for (int p = k0; p < k0 + kc; p++, d += NR) {
+                        int base = xb + koff[p];
+                        FloatVector v = FloatVector.fromArray(F, xpad, base + offA);
+                        for (int r = ra + 1; r < rb; r++) {
+                            v = FloatVector.fromArray(F, TAKE_FROM, rec[2 * r + 1] * L)
+                                    .selectFrom(v, FloatVector.fromArray(F, xpad, base + rec[2 * r]));
+                        }
+                        v.intoArray(bp, d);
+                        FloatVector u = FloatVector.fromArray(F, xpad, base + offB);
+                        for (int r = rb + 1; r < re; r++) {
+                            u = FloatVector.fromArray(F, TAKE_FROM, rec[2 * r + 1] * L)
+                                    .selectFrom(u, FloatVector.fromArray(F, xpad, base + rec[2 * r]));
+                        }
+                        u.intoArray(bp, d + L);
+                    }
+                }
+            }
+        }
+
+        /**
+         * Packs the B tile of rows narrower than {@code 2 L}: each tap row is assembled in a staging row by
+         * whole-vector copies of its row segments (a segment's last vector spills into the next segment's place,
+         * which that one then overwrites, or past the tile's columns, which the GEMM does not store), eight tap
+         * rows before any is read back (no load waits on the stores just made), then copied into the column
+         * panels as whole vectors.
+         */
+        private void packStaged(int xb, int s0, int cols, int nPad, int kcu, float[] bp) {
+            int outW = g.outW();
+            ConvWorkspace ws = WS.get();
+            if (ws.runs.length < 2 * cols) {
+                ws.runs = new int[2 * cols];
+            }
+            int sl = nPad + L; // one staging row
+            if (ws.stage.length < 8 * sl) {
+                ws.stage = new float[8 * sl];
+            }
+            int[] runs = ws.runs;
+            float[] stage = ws.stage;
+            int nv = 0; // whole-vector copies: (staging column, source offset)
+            for (int j = 0; j < cols;) {
+                int pos = s0 + j;
+                int n = Math.min(outW - pos % outW, cols - j);
+                for (int q = 0; q < n; q += L) {
+                    runs[2 * nv] = j + q;
+                    runs[2 * nv + 1] = sOff[pos] + q;
+                    nv++;
+                }
+                j += n;
+            }
+            for (int k0 = 0; k0 < kk; k0 += kcu) {
+                int kc = Math.min(kcu, kk - k0);
+                for (int p0 = k0; p0 < k0 + kc; p0 += 8) {
+                    int p1 = Math.min(p0 + 8, k0 + kc);
+                    for (int p = p0; p < p1; p++) {
+                        int base = xb + koff[p];
+                        int st = (p - p0) * sl;
+                        for (int v = 0; v < nv; v++) {
+                            FloatVector.fromArray(F, xpad, base + runs[2 * v + 1]).intoArray(stage, st + runs[2 * v]);
+                        }
+                    }
+                    for (int p = p0; p < p1; p++) {
+                        int st = (p - p0) * sl;
+                        int d = k0 * nPad + (p - k0) * NR;
+                        for (int j0 = 0; j0 < nPad; j0 += NR) {
+                            FloatVector.fromArray(F, stage, st + j0).intoArray(bp, d);
+                            FloatVector.fromArray(F, stage, st + j0 + L).intoArray(bp, d + L);
+                            d += NR * kc;
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -1085,28 +1245,225 @@ final class SimdConv implements Conv {
             int cin = g.inChannels();
             int img = t / cin;
             int c = t % cin;
-            int pd = g.inD() + g.padBefore(0) + g.padAfter(0);
-            int ph = g.inH() + g.padBefore(1) + g.padAfter(1);
-            int pwd = g.inW() + g.padBefore(2) + g.padAfter(2);
+            int ph = paddedSize(g, 1);
             ConvWorkspace ws = WS.get();
-            int sw = g.stride(2);
-            // Slack: L floats for the unit-stride tail loads, L * sw for the strided gathers (range-checked in full).
-            float[] pad = ws.plane(pd * ph * pwd + L * sw);
-            padPlane(ws, g, x, xOff + (img * cin + c) * g.inSpatial(), pad, pd, ph, pwd);
-            int[] idx = ws.strideIdx;
-            if (ws.strideIdxOf != sw) {
-                for (int l = 0; l < L; l++) {
-                    idx[l] = l * sw;
-                }
-                ws.strideIdxOf = sw;
-            }
+            int[] kwo = ws.kwOff(g.kW());
+            float[] pad = planeOrPhases(ws, g, x, xOff + (img * cin + c) * g.inSpatial(), kwo);
+            int rowLen = rowLength(g);
             int mult = g.outChannelsPerGroup();
             int kvol = g.kernelVolume();
             for (int q = 0; q < mult; q++) {
                 int oc = c * mult + q;
                 float b = bias == null ? 0f : bias[oc];
-                depthwisePlane(g, pad, ph, pwd, idx, w, wOff + oc * kvol, b, y, yOff + (img * g.outChannels() + oc)
-                        * g.outSpatial(), ek, ea, eb);
+                depthwisePlane(g, pad, rowLen, ph, kwo, w, wOff + oc * kvol, b, y, yOff + (img * g.outChannels() + oc)
+                        * g.outSpatial(), ek, ea, eb, ws.rows);
+            }
+        }
+    }
+
+    /**
+     * Row stride of the layout the depthwise kernels read: the padded width for width stride 1 (the zero-padded
+     * plane of {@link #padPlane}); for stride {@code s > 1} the entries of one phase row,
+     * {@code roundUp(padded width, s) / s} (see {@link #planeOrPhases}).
+     */
+    static int rowLength(ConvGeometry g) {
+        int s = g.stride(2);
+        int pw = paddedSize(g, 2);
+        return s == 1 ? pw : SimdGemm.roundUp(pw, s) / s;
+    }
+
+    /** Stride {@code s > 1}: floats of one phase block (every padded row's phase {@code p}), see planeOrPhases. */
+    static int phaseBlock(ConvGeometry g) {
+        return paddedSize(g, 0) * paddedSize(g, 1) * rowLength(g);
+    }
+
+    /**
+     * Lays one input plane out for the depthwise kernels and fills {@code kwo[kw]}, the offset of width tap
+     * {@code kw} from an output row's first input float. Stride 1: the zero-padded plane, {@code kwo = kw * dilation}.
+     * Stride {@code s > 1}: the zero-padded plane with its width rounded up to a multiple of {@code s} is split
+     * into its {@code s} stride phases as one flat array ({@link #phaseRow}; with that width, flat index
+     * {@code s*e + p} is padded column {@code p (mod s)} of its row): phase {@code p} is a block of
+     * {@link #phaseBlock} floats holding every padded row's columns {@code p, p+s, ...} as rows of
+     * {@link #rowLength}; tap {@code t = kw * dilation} of output column {@code ow} is entry {@code ow + t / s} of
+     * phase {@code t % s}, so consecutive output columns read consecutive floats (plain vector loads, no
+     * gathers). {@code L} floats of slack follow, for the full-vector tails.
+     */
+    static float[] planeOrPhases(ConvWorkspace ws, ConvGeometry g, float[] x, int src, int[] kwo) {
+        int pd = paddedSize(g, 0);
+        int ph = paddedSize(g, 1);
+        int s = g.stride(2);
+        int dil = g.dilation(2);
+        int pwd = s * rowLength(g);
+        float[] pad = ws.plane(pd * ph * pwd + L);
+        padPlane(ws, g, x, src, pad, pd, ph, pwd);
+        if (s == 1) {
+            for (int kw = 0; kw < g.kW(); kw++) {
+                kwo[kw] = kw * dil;
+            }
+            return pad;
+        }
+        int block = phaseBlock(g);
+        float[] phases = ws.phases(s * block + L);
+        phaseRow(pad, 0, s * block, s, 0, phases, 0, block);
+        for (int kw = 0; kw < g.kW(); kw++) {
+            int t = kw * dil;
+            kwo[kw] = (t % s) * block + t / s;
+        }
+        return phases;
+    }
+
+    /**
+     * Row {@code k} ({@code 0 <= k < L}): lane indexes taking lanes {@code < k} from the first of two vectors and the
+     * others from the second.
+     */
+    private static final float[] TAKE_FROM = new float[L * L];
+
+    static {
+        for (int k = 0; k < L; k++) {
+            for (int l = 0; l < L; l++) {
+                TAKE_FROM[k * L + l] = l < k ? l : L + l;
+            }
+        }
+    }
+
+    /** Lane indexes {@code 0, 2, 4, ...} into two vectors: the even entries of {@code 2 L} consecutive floats. */
+    private static final float[] EVEN_LANES = new float[L];
+    /** Lane indexes {@code 0, L, 1, L+1, ...} and {@code L/2, 3L/2, L/2+1, ...}: two vectors interleaved. */
+    private static final float[] ZIP_LANES = new float[2 * L];
+    /**
+     * Every third of {@code 3 L} consecutive floats: lane indexes into the first two vectors (lanes whose float is
+     * in them), into the last two (the others), and the merge of the two results.
+     */
+    private static final float[] THIRD_LANES = new float[3 * L];
+    /**
+     * Three vectors interleaved ({@code 3 L} floats from {@code L} of each): per output vector {@code k}, the lane
+     * indexes into the first two (lanes from the third: any) and then into that result and the third.
+     */
+    private static final float[] ZIP3_LANES = new float[6 * L];
+
+    static {
+        for (int l = 0; l < L; l++) {
+            EVEN_LANES[l] = 2 * l;
+            ZIP_LANES[l] = (l & 1) == 0 ? l >> 1 : L + (l >> 1);
+            ZIP_LANES[L + l] = ZIP_LANES[l] + L / 2;
+            boolean first = 3 * l < 2 * L;
+            THIRD_LANES[l] = first ? 3 * l : 0;
+            THIRD_LANES[L + l] = first ? 0 : 3 * l - L;
+            THIRD_LANES[2 * L + l] = first ? l : L + l;
+            for (int k = 0; k < 3; k++) {
+                int f = k * L + l;
+                int phase = f % 3;
+                int entry = f / 3;
+                ZIP3_LANES[2 * k * L + l] = phase == 0 ? entry : phase == 1 ? L + entry : 0;
+                ZIP3_LANES[(2 * k + 1) * L + l] = phase < 2 ? l : L + entry;
+            }
+        }
+    }
+
+    /**
+     * Splits one input row ({@code inW} floats at {@code src}, {@code padW} zero columns before it) into its
+     * {@code s} phases of {@code len} entries at {@code d}; only the entries that hold input are written. Stride 2
+     * takes the even lanes of two vector loads (a two-vector permutation; the last block is shifted back to end at
+     * the last entry, rewriting a few with the same values, and drops one entry to the scalar loop where its second
+     * load would pass the end of {@code x}); stride 3 three loads and three such permutations; others are scalar.
+     */
+    static void phaseRow(float[] x, int src, int inW, int s, int padW, float[] dst, int d, int len) {
+        for (int p = 0; p < s; p++) {
+            int jLo = Math.max(0, Math.ceilDiv(padW - p, s));
+            int jHi = Math.min(len, Math.ceilDiv(inW + padW - p, s));
+            int o = d + p * len;
+            int first = src + s * jLo + p - padW;
+            int j = jLo;
+            if (s == 2) {
+                int jEnd = first + 2 * (jHi - jLo) > x.length ? jHi - 1 : jHi;
+                if (jEnd - jLo >= L) {
+                    FloatVector even = FloatVector.fromArray(F, EVEN_LANES, 0);
+                    for (;; j += L) {
+                        int jj = Math.min(j, jEnd - L);
+                        int a = first + 2 * (jj - jLo);
+                        even.selectFrom(FloatVector.fromArray(F, x, a), FloatVector.fromArray(F, x, a + L))
+                                .intoArray(dst, o + jj);
+                        if (jj + L >= jEnd) {
+                            j = jEnd;
+                            break;
+                        }
+                    }
+                }
+            } else if (s == 3) {
+                // lanes l <= (2L-1)/3 from the first two of three vectors, the rest from the last two, then merged
+                int jEnd = jHi;
+                while (jEnd > jLo && first + 3 * (jEnd - jLo) > x.length) {
+                    jEnd--;
+                }
+                if (jEnd - jLo >= L) {
+                    FloatVector lo = FloatVector.fromArray(F, THIRD_LANES, 0);
+                    FloatVector hi = FloatVector.fromArray(F, THIRD_LANES, L);
+                    FloatVector merge = FloatVector.fromArray(F, THIRD_LANES, 2 * L);
+                    for (;; j += L) {
+                        int jj = Math.min(j, jEnd - L);
+                        int a = first + 3 * (jj - jLo);
+                        FloatVector v1 = FloatVector.fromArray(F, x, a + L);
+                        merge.selectFrom(lo.selectFrom(FloatVector.fromArray(F, x, a), v1),
+                                hi.selectFrom(v1, FloatVector.fromArray(F, x, a + 2 * L))).intoArray(dst, o + jj);
+                        if (jj + L >= jEnd) {
+                            j = jEnd;
+                            break;
+                        }
+                    }
+                }
+            }
+            for (int i = first + s * (j - jLo); j < jHi; j++, i += s) {
+                dst[o + j] = x[i];
+            }
+        }
+    }
+
+    /**
+     * The inverse of {@link #phaseRow} on a whole plane: {@code dst[s*e + p] = src[p*block + e]} for
+     * {@code e < block}. Stride 2 interleaves the two phases with two two-vector permutations per {@code 2 L}
+     * floats (the last step shifted back to end at the end, rewriting a few with the same values), stride 3 with
+     * six per {@code 3 L}; other strides are scalar.
+     */
+    static void interleave(float[] src, int block, int s, float[] dst) {
+        int e = 0;
+        if (s == 2 && block >= L) {
+            FloatVector lo = FloatVector.fromArray(F, ZIP_LANES, 0);
+            FloatVector hi = FloatVector.fromArray(F, ZIP_LANES, L);
+            for (;; e += L) {
+                int ee = Math.min(e, block - L);
+                FloatVector p0 = FloatVector.fromArray(F, src, ee);
+                FloatVector p1 = FloatVector.fromArray(F, src, block + ee);
+                lo.selectFrom(p0, p1).intoArray(dst, 2 * ee);
+                hi.selectFrom(p0, p1).intoArray(dst, 2 * ee + L);
+                if (ee + L >= block) {
+                    return;
+                }
+            }
+        }
+        if (s == 3 && block >= L) {
+            // each output vector from three phase vectors: two of them merged first, then the third
+            FloatVector a0 = FloatVector.fromArray(F, ZIP3_LANES, 0);
+            FloatVector b0 = FloatVector.fromArray(F, ZIP3_LANES, L);
+            FloatVector a1 = FloatVector.fromArray(F, ZIP3_LANES, 2 * L);
+            FloatVector b1 = FloatVector.fromArray(F, ZIP3_LANES, 3 * L);
+            FloatVector a2 = FloatVector.fromArray(F, ZIP3_LANES, 4 * L);
+            FloatVector b2 = FloatVector.fromArray(F, ZIP3_LANES, 5 * L);
+            for (;; e += L) {
+                int ee = Math.min(e, block - L);
+                FloatVector p0 = FloatVector.fromArray(F, src, ee);
+                FloatVector p1 = FloatVector.fromArray(F, src, block + ee);
+                FloatVector p2 = FloatVector.fromArray(F, src, 2 * block + ee);
+                b0.selectFrom(a0.selectFrom(p0, p1), p2).intoArray(dst, 3 * ee);
+                b1.selectFrom(a1.selectFrom(p0, p1), p2).intoArray(dst, 3 * ee + L);
+                b2.selectFrom(a2.selectFrom(p0, p1), p2).intoArray(dst, 3 * ee + 2 * L);
+                if (ee + L >= block) {
+                    return;
+                }
+            }
+        }
+        for (; e < block; e++) {
+            for (int p = 0; p < s; p++) {
+                dst[s * e + p] = src[p * block + e];
             }
         }
     }
@@ -1129,9 +1486,19 @@ final class SimdConv implements Conv {
         }
     }
 
-    /** One output plane of a depthwise convolution from a padded input plane; taps summed in (kd, kh, kw) order. */
-    static void depthwisePlane(ConvGeometry g, float[] pad, int ph, int pw, int[] idx, float[] w, int wk, float bias,
-            float[] y, int yo, int ek, float ea, float eb) {
+    /**
+     * One output plane of a depthwise convolution from an input plane laid out by {@link #planeOrPhases} (rows of
+     * {@code rowLen} floats, {@code ph} padded rows per depth slice, width tap offsets {@code kwo}); taps summed in
+     * (kd, kh, kw) order, each output from +0.0 with one fused multiply-add per tap.
+     *
+     * <p>Four output rows at a time, one vector of columns each (four independent accumulator chains), then bias
+     * and epilogue in a separate pass. No masks: every load and store is a full vector. The last vector of a row
+     * starts at {@code outW - L} and recomputes a few columns (the same values: each lane's sum does not depend on
+     * the block); a row narrower than {@code L} goes through the scratch {@code rows} ({@code 4 L} floats). The
+     * blocks are small methods taking arrays only, so no vector crosses a call.
+     */
+    static void depthwisePlane(ConvGeometry g, float[] pad, int rowLen, int ph, int[] kwo, float[] w, int wk,
+            float bias, float[] y, int yo, int ek, float ea, float eb, float[] rows) {
         int outD = g.outD();
         int outH = g.outH();
         int outW = g.outW();
@@ -1140,152 +1507,90 @@ final class SimdConv implements Conv {
         int kW = g.kW();
         int sd = g.stride(0);
         int sh = g.stride(1);
-        int sw = g.stride(2);
-        int dd = g.dilation(0);
-        int dh = g.dilation(1);
-        int dw = g.dilation(2);
-        if (sw == 1) {
-            // Four output rows at a time, one vector of columns each (four independent accumulator chains over the
-            // taps in (kd, kh, kw) order), the row's tail masked; then bias and epilogue in a separate pass. The
-            // blocks are small methods taking arrays only, so no vector or mask crosses a call (nothing is boxed
-            // even when the JIT does not inline them). The padded plane has L floats of slack for tail loads.
-            int rs = sh * pw;
-            int stepD = dd * ph * pw;
-            int stepH = dh * pw;
-            for (int od = 0; od < outD; od++) {
-                int oh = 0;
-                for (; oh + 4 <= outH; oh += 4) {
-                    int base = (od * sd * ph + oh * sh) * pw;
-                    int yr = yo + (od * outH + oh) * outW;
-                    for (int ow = 0; ow < outW; ow += L) {
-                        dwBlock4(pad, base + ow, rs, w, wk, kD, kH, kW, stepD, stepH, dw, y, yr + ow, outW,
-                                Math.min(L, outW - ow));
+        int rs = sh * rowLen;
+        int stepD = g.dilation(0) * ph * rowLen;
+        int stepH = g.dilation(1) * rowLen;
+        for (int od = 0; od < outD; od++) {
+            int oh = 0;
+            for (; oh + 4 <= outH; oh += 4) {
+                int base = (od * sd * ph + oh * sh) * rowLen;
+                int yr = yo + (od * outH + oh) * outW;
+                if (outW >= L) {
+                    for (int ow = 0;; ow += L) {
+                        int o = Math.min(ow, outW - L);
+                        dwBlock4(pad, base + o, rs, w, wk, kD, kH, kW, kwo, stepD, stepH, y, yr + o, outW);
+                        if (o + L >= outW) {
+                            break;
+                        }
                     }
-                }
-                for (; oh < outH; oh++) {
-                    int base = (od * sd * ph + oh * sh) * pw;
-                    int yr = yo + (od * outH + oh) * outW;
-                    for (int ow = 0; ow < outW; ow += L) {
-                        dwBlock1(pad, base + ow, w, wk, kD, kH, kW, stepD, stepH, dw, y, yr + ow,
-                                Math.min(L, outW - ow));
+                } else {
+                    dwBlock4(pad, base, rs, w, wk, kD, kH, kW, kwo, stepD, stepH, rows, 0, L);
+                    for (int r = 0; r < 4; r++) {
+                        System.arraycopy(rows, r * L, y, yr + r * outW, outW);
                     }
                 }
             }
-            biasEpilogue(y, yo, outD * outH * outW, bias, ek, ea, eb);
-            return;
-        }
-        // Width stride > 1: one vector of output columns gathered at idx = l * sw, taps in (kd, kh, kw) order.
-        int stepD = dd * ph * pw;
-        int stepH = dh * pw;
-        for (int od = 0; od < outD; od++) {
-            for (int oh = 0; oh < outH; oh++) {
-                int base = (od * sd * ph + oh * sh) * pw;
+            for (; oh < outH; oh++) {
+                int base = (od * sd * ph + oh * sh) * rowLen;
                 int yr = yo + (od * outH + oh) * outW;
-                for (int ow = 0; ow < outW; ow += L) {
-                    dwBlockStrided(pad, base + ow * sw, idx, w, wk, kD, kH, kW, stepD, stepH, dw, y, yr + ow,
-                            Math.min(L, outW - ow));
+                if (outW >= L) {
+                    for (int ow = 0;; ow += L) {
+                        int o = Math.min(ow, outW - L);
+                        dwBlock1(pad, base + o, w, wk, kD, kH, kW, kwo, stepD, stepH, y, yr + o);
+                        if (o + L >= outW) {
+                            break;
+                        }
+                    }
+                } else {
+                    dwBlock1(pad, base, w, wk, kD, kH, kW, kwo, stepD, stepH, rows, 0);
+                    System.arraycopy(rows, 0, y, yr, outW);
                 }
             }
         }
         biasEpilogue(y, yo, outD * outH * outW, bias, ek, ea, eb);
     }
 
-    /** One output row of {@code n <= L} columns at width stride {@code idx[1]}: gathered input columns. */
-    static void dwBlockStrided(float[] pad, int base, int[] idx, float[] w, int wk, int kD, int kH, int kW, int stepD,
-            int stepH, int dw, float[] y, int yr, int n) {
-        FloatVector a0 = FloatVector.zero(F);
-        if (n == L) {
-            for (int kd = 0; kd < kD; kd++) {
-                for (int kh = 0; kh < kH; kh++) {
-                    int row = base + kd * stepD + kh * stepH;
-                    int wi = wk + (kd * kH + kh) * kW;
-                    for (int kw = 0; kw < kW; kw++) {
-                        a0 = FloatVector.fromArray(F, pad, row + kw * dw, idx, 0)
-                                .fma(FloatVector.broadcast(F, w[wi + kw]), a0);
-                    }
-                }
-            }
-            a0.intoArray(y, yr);
-        } else {
-            VectorMask<Float> mk = F.indexInRange(0, n);
-            for (int kd = 0; kd < kD; kd++) {
-                for (int kh = 0; kh < kH; kh++) {
-                    int row = base + kd * stepD + kh * stepH;
-                    int wi = wk + (kd * kH + kh) * kW;
-                    for (int kw = 0; kw < kW; kw++) {
-                        a0 = FloatVector.fromArray(F, pad, row + kw * dw, idx, 0, mk)
-                                .fma(FloatVector.broadcast(F, w[wi + kw]), a0);
-                    }
-                }
-            }
-            a0.intoArray(y, yr, mk);
-        }
-    }
-
-    /** Four output rows ({@code rs} apart in the padded plane, {@code ys} apart in y) of {@code n <= L} columns. */
-    static void dwBlock4(float[] pad, int base, int rs, float[] w, int wk, int kD, int kH, int kW, int stepD,
-            int stepH, int dw, float[] y, int yr, int ys, int n) {
+    /** Four output rows ({@code rs} apart in the input layout, {@code ys} apart in y) of {@code L} columns. */
+    static void dwBlock4(float[] pad, int base, int rs, float[] w, int wk, int kD, int kH, int kW, int[] kwo,
+            int stepD, int stepH, float[] y, int yr, int ys) {
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = FloatVector.zero(F);
         FloatVector a2 = FloatVector.zero(F);
         FloatVector a3 = FloatVector.zero(F);
-        if (n == L) {
-            for (int kd = 0; kd < kD; kd++) {
-                for (int kh = 0; kh < kH; kh++) {
-                    int row = base + kd * stepD + kh * stepH;
-                    int wi = wk + (kd * kH + kh) * kW;
-                    for (int kw = 0; kw < kW; kw++) {
-                        FloatVector wv = FloatVector.broadcast(F, w[wi + kw]);
-                        int src = row + kw * dw;
-                        a0 = FloatVector.fromArray(F, pad, src).fma(wv, a0);
-                        a1 = FloatVector.fromArray(F, pad, src + rs).fma(wv, a1);
-                        a2 = FloatVector.fromArray(F, pad, src + 2 * rs).fma(wv, a2);
-                        a3 = FloatVector.fromArray(F, pad, src + 3 * rs).fma(wv, a3);
-                    }
-                }
-            }
-            a0.intoArray(y, yr);
-            a1.intoArray(y, yr + ys);
-            a2.intoArray(y, yr + 2 * ys);
-            a3.intoArray(y, yr + 3 * ys);
-        } else {
-            VectorMask<Float> mk = F.indexInRange(0, n);
-            for (int kd = 0; kd < kD; kd++) {
-                for (int kh = 0; kh < kH; kh++) {
-                    int row = base + kd * stepD + kh * stepH;
-                    int wi = wk + (kd * kH + kh) * kW;
-                    for (int kw = 0; kw < kW; kw++) {
-                        FloatVector wv = FloatVector.broadcast(F, w[wi + kw]);
-                        int src = row + kw * dw;
-                        a0 = FloatVector.fromArray(F, pad, src, mk).fma(wv, a0);
-                        a1 = FloatVector.fromArray(F, pad, src + rs, mk).fma(wv, a1);
-                        a2 = FloatVector.fromArray(F, pad, src + 2 * rs, mk).fma(wv, a2);
-                        a3 = FloatVector.fromArray(F, pad, src + 3 * rs, mk).fma(wv, a3);
-                    }
-                }
-            }
-            a0.intoArray(y, yr, mk);
-            a1.intoArray(y, yr + ys, mk);
-            a2.intoArray(y, yr + 2 * ys, mk);
-            a3.intoArray(y, yr + 3 * ys, mk);
-        }
-    }
-
-    /** One output row of {@code n <= L} columns. */
-    static void dwBlock1(float[] pad, int base, float[] w, int wk, int kD, int kH, int kW, int stepD, int stepH,
-            int dw, float[] y, int yr, int n) {
-        FloatVector a0 = FloatVector.zero(F);
-        VectorMask<Float> mk = F.indexInRange(0, n);
         for (int kd = 0; kd < kD; kd++) {
             for (int kh = 0; kh < kH; kh++) {
                 int row = base + kd * stepD + kh * stepH;
                 int wi = wk + (kd * kH + kh) * kW;
                 for (int kw = 0; kw < kW; kw++) {
-                    a0 = FloatVector.fromArray(F, pad, row + kw * dw, mk).fma(FloatVector.broadcast(F, w[wi + kw]), a0);
+                    FloatVector wv = FloatVector.broadcast(F, w[wi + kw]);
+                    int src = row + kwo[kw];
+                    a0 = FloatVector.fromArray(F, pad, src).fma(wv, a0);
+                    a1 = FloatVector.fromArray(F, pad, src + rs).fma(wv, a1);
+                    a2 = FloatVector.fromArray(F, pad, src + 2 * rs).fma(wv, a2);
+                    a3 = FloatVector.fromArray(F, pad, src + 3 * rs).fma(wv, a3);
                 }
             }
         }
-        a0.intoArray(y, yr, mk);
+        a0.intoArray(y, yr);
+        a1.intoArray(y, yr + ys);
+        a2.intoArray(y, yr + 2 * ys);
+        a3.intoArray(y, yr + 3 * ys);
+    }
+
+    /** One output row of {@code L} columns. */
+    static void dwBlock1(float[] pad, int base, float[] w, int wk, int kD, int kH, int kW, int[] kwo, int stepD,
+            int stepH, float[] y, int yr) {
+        FloatVector a0 = FloatVector.zero(F);
+        for (int kd = 0; kd < kD; kd++) {
+            for (int kh = 0; kh < kH; kh++) {
+                int row = base + kd * stepD + kh * stepH;
+                int wi = wk + (kd * kH + kh) * kW;
+                for (int kw = 0; kw < kW; kw++) {
+                    a0 = FloatVector.fromArray(F, pad, row + kwo[kw]).fma(FloatVector.broadcast(F, w[wi + kw]), a0);
+                }
+            }
+        }
+        a0.intoArray(y, yr);
     }
 
     /** {@code y = epilogue(y + bias)} over {@code n} floats; one loop per epilogue kind. */
@@ -1532,8 +1837,10 @@ final class SimdConv implements Conv {
 
     /**
      * Depthwise grad input for width stride > 1, direct: one task per (image, input channel); {@code dy * w} is
-     * scattered into a zeroed padded plane (output rows in order, taps in (kd, kh, kw) order, a vector of output
-     * columns gathered/scattered at {@code l * sw}), then the interior is copied to dx. The order is fixed.
+     * scattered into a zeroed padded plane held in its stride phases ({@link #planeOrPhases}' layout: output rows in
+     * order, taps in (kd, kh, kw) order; a width tap then adds a vector of output columns to consecutive entries of
+     * one phase, no scatter), then the input entries are copied to dx. The order of the additions into every
+     * element is fixed (as with the interleaved plane before), so the result is too.
      */
     static final class DepthwiseScatterJob implements ThreadPool.Task {
         ConvGeometry g;
@@ -1552,18 +1859,16 @@ final class SimdConv implements Conv {
             int c = t % cin;
             int pd = paddedSize(g, 0);
             int ph = paddedSize(g, 1);
-            int pwd = paddedSize(g, 2);
             int sw = g.stride(2);
-            // Slack: the masked tail gather/scatter range-checks every lane.
-            float[] pad = ws.plane(pd * ph * pwd + L * sw);
-            ws.planeClean = null; // accumulated into below: the border is no longer zero
-            java.util.Arrays.fill(pad, 0, pd * ph * pwd, 0f);
-            int[] idx = ws.strideIdx;
-            if (ws.strideIdxOf != sw) {
-                for (int l = 0; l < L; l++) {
-                    idx[l] = l * sw;
-                }
-                ws.strideIdxOf = sw;
+            int rowLen = rowLength(g);
+            int block = phaseBlock(g);
+            // planeOrPhases' layout; L floats of slack for the full-vector row tails
+            float[] acc = ws.phases(sw * block + L);
+            java.util.Arrays.fill(acc, 0, sw * block + L, 0f);
+            int[] kwo = ws.kwOff(g.kW());
+            for (int kw = 0; kw < g.kW(); kw++) {
+                int tap = kw * g.dilation(2);
+                kwo[kw] = (tap % sw) * block + tap / sw;
             }
             int mult = g.outChannelsPerGroup();
             int kD = g.kD();
@@ -1573,19 +1878,32 @@ final class SimdConv implements Conv {
             int outD = g.outD();
             int outH = g.outH();
             int outW = g.outW();
+            // dY rows padded with zeros to whole vectors: the last vector of a row adds 0 * w to entries past the
+            // row's own, which changes none of them when w is finite (an accumulator never holds -0.0: it starts
+            // at +0.0 and x + y is -0.0 only when both are); a non-finite weight takes the scalar tail instead.
+            int ys = SimdGemm.roundUp(outW, L);
+            int rowsDy = outD * outH;
+            if (ws.dyRows.length < rowsDy * ys) {
+                ws.dyRows = new float[rowsDy * ys];
+            }
+            float[] dyr = ws.dyRows;
             for (int q = 0; q < mult; q++) {
                 int oc = c * mult + q;
                 int dyo = dyOff + (img * g.outChannels() + oc) * g.outSpatial();
+                for (int r = 0; r < rowsDy; r++) {
+                    System.arraycopy(dy, dyo + r * outW, dyr, r * ys, outW);
+                    java.util.Arrays.fill(dyr, r * ys + outW, r * ys + ys, 0f);
+                }
                 int wk = wOff + oc * kvol;
                 for (int od = 0; od < outD; od++) {
                     for (int oh = 0; oh < outH; oh++) {
-                        int dyr = dyo + (od * outH + oh) * outW;
+                        int yr = (od * outH + oh) * ys;
                         for (int kd = 0; kd < kD; kd++) {
                             for (int kh = 0; kh < kH; kh++) {
                                 int row = ((od * g.stride(0) + kd * g.dilation(0)) * ph + oh * g.stride(1)
-                                        + kh * g.dilation(1)) * pwd;
+                                        + kh * g.dilation(1)) * rowLen;
                                 for (int kw = 0; kw < kW; kw++) {
-                                    dwScatterRow(pad, row + kw * g.dilation(2), idx, sw, dy, dyr, outW,
+                                    dwScatterRow(acc, row + kwo[kw], dyr, yr, outW,
                                             w[wk + (kd * kH + kh) * kW + kw]);
                                 }
                             }
@@ -1593,6 +1911,11 @@ final class SimdConv implements Conv {
                     }
                 }
             }
+            // back to a plain padded plane (width rounded up to a multiple of the stride), its interior to dx
+            int pwd = sw * rowLen;
+            float[] pad = ws.plane(pd * ph * pwd + L);
+            ws.planeClean = null; // overwritten below: no longer the zero border of a padded input
+            interleave(acc, block, sw, pad);
             int inD = g.inD();
             int inH = g.inH();
             int inW = g.inW();
@@ -1606,20 +1929,27 @@ final class SimdConv implements Conv {
         }
     }
 
-    /** {@code pad[dst + ow*sw] += dy[dyr + ow] * wv} for {@code ow < n}, a vector of columns at a time. */
-    static void dwScatterRow(float[] pad, int dst, int[] idx, int sw, float[] dy, int dyr, int n, float wv) {
+    /**
+     * {@code acc[dst + ow] += dy[dyr + ow] * wv} (one fused multiply-add) for {@code ow < n}, a vector of columns at a
+     * time; {@code dy}'s row is zero-padded to whole vectors. With a finite weight the last vector adds
+     * {@code 0 * wv} past {@code n}, which leaves those entries as they are; otherwise the tail is scalar.
+     */
+    static void dwScatterRow(float[] acc, int dst, float[] dy, int dyr, int n, float wv) {
         FloatVector wb = FloatVector.broadcast(F, wv);
         int ow = 0;
         for (; ow + L <= n; ow += L) {
-            int o = dst + ow * sw;
-            FloatVector.fromArray(F, dy, dyr + ow).fma(wb, FloatVector.fromArray(F, pad, o, idx, 0))
-                    .intoArray(pad, o, idx, 0);
+            FloatVector.fromArray(F, dy, dyr + ow).fma(wb, FloatVector.fromArray(F, acc, dst + ow))
+                    .intoArray(acc, dst + ow);
         }
         if (ow < n) {
-            VectorMask<Float> mk = F.indexInRange(0, n - ow);
-            int o = dst + ow * sw;
-            FloatVector.fromArray(F, dy, dyr + ow, mk).fma(wb, FloatVector.fromArray(F, pad, o, idx, 0, mk))
-                    .intoArray(pad, o, idx, 0, mk);
+            if (Float.isFinite(wv)) {
+                FloatVector.fromArray(F, dy, dyr + ow).fma(wb, FloatVector.fromArray(F, acc, dst + ow))
+                        .intoArray(acc, dst + ow);
+            } else {
+                for (; ow < n; ow++) {
+                    acc[dst + ow] = Math.fma(dy[dyr + ow], wv, acc[dst + ow]);
+                }
+            }
         }
     }
 
@@ -1791,11 +2121,8 @@ final class SimdConv implements Conv {
         public void run(int c) {
             ConvWorkspace ws = WS.get();
             int cin = g.inChannels();
-            int pd = g.inD() + g.padBefore(0) + g.padAfter(0);
-            int ph = g.inH() + g.padBefore(1) + g.padAfter(1);
-            int pwd = g.inW() + g.padBefore(2) + g.padAfter(2);
-            // Slack after the plane: the masked tail gather of the strided kernel range-checks every lane.
-            float[] pad = ws.plane(pd * ph * pwd + L * g.stride(2));
+            int ph = paddedSize(g, 1);
+            int rowLen = rowLength(g);
             int mult = g.outChannelsPerGroup();
             int kvol = g.kernelVolume();
             int n = mult * kvol * L;
@@ -1808,28 +2135,33 @@ final class SimdConv implements Conv {
             int kW = g.kW();
             int outSp = g.outSpatial();
             int sw = g.stride(2);
-            int[] idx = ws.strideIdx;
-            if (ws.strideIdxOf != sw) {
-                for (int l = 0; l < L; l++) {
-                    idx[l] = l * sw;
-                }
-                ws.strideIdxOf = sw;
-            }
+            int[] kwo = ws.kwOff(kW);
             for (int img = 0; img < g.batch(); img++) {
-                padPlane(ws, g, x, xOff + (img * cin + c) * g.inSpatial(), pad, pd, ph, pwd);
+                // the padded plane (stride 1) or its stride phases: every tap reads consecutive floats
+                float[] pad = planeOrPhases(ws, g, x, xOff + (img * cin + c) * g.inSpatial(), kwo);
                 for (int q = 0; q < mult; q++) {
                     int dyo = dyOff + (img * g.outChannels() + c * mult + q) * outSp;
+                    float[] dyp = dy;
+                    if (dyo + outSp + L > dy.length) {
+                        // the row tails are read as whole vectors: the last plane of dy through a scratch copy
+                        if (ws.dyRows.length < outSp + L) {
+                            ws.dyRows = new float[outSp + L];
+                        }
+                        System.arraycopy(dy, dyo, ws.dyRows, 0, outSp);
+                        dyp = ws.dyRows;
+                        dyo = 0;
+                    }
                     for (int t = 0; t < kvol; t++) {
                         int kd = t / (kH * kW);
                         int kh = (t / kW) % kH;
                         int kw = t % kW;
-                        int base = (kd * g.dilation(0) * ph + kh * g.dilation(1)) * pwd + kw * g.dilation(2);
+                        int base = (kd * g.dilation(0) * ph + kh * g.dilation(1)) * rowLen + kwo[kw];
                         if (sw == 1) {
-                            dwGradTap(pad, base, g.stride(0) * ph * pwd, g.stride(1) * pwd, g.outD(), g.outH(),
-                                    g.outW(), dy, dyo, acc, (q * kvol + t) * L);
+                            dwGradTap(pad, base, g.stride(0) * ph * rowLen, g.stride(1) * rowLen, g.outD(), g.outH(),
+                                    g.outW(), dyp, dyo, acc, (q * kvol + t) * L, ws.rows);
                         } else {
-                            dwGradTapStrided(pad, base, g.stride(0) * ph * pwd, g.stride(1) * pwd, sw, idx, g.outD(),
-                                    g.outH(), g.outW(), dy, dyo, acc, (q * kvol + t) * L);
+                            dwGradTapStrided(pad, base, g.stride(0) * ph * rowLen, g.stride(1) * rowLen, g.outD(),
+                                    g.outH(), g.outW(), dyp, dyo, acc, (q * kvol + t) * L, ws.rows);
                         }
                     }
                 }
@@ -1847,15 +2179,18 @@ final class SimdConv implements Conv {
     /**
      * {@code acc[ai..ai+L) += } the lane-wise products of one dY plane ({@code outD x outH x outW} at {@code dyo})
      * with the padded input at {@code base + od*ds + oh*rs + ow}; four accumulator chains in a fixed assignment.
+     * No masks: the row tail ({@code outW % L} columns) is a full vector into its own chain {@code a3}, whose lanes
+     * past the tail (products of columns outside the row) are set to +0.0 at the end, as a masked tail would have
+     * left them. The input has {@code L} floats of slack, and so has {@code dy} after the plane (the caller copies
+     * a plane at the very end of its array to a scratch); {@code lanes} is an {@code L}-float scratch.
      */
     static void dwGradTap(float[] pad, int base, int ds, int rs, int outD, int outH, int outW, float[] dy, int dyo,
-            float[] acc, int ai) {
+            float[] acc, int ai, float[] lanes) {
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = FloatVector.zero(F);
         FloatVector a2 = FloatVector.zero(F);
         FloatVector a3 = FloatVector.zero(F);
         int tail = outW % L;
-        VectorMask<Float> mk = F.indexInRange(0, tail);
         for (int od = 0; od < outD; od++) {
             for (int oh = 0; oh < outH; oh++) {
                 int xr = base + od * ds + oh * rs;
@@ -1871,39 +2206,45 @@ final class SimdConv implements Conv {
                     ow += L;
                 }
                 if (tail != 0) {
-                    a3 = FloatVector.fromArray(F, pad, xr + ow, mk).fma(FloatVector.fromArray(F, dy, yr + ow, mk),
-                            a3);
+                    a3 = FloatVector.fromArray(F, pad, xr + ow).fma(FloatVector.fromArray(F, dy, yr + ow), a3);
                 }
             }
+        }
+        if (tail != 0) {
+            a3.intoArray(lanes, 0);
+            java.util.Arrays.fill(lanes, tail, L, 0f);
+            a3 = FloatVector.fromArray(F, lanes, 0);
         }
         a0.add(a1).add(a2.add(a3)).add(FloatVector.fromArray(F, acc, ai)).intoArray(acc, ai);
     }
 
     /**
-     * {@link #dwGradTap} for a width stride {@code sw > 1}: the input columns are gathered at {@code idx = l * sw}.
-     * The masked tail gather range-checks all lanes (even unset ones), so {@code pad} needs {@code L * sw} floats of
-     * slack after the plane; the unset lanes read as zero.
+     * {@link #dwGradTap} for a width stride {@code > 1} on the stride phases of the padded input
+     * ({@link #planeOrPhases}: consecutive output columns read consecutive entries): one chain for the whole vectors,
+     * one for the row tails (lanes past the tail set to +0.0 at the end, as in {@link #dwGradTap}).
      */
-    static void dwGradTapStrided(float[] pad, int base, int ds, int rs, int sw, int[] idx, int outD, int outH,
-            int outW, float[] dy, int dyo, float[] acc, int ai) {
+    static void dwGradTapStrided(float[] pad, int base, int ds, int rs, int outD, int outH, int outW, float[] dy,
+            int dyo, float[] acc, int ai, float[] lanes) {
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = FloatVector.zero(F);
         int tail = outW % L;
-        VectorMask<Float> mk = F.indexInRange(0, tail);
         for (int od = 0; od < outD; od++) {
             for (int oh = 0; oh < outH; oh++) {
                 int xr = base + od * ds + oh * rs;
                 int yr = dyo + (od * outH + oh) * outW;
                 int ow = 0;
                 for (; ow + L <= outW; ow += L) {
-                    a0 = FloatVector.fromArray(F, pad, xr + ow * sw, idx, 0)
-                            .fma(FloatVector.fromArray(F, dy, yr + ow), a0);
+                    a0 = FloatVector.fromArray(F, pad, xr + ow).fma(FloatVector.fromArray(F, dy, yr + ow), a0);
                 }
                 if (tail != 0) {
-                    a1 = FloatVector.fromArray(F, pad, xr + ow * sw, idx, 0, mk)
-                            .fma(FloatVector.fromArray(F, dy, yr + ow, mk), a1);
+                    a1 = FloatVector.fromArray(F, pad, xr + ow).fma(FloatVector.fromArray(F, dy, yr + ow), a1);
                 }
             }
+        }
+        if (tail != 0) {
+            a1.intoArray(lanes, 0);
+            java.util.Arrays.fill(lanes, tail, L, 0f);
+            a1 = FloatVector.fromArray(F, lanes, 0);
         }
         a0.add(a1).add(FloatVector.fromArray(F, acc, ai)).intoArray(acc, ai);
     }

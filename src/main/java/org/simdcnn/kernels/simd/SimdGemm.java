@@ -69,21 +69,6 @@ final class SimdGemm implements Gemm {
         float[] bPack = new float[0];
         final float[] tile = new float[MR * NR + NR]; // slack: the scattered store reads whole vectors
         final Job job = new Job();
-        /** Gather map of the A packing for row stride {@link #aIndexLda}: lane {@code e} reads row
-         * {@code e % MR}, column {@code e / MR}. */
-        final int[] aIndex = new int[MR * L];
-        int aIndexLda = -1;
-
-        int[] aIndex(int lda) {
-            if (aIndexLda != lda) {
-                for (int e = 0; e < MR * L; e++) {
-                    aIndex[e] = (e % MR) * lda + e / MR;
-                }
-                aIndexLda = lda;
-            }
-            return aIndex;
-        }
-
         float[] aPack(int size) {
             if (aPack.length < size) {
                 aPack = new float[size];
@@ -330,13 +315,116 @@ final class SimdGemm implements Gemm {
     // ---- packing ---------------------------------------------------------------------------------------------
 
     /**
+     * Lane indexes of {@link #transpose12x16} (16 lanes): level 1 (2 vectors), level 2 (4), level 3 (2 per output
+     * vector, 24); see there.
+     */
+    private static final float[] T12 = new float[30 * 16];
+
+    static {
+        for (int m = 0; m < 16; m++) {
+            for (int h = 0; h < 2; h++) {
+                T12[h * 16 + m] = (m / 8) * 16 + 8 * h + m % 8;
+            }
+            for (int c4 = 0; c4 < 4; c4++) {
+                int col = 4 * c4 + m % 4;
+                int rr = m / 4;
+                int h = c4 / 2;
+                T12[(2 + c4) * 16 + m] = rr < 2 ? rr * 8 + col - 8 * h : 16 + (rr - 2) * 8 + col - 8 * h;
+            }
+            for (int k = 0; k < 12; k++) {
+                int e = 16 * k + m;
+                int col = e / 12;
+                int r = e % 12;
+                int quad = r / 4;
+                int lane = (r % 4) * 4 + col % 4;
+                T12[(6 + 2 * k) * 16 + m] = quad == 0 ? lane : quad == 1 ? 16 + lane : 0;
+                T12[(7 + 2 * k) * 16 + m] = quad < 2 ? m : 16 + lane;
+            }
+        }
+    }
+
+    /**
+     * {@code dst[d + 12 p + r] = a[s + r lda + p]} for 12 rows and 16 columns (an A panel's 16 columns, 16-lane
+     * vectors): 12 row loads, then two-vector permutations in three levels (row pairs by column halves, row quads by
+     * column quarters, each output vector from its column quarter of the three quads), 12 stores. A pure move:
+     * the packed values are the loaded ones. Arrays only cross the call.
+     */
+    static void transpose12x16(float[] a, int s, int lda, float[] dst, int d) {
+        FloatVector h0 = FloatVector.fromArray(F, T12, 0);
+        FloatVector h1 = FloatVector.fromArray(F, T12, 16);
+        FloatVector c0 = FloatVector.fromArray(F, T12, 32);
+        FloatVector c1 = FloatVector.fromArray(F, T12, 48);
+        FloatVector c2 = FloatVector.fromArray(F, T12, 64);
+        FloatVector c3 = FloatVector.fromArray(F, T12, 80);
+        FloatVector r0 = FloatVector.fromArray(F, a, s + 0 * lda);
+        FloatVector r1 = FloatVector.fromArray(F, a, s + 1 * lda);
+        FloatVector r2 = FloatVector.fromArray(F, a, s + 2 * lda);
+        FloatVector r3 = FloatVector.fromArray(F, a, s + 3 * lda);
+        FloatVector pa0 = h0.selectFrom(r0, r1);
+        FloatVector pb0 = h1.selectFrom(r0, r1);
+        FloatVector qa0 = h0.selectFrom(r2, r3);
+        FloatVector qb0 = h1.selectFrom(r2, r3);
+        FloatVector q00 = c0.selectFrom(pa0, qa0);
+        FloatVector q01 = c1.selectFrom(pa0, qa0);
+        FloatVector q02 = c2.selectFrom(pb0, qb0);
+        FloatVector q03 = c3.selectFrom(pb0, qb0);
+        FloatVector r4 = FloatVector.fromArray(F, a, s + 4 * lda);
+        FloatVector r5 = FloatVector.fromArray(F, a, s + 5 * lda);
+        FloatVector r6 = FloatVector.fromArray(F, a, s + 6 * lda);
+        FloatVector r7 = FloatVector.fromArray(F, a, s + 7 * lda);
+        FloatVector pa1 = h0.selectFrom(r4, r5);
+        FloatVector pb1 = h1.selectFrom(r4, r5);
+        FloatVector qa1 = h0.selectFrom(r6, r7);
+        FloatVector qb1 = h1.selectFrom(r6, r7);
+        FloatVector q10 = c0.selectFrom(pa1, qa1);
+        FloatVector q11 = c1.selectFrom(pa1, qa1);
+        FloatVector q12 = c2.selectFrom(pb1, qb1);
+        FloatVector q13 = c3.selectFrom(pb1, qb1);
+        FloatVector r8 = FloatVector.fromArray(F, a, s + 8 * lda);
+        FloatVector r9 = FloatVector.fromArray(F, a, s + 9 * lda);
+        FloatVector r10 = FloatVector.fromArray(F, a, s + 10 * lda);
+        FloatVector r11 = FloatVector.fromArray(F, a, s + 11 * lda);
+        FloatVector pa2 = h0.selectFrom(r8, r9);
+        FloatVector pb2 = h1.selectFrom(r8, r9);
+        FloatVector qa2 = h0.selectFrom(r10, r11);
+        FloatVector qb2 = h1.selectFrom(r10, r11);
+        FloatVector q20 = c0.selectFrom(pa2, qa2);
+        FloatVector q21 = c1.selectFrom(pa2, qa2);
+        FloatVector q22 = c2.selectFrom(pb2, qb2);
+        FloatVector q23 = c3.selectFrom(pb2, qb2);
+        FloatVector.fromArray(F, T12, 112).selectFrom(
+                FloatVector.fromArray(F, T12, 96).selectFrom(q00, q10), q20).intoArray(dst, d + 0);
+        FloatVector.fromArray(F, T12, 144).selectFrom(
+                FloatVector.fromArray(F, T12, 128).selectFrom(q00, q10), q20).intoArray(dst, d + 16);
+        FloatVector.fromArray(F, T12, 176).selectFrom(
+                FloatVector.fromArray(F, T12, 160).selectFrom(q00, q10), q20).intoArray(dst, d + 32);
+        FloatVector.fromArray(F, T12, 208).selectFrom(
+                FloatVector.fromArray(F, T12, 192).selectFrom(q01, q11), q21).intoArray(dst, d + 48);
+        FloatVector.fromArray(F, T12, 240).selectFrom(
+                FloatVector.fromArray(F, T12, 224).selectFrom(q01, q11), q21).intoArray(dst, d + 64);
+        FloatVector.fromArray(F, T12, 272).selectFrom(
+                FloatVector.fromArray(F, T12, 256).selectFrom(q01, q11), q21).intoArray(dst, d + 80);
+        FloatVector.fromArray(F, T12, 304).selectFrom(
+                FloatVector.fromArray(F, T12, 288).selectFrom(q02, q12), q22).intoArray(dst, d + 96);
+        FloatVector.fromArray(F, T12, 336).selectFrom(
+                FloatVector.fromArray(F, T12, 320).selectFrom(q02, q12), q22).intoArray(dst, d + 112);
+        FloatVector.fromArray(F, T12, 368).selectFrom(
+                FloatVector.fromArray(F, T12, 352).selectFrom(q02, q12), q22).intoArray(dst, d + 128);
+        FloatVector.fromArray(F, T12, 400).selectFrom(
+                FloatVector.fromArray(F, T12, 384).selectFrom(q03, q13), q23).intoArray(dst, d + 144);
+        FloatVector.fromArray(F, T12, 432).selectFrom(
+                FloatVector.fromArray(F, T12, 416).selectFrom(q03, q13), q23).intoArray(dst, d + 160);
+        FloatVector.fromArray(F, T12, 464).selectFrom(
+                FloatVector.fromArray(F, T12, 448).selectFrom(q03, q13), q23).intoArray(dst, d + 176);
+    }
+
+    /**
      * Packs row panels {@code [p0, p1)} of {@code op(A)} (M x K) into {@code dst} (layout in the class comment,
      * {@code mPad = roundUp(m, MR)}).
      */
     static void packA(boolean transA, float[] a, int aOff, int lda, int m, int k, int kcu, float[] dst, int dstOff,
             int p0, int p1) {
         int mPad = roundUp(m, MR);
-        int[] idx = null;
         for (int k0 = 0; k0 < k; k0 += kcu) {
             int kc = Math.min(kcu, k - k0);
             int blockBase = dstOff + k0 * mPad;
@@ -344,23 +432,21 @@ final class SimdGemm implements Gemm {
                 int base = blockBase + ip * MR * kc;
                 int i0 = ip * MR;
                 int rows = Math.min(MR, m - i0);
-                if (!transA && rows == MR && kc >= L) {
-                    // Full panel: L columns of MR rows = MR gathered vectors (index map: lane e <- row e % MR,
-                    // column e / MR), stored contiguously.
-                    if (idx == null) {
-                        idx = WS.get().aIndex(lda);
-                    }
+                if (!transA && rows == MR) {
+                    // Full panel: 16 columns at a time by vector permutations ({@link #transpose12x16}), the rest a
+                    // plain transpose (no vector gather: C2 does not always intrinsify one, and then it allocates).
                     int src = aOff + i0 * lda + k0;
                     int p = 0;
-                    for (; p + L <= kc; p += L) {
-                        int d = base + p * MR;
-                        for (int q = 0; q < MR; q++) {
-                            FloatVector.fromArray(F, a, src + p, idx, q * L).intoArray(dst, d + q * L);
+                    if (MR == 12 && L == 16) {
+                        for (; p + L <= kc; p += L) {
+                            transpose12x16(a, src + p, lda, dst, base + p * MR);
                         }
                     }
                     for (int r = 0; r < MR; r++) {
+                        int sr = src + r * lda;
+                        int d = base + r;
                         for (int pp = p; pp < kc; pp++) {
-                            dst[base + pp * MR + r] = a[src + r * lda + pp];
+                            dst[d + pp * MR] = a[sr + pp];
                         }
                     }
                 } else if (!transA) {

@@ -27,13 +27,14 @@ import org.simdcnn.parallel.ThreadPool;
  *   <li><b>depthwise</b> ({@code groups == Cin}): a direct vectorized kernel over a zero-padded copy of each input
  *       plane (for a width stride {@code s > 1} split into its {@code s} stride phases, so that every tap is a
  *       plain vector load), four output rows per register block; no gathers, scatters or masks;</li>
- *   <li><b>implicit GEMM</b> (every stride 1; in 3d at most 20% extra positions): output positions are counted in the
- *       padded input's row width, so every row of B is a contiguous slice of the zero-padded input; panels are
- *       copied with plain vector loads and the store drops the positions outside the output;</li>
- *   <li><b>gathered GEMM</b> (everything else: strides, 3d, dilation, groups): B panels are assembled from the
- *       zero-padded input ({@code xpad[koff[tap] + sOff[position]]}, held in stride phases for a width stride
- *       {@code > 1}, so that the columns of one output row are contiguous) with plain vector loads and two-vector
- *       permutations where a vector crosses output rows (no vector gathers); no im2col buffer.</li>
+ *   <li><b>implicit GEMM</b> (every stride 1, any padding, dilation and groups; in 3d at most 20% extra positions):
+ *       output positions are counted in the padded input's row width, so every row of B is a contiguous slice of
+ *       the zero-padded input; panels are copied with plain vector loads and the store drops the positions outside
+ *       the output;</li>
+ *   <li><b>gathered GEMM</b> (everything else: a stride above 1, or 3d with more extra positions): B panels are
+ *       assembled from the zero-padded input ({@code xpad[koff[tap] + sOff[position]]}, held in stride phases for a
+ *       width stride {@code > 1}, so that the columns of one output row are contiguous) with plain vector loads and
+ *       two-vector permutations where a vector crosses output rows (no vector gathers); no im2col buffer.</li>
  * </ul>
  * Bias and epilogue are fused into the GEMM store. Work is split over (image, group, row block, column block) in a
  * partition that depends only on the geometry, so results are bitwise identical for any thread count.
@@ -1094,9 +1095,9 @@ final class SimdConv implements Conv {
      * The segments of a tile ({@link #buildSegments}) are consecutive output positions (stride 1: the next segment
      * starts at the next position), so one tile row is one contiguous run of y: when the tile has several segments
      * they are first packed together into {@code compact} (one vector copy per {@code L} floats, each overrun
-     * overwritten by the next segment; every row before the first is read back). The run is stored with full vectors and a last vector that overlaps the one before it,
-     * computed from y before any of them was stored (so the overlapped floats get the same value twice); a run
-     * shorter than a vector is stored float by float.
+     * overwritten by the next segment; every row before the first is read back). The run is stored with full
+     * vectors and a last vector that overlaps the one before it, computed from y before any of them was stored (so
+     * the overlapped floats get the same value twice); a run shorter than a vector is stored float by float.
      */
     static void storeSegments(float[] t, int rows, int[] segCol, int[] segOut, int[] segLen, int s0, int s1,
             float[] y, int yb, int outSp, boolean first, boolean last, float[] bias, int biasIdx, int ek, float ea,

@@ -11,7 +11,8 @@ import jdk.incubator.vector.FloatVector;
  *   <li>{@code $J kernel [kc...]}: the microkernel alone on B working sets from L1 to memory (its ceiling);</li>
  *   <li>{@code $J [kcMax:order,... [pack|nopack [rounds [MxNxK]]]]}: the packed SGEMM's macro loop with K blocks of
  *       at most {@code kcMax} and loop order 0 (row panel outer) or 1 (column panel outer), packing timed or not;
- *       also {@code lib} (the library's sgemm), {@code lib:KC} (with {@code KC_MAX = KC}); prints packA/packB times;</li>
+ *       also {@code lib} (the library's sgemm), {@code lib:KC} (with {@code KC_MAX = KC}); prints packA/packB
+ *       times;</li>
  *   <li>{@code $J conv threads[:r][:sMICROS],... rounds shape...}: conv forward of the issue-3 shapes with
  *       prepacked weights ({@code :r}: unpacked weights, as {@code ConvBench.ours}) on the given thread counts
  *       ({@code :sMICROS}: a pool whose idle workers spin that long, {@code -Dsimdcnn.poolSpinMicros}; {@code :tN}:

@@ -158,6 +158,14 @@ class ConvParityTest {
         checkAll(ConvGeometry.conv2d(2, 3, 9, 17, 6, 3, 5, 1, 2, 1, 3), Epilogue.NONE, true, 13);
         checkAll(ConvGeometry.conv(1, 2, 5, new int[] {70}, 5, new int[] {7}, new int[] {1}, Padding.of(0),
                 new int[] {1}, 5), Epilogue.NONE, true, 14);
+        // depthwise 3x3, stride 1 (four-row kernel, grad input through it too): rows of exactly one and two vectors
+        // (16 and 32 columns on 512-bit vectors) and wider, a channel multiplier, width dilation 2, rows past the
+        // last block of four
+        checkAll(ConvGeometry.conv2d(2, 3, 8, 16, 6, 3, 3, 1, 1, 1, 3), Epilogue.RELU, true, 30);
+        checkAll(ConvGeometry.conv2d(1, 2, 4, 32, 2, 3, 3, 1, 1, 1, 2), Epilogue.NONE, true, 31);
+        checkAll(ConvGeometry.conv(2, 1, 2, new int[] {12, 36}, 2, new int[] {3, 3}, new int[] {1}, Padding.of(2),
+                new int[] {1, 2}, 2), Epilogue.NONE, false, 32);
+        checkAll(ConvGeometry.conv2d(1, 2, 13, 71, 2, 3, 3, 1, 0, 1, 2), Epilogue.leakyRelu(0.5f), true, 33);
         // depthwise, width stride 2 and 3 (gathered weight gradient), rows of one vector plus a tail
         checkAll(ConvGeometry.conv2d(2, 3, 9, 40, 3, 3, 3, 2, 1, 1, 3), Epilogue.NONE, true, 15);
         checkAll(ConvGeometry.conv(2, 1, 4, new int[] {5, 61}, 8, new int[] {2, 3}, new int[] {1, 3}, Padding.of(1),

@@ -26,7 +26,8 @@ import org.simdcnn.parallel.ThreadPool;
  *       packed in tiles of output positions; no im2col;</li>
  *   <li><b>depthwise</b> ({@code groups == Cin}): a direct vectorized kernel over a zero-padded copy of each input
  *       plane (for a width stride {@code s > 1} split into its {@code s} stride phases, so that every tap is a
- *       plain vector load), four output rows per register block; no gathers, scatters or masks;</li>
+ *       plain vector load), four output rows per register block (for 3x3 at height stride 1 by two vectors of
+ *       columns, each input row loaded once for the three output rows it feeds); no gathers, scatters or masks;</li>
  *   <li><b>implicit GEMM</b> (every stride 1, any padding, dilation and groups; in 3d at most 20% extra positions):
  *       output positions are counted in the padded input's row width, so every row of B is a contiguous slice of
  *       the zero-padded input; panels are copied with plain vector loads and the store drops the positions outside
@@ -1511,8 +1512,14 @@ final class SimdConv implements Conv {
         int rs = sh * rowLen;
         int stepD = g.dilation(0) * ph * rowLen;
         int stepH = g.dilation(1) * rowLen;
+        boolean fast3 = kD == 1 && kH == 3 && kW == 3 && sh == 1 && g.dilation(1) == 1 && g.stride(2) == 1
+                && outW >= L;
         for (int od = 0; od < outD; od++) {
             int oh = 0;
+            if (fast3) {
+                oh = dw3x3Rows(pad, od * sd * ph * rowLen, rowLen, kwo[1], kwo[2], w, wk, y, yo + od * outH * outW,
+                        outH, outW);
+            }
             for (; oh + 4 <= outH; oh += 4) {
                 int base = (od * sd * ph + oh * sh) * rowLen;
                 int yr = yo + (od * outH + oh) * outW;
@@ -1549,6 +1556,171 @@ final class SimdConv implements Conv {
             }
         }
         biasEpilogue(y, yo, outD * outH * outW, bias, ek, ea, eb);
+    }
+
+    /**
+     * 3x3 taps, height stride and dilation 1, width stride 1: output rows {@code [0, outH - outH % 4)} of one plane,
+     * four rows by two vectors of columns at a time (eight accumulators), returning the number of rows done. Each
+     * input row is loaded once per block for the (up to three) output rows it feeds, so a block costs 36 vector
+     * loads for 72 multiply-adds instead of 72 loads. Each output still sums its taps in (kh, kw) order, its first
+     * fused multiply-add adding +0.0, so results are bitwise those of {@link #dwBlock4}. The nine weights are
+     * broadcast once per plane. The last column pair starts at {@code outW - 2L} (or {@code 0} and
+     * {@code outW - L} for rows narrower than two vectors) and recomputes a few columns with the same values.
+     * {@code t1, t2}: offsets of width taps 1 and 2.
+     */
+    static int dw3x3Rows(float[] pad, int base0, int rowLen, int t1, int t2, float[] w, int wk, float[] y, int yo,
+            int outH, int outW) {
+        FloatVector w00 = FloatVector.broadcast(F, w[wk]);
+        FloatVector w01 = FloatVector.broadcast(F, w[wk + 1]);
+        FloatVector w02 = FloatVector.broadcast(F, w[wk + 2]);
+        FloatVector w10 = FloatVector.broadcast(F, w[wk + 3]);
+        FloatVector w11 = FloatVector.broadcast(F, w[wk + 4]);
+        FloatVector w12 = FloatVector.broadcast(F, w[wk + 5]);
+        FloatVector w20 = FloatVector.broadcast(F, w[wk + 6]);
+        FloatVector w21 = FloatVector.broadcast(F, w[wk + 7]);
+        FloatVector w22 = FloatVector.broadcast(F, w[wk + 8]);
+        FloatVector z = FloatVector.zero(F);
+        int rows = outH - outH % 4;
+        int last = Math.max(0, outW - 2 * L);
+        for (int oh = 0; oh < rows; oh += 4) {
+            for (int ow = 0;; ow += 2 * L) {
+                int o = Math.min(ow, last);
+                int o2 = Math.min(o + L, outW - L);
+                int r = base0 + oh * rowLen;
+                // input row 0 -> output row 0 (kh 0)
+                FloatVector x0 = FloatVector.fromArray(F, pad, r + o);
+                FloatVector x1 = FloatVector.fromArray(F, pad, r + o2);
+                FloatVector a00 = x0.fma(w00, z);
+                FloatVector a01 = x1.fma(w00, z);
+                x0 = FloatVector.fromArray(F, pad, r + o + t1);
+                x1 = FloatVector.fromArray(F, pad, r + o2 + t1);
+                a00 = x0.fma(w01, a00);
+                a01 = x1.fma(w01, a01);
+                x0 = FloatVector.fromArray(F, pad, r + o + t2);
+                x1 = FloatVector.fromArray(F, pad, r + o2 + t2);
+                a00 = x0.fma(w02, a00);
+                a01 = x1.fma(w02, a01);
+                // input row 1 -> output rows 0 (kh 1), 1 (kh 0)
+                r += rowLen;
+                x0 = FloatVector.fromArray(F, pad, r + o);
+                x1 = FloatVector.fromArray(F, pad, r + o2);
+                a00 = x0.fma(w10, a00);
+                a01 = x1.fma(w10, a01);
+                FloatVector a10 = x0.fma(w00, z);
+                FloatVector a11 = x1.fma(w00, z);
+                x0 = FloatVector.fromArray(F, pad, r + o + t1);
+                x1 = FloatVector.fromArray(F, pad, r + o2 + t1);
+                a00 = x0.fma(w11, a00);
+                a01 = x1.fma(w11, a01);
+                a10 = x0.fma(w01, a10);
+                a11 = x1.fma(w01, a11);
+                x0 = FloatVector.fromArray(F, pad, r + o + t2);
+                x1 = FloatVector.fromArray(F, pad, r + o2 + t2);
+                a00 = x0.fma(w12, a00);
+                a01 = x1.fma(w12, a01);
+                a10 = x0.fma(w02, a10);
+                a11 = x1.fma(w02, a11);
+                // input row 2 -> output rows 0 (kh 2), 1 (kh 1), 2 (kh 0)
+                r += rowLen;
+                x0 = FloatVector.fromArray(F, pad, r + o);
+                x1 = FloatVector.fromArray(F, pad, r + o2);
+                a00 = x0.fma(w20, a00);
+                a01 = x1.fma(w20, a01);
+                a10 = x0.fma(w10, a10);
+                a11 = x1.fma(w10, a11);
+                FloatVector a20 = x0.fma(w00, z);
+                FloatVector a21 = x1.fma(w00, z);
+                x0 = FloatVector.fromArray(F, pad, r + o + t1);
+                x1 = FloatVector.fromArray(F, pad, r + o2 + t1);
+                a00 = x0.fma(w21, a00);
+                a01 = x1.fma(w21, a01);
+                a10 = x0.fma(w11, a10);
+                a11 = x1.fma(w11, a11);
+                a20 = x0.fma(w01, a20);
+                a21 = x1.fma(w01, a21);
+                x0 = FloatVector.fromArray(F, pad, r + o + t2);
+                x1 = FloatVector.fromArray(F, pad, r + o2 + t2);
+                a00 = x0.fma(w22, a00);
+                a01 = x1.fma(w22, a01);
+                a10 = x0.fma(w12, a10);
+                a11 = x1.fma(w12, a11);
+                a20 = x0.fma(w02, a20);
+                a21 = x1.fma(w02, a21);
+                int yr = yo + oh * outW;
+                a00.intoArray(y, yr + o);
+                a01.intoArray(y, yr + o2);
+                // input row 3 -> output rows 1 (kh 2), 2 (kh 1), 3 (kh 0)
+                r += rowLen;
+                x0 = FloatVector.fromArray(F, pad, r + o);
+                x1 = FloatVector.fromArray(F, pad, r + o2);
+                a10 = x0.fma(w20, a10);
+                a11 = x1.fma(w20, a11);
+                a20 = x0.fma(w10, a20);
+                a21 = x1.fma(w10, a21);
+                FloatVector a30 = x0.fma(w00, z);
+                FloatVector a31 = x1.fma(w00, z);
+                x0 = FloatVector.fromArray(F, pad, r + o + t1);
+                x1 = FloatVector.fromArray(F, pad, r + o2 + t1);
+                a10 = x0.fma(w21, a10);
+                a11 = x1.fma(w21, a11);
+                a20 = x0.fma(w11, a20);
+                a21 = x1.fma(w11, a21);
+                a30 = x0.fma(w01, a30);
+                a31 = x1.fma(w01, a31);
+                x0 = FloatVector.fromArray(F, pad, r + o + t2);
+                x1 = FloatVector.fromArray(F, pad, r + o2 + t2);
+                a10 = x0.fma(w22, a10);
+                a11 = x1.fma(w22, a11);
+                a20 = x0.fma(w12, a20);
+                a21 = x1.fma(w12, a21);
+                a30 = x0.fma(w02, a30);
+                a31 = x1.fma(w02, a31);
+                a10.intoArray(y, yr + outW + o);
+                a11.intoArray(y, yr + outW + o2);
+                // input row 4 -> output rows 2 (kh 2), 3 (kh 1)
+                r += rowLen;
+                x0 = FloatVector.fromArray(F, pad, r + o);
+                x1 = FloatVector.fromArray(F, pad, r + o2);
+                a20 = x0.fma(w20, a20);
+                a21 = x1.fma(w20, a21);
+                a30 = x0.fma(w10, a30);
+                a31 = x1.fma(w10, a31);
+                x0 = FloatVector.fromArray(F, pad, r + o + t1);
+                x1 = FloatVector.fromArray(F, pad, r + o2 + t1);
+                a20 = x0.fma(w21, a20);
+                a21 = x1.fma(w21, a21);
+                a30 = x0.fma(w11, a30);
+                a31 = x1.fma(w11, a31);
+                x0 = FloatVector.fromArray(F, pad, r + o + t2);
+                x1 = FloatVector.fromArray(F, pad, r + o2 + t2);
+                a20 = x0.fma(w22, a20);
+                a21 = x1.fma(w22, a21);
+                a30 = x0.fma(w12, a30);
+                a31 = x1.fma(w12, a31);
+                a20.intoArray(y, yr + 2 * outW + o);
+                a21.intoArray(y, yr + 2 * outW + o2);
+                // input row 5 -> output row 3 (kh 2)
+                r += rowLen;
+                x0 = FloatVector.fromArray(F, pad, r + o);
+                x1 = FloatVector.fromArray(F, pad, r + o2);
+                a30 = x0.fma(w20, a30);
+                a31 = x1.fma(w20, a31);
+                x0 = FloatVector.fromArray(F, pad, r + o + t1);
+                x1 = FloatVector.fromArray(F, pad, r + o2 + t1);
+                a30 = x0.fma(w21, a30);
+                a31 = x1.fma(w21, a31);
+                x0 = FloatVector.fromArray(F, pad, r + o + t2);
+                x1 = FloatVector.fromArray(F, pad, r + o2 + t2);
+                a30 = x0.fma(w22, a30);
+                a31 = x1.fma(w22, a31);
+                a30.intoArray(y, yr + 3 * outW + o);
+                a31.intoArray(y, yr + 3 * outW + o2);
+                if (o >= last) {
+                    break;
+                }
+            }
+        }
+        return rows;
     }
 
     /** Four output rows ({@code rs} apart in the input layout, {@code ys} apart in y) of {@code L} columns. */

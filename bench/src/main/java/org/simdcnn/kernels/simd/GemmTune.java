@@ -226,7 +226,8 @@ public final class GemmTune {
     }
 
     /**
-     * {@code kernel [kc...]}: the 12-row microkernel alone ({@link SimdGemm#kernel12}, 2000 calls per sample, four
+     * {@code kernel [kc...]}: the 12-row microkernel alone ({@link SimdGemm#kernel12}; {@code -Dgemmtune.rows=8} or
+     * {@code 4}: the 8- or 4-row kernel of a tail panel; 2000 calls per sample, four
      * A panels in turn) against B panels cycling through a working set of 48 KiB to 16 MiB (in L1, L2, L3 and
      * memory), as GFLOP/s and % of the FMA loop: the ceiling of the packed GEMM for each cache level.
      */
@@ -243,6 +244,8 @@ public final class GemmTune {
             b[i] = (float) r.nextDouble();
         }
         float[] tile = new float[SimdGemm.MR * SimdGemm.NR + SimdGemm.NR];
+        // -Dgemmtune.rows=12, 8 or 4: the kernel for that many rows
+        int rows = Integer.getInteger("gemmtune.rows", SimdGemm.MR);
         for (int kc : kcs) {
             float[] a = new float[4 * 12 * kc];
             for (int i = 0; i < a.length; i++) {
@@ -258,7 +261,8 @@ public final class GemmTune {
                     for (int rep = 0; rep < 10; rep++) {
                         long t0 = System.nanoTime();
                         for (int it = 0; it < 2000; it++) {
-                            SimdGemm.kernel12(a, ((it / panels) & 3) * 12 * kc, b, (it % panels) * panel, kc, tile);
+                            SimdGemm.kernel(a, ((it / panels) & 3) * 12 * kc, b, (it % panels) * panel, kc, tile,
+                                    rows);
                         }
                         best[v] = Math.min(best[v], System.nanoTime() - t0);
                     }
@@ -266,9 +270,9 @@ public final class GemmTune {
                 }
             }
             double peak = 1 / bestPeak;
-            StringBuilder sb = new StringBuilder(String.format("kernel12 kc %d, loop peak %.1f:", kc, peak));
+            StringBuilder sb = new StringBuilder(String.format("kernel rows %d kc %d, loop peak %.1f:", rows, kc, peak));
             for (int v = 0; v < setKb.length; v++) {
-                double gf = 2.0 * 12 * SimdGemm.NR * kc * 2000 / best[v];
+                double gf = 2.0 * rows * SimdGemm.NR * kc * 2000 / best[v];
                 sb.append(String.format("  B %d KiB %.1f (%.1f%%)", setKb[v], gf, 100 * gf / peak));
             }
             System.out.println(sb);

@@ -54,7 +54,12 @@ final class SimdConv implements Conv {
 
     /** Target size of one packed B tile (K x positions) in floats (512 KiB, well inside L2). */
     private static final int TILE_FLOATS = 128 * 1024;
-    /** Implicit GEMM: blocks are halved while there are fewer tasks than this. */
+    /**
+     * Implicit GEMM: blocks are halved while there are fewer tasks than this, when the pool has more than one thread.
+     * On one thread nothing is split: a split of the output channels into row blocks packs the same B panels once per
+     * block (resnet_3x3_14: four times), and one task was 5-15% faster there ({@code GemmTune conv 1,1:i1}), even
+     * elsewhere.
+     */
     static int IMPLICIT_MIN_TASKS = 16;
     /** Implicit GEMM in 3d: at most this many padded-space positions per 100 output positions (the choice rule). */
     static int IMPLICIT_MAX_PCT = 120;
@@ -868,17 +873,20 @@ final class SimdConv implements Conv {
             this.nPanels = SimdGemm.ceilDiv(cols, NR);
             int planes = g.batch() * g.inChannels();
             this.padTasks = SimdGemm.ceilDiv(planes, 8);
-            // Fixed partition from the geometry only: column blocks of up to 8 panels, rows split in halves while
-            // there are fewer than 16 tasks.
+            // Column blocks of up to 8 panels, then columns and rows split in halves while there are fewer than
+            // IMPLICIT_MIN_TASKS tasks (on more than one thread). The partition only decides which task computes an
+            // output element, never how: its kernel (from its row panel), its K blocks and the order of its sums are
+            // the same in any partition, so results are identical for any thread count (KernelDeterminismTest).
+            int minTasks = SimdCnn.threads() > 1 ? IMPLICIT_MIN_TASKS : 1;
             int mPanels = mPad / MR;
             int cp = Math.min(nPanels, 8);
             int images = g.batch() * g.groups();
-            while (cp > 1 && images * SimdGemm.ceilDiv(nPanels, cp) < IMPLICIT_MIN_TASKS) {
+            while (cp > 1 && images * SimdGemm.ceilDiv(nPanels, cp) < minTasks) {
                 cp = (cp + 1) / 2;
             }
             int rp = mPanels;
             while (rp > 1 && images * SimdGemm.ceilDiv(nPanels, cp) * SimdGemm.ceilDiv(mPanels, rp)
-                    < IMPLICIT_MIN_TASKS) {
+                    < minTasks) {
                 rp = (rp + 1) / 2;
             }
             this.colBlock = cp;

@@ -17,7 +17,7 @@ import jdk.incubator.vector.FloatVector;
  *       prepacked weights ({@code :r}: unpacked weights, as {@code ConvBench.ours}) on the given thread counts
  *       ({@code :sMICROS}: a pool whose idle workers spin that long, {@code -Dsimdcnn.poolSpinMicros}; {@code :tN}:
  *       {@code SimdConv.MIN_TASKS = N}; {@code :m0}: implicit GEMM's preparation as a separate phase; {@code :iN}:
- *       {@code SimdConv.IMPLICIT_MIN_TASKS = N}; {@code :kN}: {@code SimdGemm.KC_MAX = N}, the
+ *       {@code SimdConv.IMPLICIT_MIN_TASKS = N}, on more than one thread; {@code :kN}: {@code SimdGemm.KC_MAX = N}, the
  *       weights repacked); minimum
  *       and median GFLOP/s.</li>
  * </ul>

@@ -68,18 +68,23 @@ public class ConvTuneBench {
         };
     }
 
-    /** {@code NxC_HxW_OxK} (e.g. {@code 1x32_28x28_128x1}): a 2d convolution, stride 1, padding {@code K/2}. */
+    /**
+     * {@code NxC_HxW_OxK[sS]} (e.g. {@code 1x32_28x28_128x1}, {@code 1x16_56x56_32x3s2}): a 2d convolution, stride
+     * {@code S} (default 1), padding {@code K/2}.
+     */
     static ConvGeometry custom(String name) {
         String[] p = name.split("_");
         if (p.length != 3) {
-            throw new IllegalArgumentException("shape: unknown name '" + name + "' (nor NxC_HxW_OxK)");
+            throw new IllegalArgumentException("shape: unknown name '" + name + "' (nor NxC_HxW_OxK[sS])");
         }
         String[] nc = p[0].split("x");
         String[] hw = p[1].split("x");
-        String[] ok = p[2].split("x");
+        String[] ks = p[2].split("s");
+        String[] ok = ks[0].split("x");
         int k = Integer.parseInt(ok[1]);
+        int stride = ks.length > 1 ? Integer.parseInt(ks[1]) : 1;
         return ConvGeometry.conv2d(Integer.parseInt(nc[0]), Integer.parseInt(nc[1]), Integer.parseInt(hw[0]),
-                Integer.parseInt(hw[1]), Integer.parseInt(ok[0]), k, k, 1, k / 2, 1, 1);
+                Integer.parseInt(hw[1]), Integer.parseInt(ok[0]), k, k, stride, k / 2, 1, 1);
     }
 
     @Setup(Level.Trial)

@@ -21,8 +21,11 @@ import org.simdcnn.parallel.ThreadPool;
  * row and {@code CB} broadcast weights. Every accumulator sums its taps in the order (channel, kh, kw) with fused
  * multiply-adds from zero, then adds the bias and applies the epilogue, as {@link Epilogue#apply} defines it.
  *
- * <p>Applies to 1d and 2d convolutions (no depth), one group, unit stride along the width (any stride along the
- * height, any dilation, any padding) and output rows of at least one vector. Work is split into (image, block of
+ * <p>Applies to 1d and 2d convolutions (no depth), one group, any stride, dilation and padding, and output rows of
+ * at least one vector (with a width stride, of a size the pairs of vectors cover well: {@link #applies}). With a
+ * width stride {@code s > 1} each padded input row is split into its {@code s} stride phases
+ * ({@link SimdConv#phaseRow}), so that the taps of consecutive output columns are consecutive floats of one phase
+ * and every load is still a plain unit-stride vector load. Work is split into (image, block of
  * {@link #ROWS} output rows) tasks: a partition that depends on the geometry only, and each output element is
  * computed by exactly the same operations whichever task runs it, so results are identical for any thread count.
  * The padded input rows of a task and the transposed weights live in per-thread workspaces; nothing is allocated
@@ -44,12 +47,16 @@ final class SimdDirectConv {
     /**
      * Whether {@link #forward} serves this geometry. Not pointwise convolutions: their GEMM over the input planes
      * measured 14-48% faster on 1x1 shapes with {@code Cin} 16..128 ({@code GemmTune conv 1,1:d0 ...}), while the
-     * direct kernel stays 11-60% ahead on 3x3 shapes with {@code Cin * 9 <= 144}.
+     * direct kernel stays 11-60% ahead on 3x3 shapes with {@code Cin * 9 <= 144}. With a width stride (against the
+     * gathered GEMM, {@code GemmTune conv 1,1:d0}, minimum of 12 interleaved rounds) only when more than 3/4 of the
+     * columns computed in pairs of vectors are output columns: resnet_stem (112 columns) +12-16%, 3x3 stride 2 with
+     * 28 columns +29-44%, 48 and 112 columns +9-10%; 24 columns even, 40 -17%, 20 and 16 -37 to -39%.
      */
     static boolean applies(ConvGeometry g) {
         return L >= 8 && !g.isTransposed() && g.groups() == 1 && g.kD() == 1 && g.inD() == 1 && g.outD() == 1
-                && g.stride(2) == 1 && g.outW() >= L && g.inChannels() * g.kernelVolume() <= K_MAX
-                && g.outChannels() >= CB && !g.isPointwise();
+                && g.outW() >= L && g.inChannels() * g.kernelVolume() <= K_MAX
+                && g.outChannels() >= CB && !g.isPointwise()
+                && (g.stride(2) == 1 || 4 * g.outW() > 3 * SimdGemm.roundUp(g.outW(), 2 * L));
     }
 
     private static final class Workspace {
@@ -143,24 +150,33 @@ final class SimdDirectConv {
             int inW = g.inW();
             int pl = g.padBefore(2);
             int pw = inW + pl + g.padAfter(2);
+            int sw = g.stride(2);
+            // Width stride 1: each row is the zero-padded input row. Stride s > 1: the padded row split into its s
+            // stride phases of len entries (phase q holds padded columns q, q + s, ...), so that tap kw of output
+            // column ow is entry ow + kw*dilation / s of phase kw*dilation % s: consecutive columns, plain loads.
+            int len = (pw + sw - 1) / sw;
+            int rl = sw * len;
             int cin = g.inChannels();
             Workspace ws = WS.get();
-            if (ws.rows.length < cin * span * pw) {
-                ws.rows = new float[cin * span * pw];
+            if (ws.rows.length < cin * span * rl) {
+                ws.rows = new float[cin * span * rl];
             }
             float[] rows = ws.rows;
             int r0 = oh0 * sh - g.padBefore(1); // input row of the block's first padded row
             for (int c = 0; c < cin; c++) {
                 int src = xOff + (img * cin + c) * g.inSpatial();
                 for (int r = 0; r < span; r++) {
-                    int dst = (c * span + r) * pw;
+                    int dst = (c * span + r) * rl;
                     int ih = r0 + r;
                     if (ih < 0 || ih >= inH) {
-                        java.util.Arrays.fill(rows, dst, dst + pw, 0f);
-                    } else {
+                        java.util.Arrays.fill(rows, dst, dst + rl, 0f);
+                    } else if (sw == 1) {
                         java.util.Arrays.fill(rows, dst, dst + pl, 0f);
                         System.arraycopy(x, src + ih * inW, rows, dst + pl, inW);
                         java.util.Arrays.fill(rows, dst + pl + inW, dst + pw, 0f);
+                    } else {
+                        java.util.Arrays.fill(rows, dst, dst + rl, 0f);
+                        SimdConv.phaseRow(x, src + ih * inW, inW, sw, pl, rows, dst, len);
                     }
                 }
             }
@@ -169,7 +185,8 @@ final class SimdDirectConv {
             for (int c = 0, t2 = 0; c < cin; c++) {
                 for (int i = 0; i < g.kH(); i++) {
                     for (int jx = 0; jx < g.kW(); jx++, t2++) {
-                        toff[t2] = (c * span + i * dh) * pw + jx * g.dilation(2);
+                        int tw = jx * g.dilation(2);
+                        toff[t2] = (c * span + i * dh) * rl + (tw % sw) * len + tw / sw;
                     }
                 }
             }
@@ -178,7 +195,7 @@ final class SimdDirectConv {
             int outSp = g.outSpatial();
             int yImg = yOff + img * cout * outSp;
             for (int oh = oh0; oh < oh1; oh++) {
-                int rowBase = (oh - oh0) * sh * pw;
+                int rowBase = (oh - oh0) * sh * rl;
                 int yRow = yImg + oh * outW;
                 for (int oc = 0; oc < cout; oc += CB) {
                     int ocb = Math.min(oc, cout - CB); // the last block overlaps the one before

@@ -196,11 +196,11 @@ class ConvParityTest {
         checkAll(ConvGeometry.conv2d(2, 16, 10, 33, 20, 3, 3, 1, 1, 1, 1), Epilogue.NONE, true, 25); // K = 144
         checkAll(ConvGeometry.conv(1, 3, 4, new int[] {53}, 10, new int[] {7}, new int[] {1}, Padding.of(3),
                 new int[] {1}, 1), Epilogue.NONE, true, 24);
-        // direct kernel with a width stride (rows split into stride phases; 512-bit vectors take rows of more than 24
-        // columns): a stem-like 7x7 stride 2 (K = 147, 28 columns), width stride 3 with width dilation 2, stride 2 with
-        // an overlapping last channel block (10 output channels), 1d stride 2 (61 columns); and one with 20 columns,
-        // which stays on the gathered GEMM
-        checkAll(ConvGeometry.conv2d(1, 3, 20, 56, 16, 7, 7, 2, 3, 1, 1), Epilogue.RELU, true, 34);
+        // direct kernel with a width stride (rows split into stride phases; K <= 80, and with 512-bit vectors rows of
+        // more than 24 columns): RGB 5x5 stride 2 (K = 75, 29 columns), width stride 3 with width dilation 2, stride 2
+        // with an overlapping last channel block (10 output channels), 1d stride 2 (61 columns); and a stem-like 7x7
+        // (K = 147) with 20 columns, which stays on the gathered GEMM
+        checkAll(ConvGeometry.conv2d(1, 3, 20, 56, 16, 5, 5, 2, 3, 1, 1), Epilogue.RELU, true, 34);
         checkAll(ConvGeometry.conv(2, 2, 2, new int[] {9, 90}, 9, new int[] {3, 3}, new int[] {1, 3}, Padding.of(1),
                 new int[] {1, 2}, 1), Epilogue.NONE, true, 35);
         checkAll(ConvGeometry.conv2d(2, 4, 11, 59, 10, 3, 3, 2, 1, 1, 1), Epilogue.clamp(-5f, 6f), false, 36);

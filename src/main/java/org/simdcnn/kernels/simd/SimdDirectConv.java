@@ -15,9 +15,9 @@ import org.simdcnn.parallel.ThreadPool;
  * implicit GEMM (interleaved, one thread, minimum of 200 calls): K = 9 (64x1x28x28 to 32) 2.0x, K = 27 (3x224x224 to
  * 64) 1.25x, K = 72 1.3x, K = 144 1.15x, K = 288 even, K = 384 and more 0.8-0.9x, hence the bound.
  *
- * <p>Each output row is computed in segments of two vectors of consecutive output columns (the last segment of a row
- * overlaps the one before, recomputing the same values with the same operations, so no lane is masked), for blocks
- * of {@link #CB} output channels at once: 16 accumulators, and per tap two unit-stride loads of the zero-padded input
+ * <p>The output rows of a task are covered by vectors of consecutive output columns (the last vector of a row starts
+ * at {@code outW - L} and overlaps the one before, recomputing the same values with the same operations, so no lane
+ * is masked), taken two at a time across rows, for blocks of {@link #CB} output channels at once: 16 accumulators, and per tap two unit-stride loads of the zero-padded input
  * row and {@code CB} broadcast weights. Every accumulator sums its taps in the order (channel, kh, kw) with fused
  * multiply-adds from zero, then adds the bias and applies the epilogue, as {@link Epilogue#apply} defines it.
  *
@@ -36,6 +36,8 @@ final class SimdDirectConv {
     private static final int L = F.length();
     /** Largest {@code Cin * kH * kW} taken by the direct kernel. */
     static int K_MAX = 160;
+    /** Largest {@code Cin * kH * kW} taken by the direct kernel with a width stride (see {@link #applies}). */
+    static final int STRIDED_K_MAX = 80;
     /** Output channels per register block. */
     static final int CB = 8;
     /** Output rows per task. */
@@ -47,16 +49,17 @@ final class SimdDirectConv {
     /**
      * Whether {@link #forward} serves this geometry. Not pointwise convolutions: their GEMM over the input planes
      * measured 14-48% faster on 1x1 shapes with {@code Cin} 16..128 ({@code GemmTune conv 1,1:d0 ...}), while the
-     * direct kernel stays 11-60% ahead on 3x3 shapes with {@code Cin * 9 <= 144}. With a width stride (against the
-     * gathered GEMM, {@code GemmTune conv 1,1:d0}, minimum of 12 interleaved rounds) only when more than 3/4 of the
-     * columns computed in pairs of vectors are output columns: resnet_stem (112 columns) +12-16%, 3x3 stride 2 with
-     * 28 columns +29-44%, 48 and 112 columns +9-10%; 24 columns even, 40 -17%, 20 and 16 -37 to -39%.
+     * direct kernel stays 11-60% ahead on 3x3 shapes with {@code Cin * 9 <= 144}. With a width stride, against
+     * the gathered GEMM ({@code GemmTune conv 1:d0,1,1:d0,1 25..30}, quiet host): {@code K = 27} (RGB 3x3 stride 2)
+     * +40%, 72 +22%, 54 even; above {@link #STRIDED_K_MAX} 100 -13%, 108 -4%, 144 -15%, 147 (resnet_stem) even; and
+     * only when more than 3/4 of the computed columns (whole vectors) are output columns.
      */
     static boolean applies(ConvGeometry g) {
         return L >= 8 && !g.isTransposed() && g.groups() == 1 && g.kD() == 1 && g.inD() == 1 && g.outD() == 1
                 && g.outW() >= L && g.inChannels() * g.kernelVolume() <= K_MAX
                 && g.outChannels() >= CB && !g.isPointwise()
-                && (g.stride(2) == 1 || 4 * g.outW() > 3 * SimdGemm.roundUp(g.outW(), 2 * L));
+                && (g.stride(2) == 1 || (g.inChannels() * g.kernelVolume() <= STRIDED_K_MAX
+                        && 4 * g.outW() > 3 * SimdGemm.roundUp(g.outW(), L)));
     }
 
     private static final class Workspace {
@@ -194,20 +197,26 @@ final class SimdDirectConv {
             int outW = g.outW();
             int outSp = g.outSpatial();
             int yImg = yOff + img * cout * outSp;
-            for (int oh = oh0; oh < oh1; oh++) {
-                int rowBase = (oh - oh0) * sh * rl;
-                int yRow = yImg + oh * outW;
+            // The block's output rows as one sequence of vectors (per row ceil(outW / L), the last starting at
+            // outW - L and recomputing a few columns with the same values), taken two at a time, across rows: 112
+            // columns are 7 vectors, so two rows make 7 pairs instead of 8. An odd count ends with one vector twice.
+            int v = (outW + L - 1) / L;
+            int nv = (oh1 - oh0) * v;
+            for (int q = 0; q < nv; q += 2) {
+                int q1 = Math.min(q + 1, nv - 1);
+                int ra = q / v;
+                int rb = q1 / v;
+                int c0 = Math.min((q - ra * v) * L, outW - L);
+                int c1 = Math.min((q1 - rb * v) * L, outW - L);
+                int x0 = ra * sh * rl + c0;
+                int x1 = rb * sh * rl + c1;
+                int y0 = yImg + (oh0 + ra) * outW + c0;
+                int y1 = yImg + (oh0 + rb) * outW + c1;
                 for (int oc = 0; oc < cout; oc += CB) {
                     int ocb = Math.min(oc, cout - CB); // the last block overlaps the one before
                     int wb = oc / CB * taps * CB; // the block's packed weights
-                    for (int s = 0; s < outW; s += 2 * L) {
-                        // two vectors of columns [c0, c0 + L) and [c1, c1 + L); a row of fewer than 2L columns
-                        // is one segment whose vectors overlap
-                        int c0 = outW < 2 * L ? 0 : Math.min(s, outW - 2 * L);
-                        int c1 = outW < 2 * L ? outW - L : c0 + L;
-                        block8(toff, taps, rows, rowBase + c0, rowBase + c1, wt, wb, ocb, bias, y,
-                                yRow + ocb * outSp + c0, yRow + ocb * outSp + c1, outSp, ek, ea, eb);
-                    }
+                    block8(toff, taps, rows, x0, x1, wt, wb, ocb, bias, y, y0 + ocb * outSp, y1 + ocb * outSp, outSp,
+                            ek, ea, eb);
                 }
             }
         }

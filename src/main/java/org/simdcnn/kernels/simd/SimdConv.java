@@ -536,7 +536,7 @@ final class SimdConv implements Conv {
             }
             int cOff = yOff + (img * g.outChannels() + gr * m) * outSp + s0;
             SimdGemm.macro(panels, gr * mPad * kk, mPad, bp, nPad, m, cols, kk, 0, mPad / MR, 0, nPad / NR, 1f, 0f,
-                    y, cOff, outSp, bias, gr * m, bias == null ? 0 : 1, ek, ea, eb, SimdGemm.workspace().tile);
+                    y, cOff, outSp, bias, gr * m, bias == null ? 0 : 1, ek, ea, eb, SimdGemm.workspace());
         }
 
         /**
@@ -982,8 +982,12 @@ final class SimdConv implements Conv {
                             implicitGap(g), implicitGap(g));
                 }
             }
-            float[] tile = SimdGemm.workspace().tile;
             int kcu = SimdGemm.kcu(kk);
+            // More than one K block: the task's tiles stay in a per-thread buffer between blocks, each kernel
+            // continuing its tile's sums (SimdGemm.macro), and are stored once.
+            boolean multi = kcu < kk;
+            float[] tile = multi ? SimdGemm.workspace().acc((ip1 - ip0) * (jp1 - jp0) * MR * NR)
+                    : SimdGemm.workspace().tile;
             int aGroup = gr * mPad * kk;
             ConvWorkspace cws = WS.get();
             float[] bp = cws.bTile((jp1 - jp0) * NR * kcu);
@@ -1004,11 +1008,14 @@ final class SimdConv implements Conv {
                     int i0 = ip * MR;
                     int rows = Math.min(MR, m - i0);
                     for (int jp = jp0; jp < jp1; jp++) {
-                        int j0 = jp * NR;
                         int q = jp - jp0;
-                        SimdGemm.kernel(panels, aBase, bp, q * NR * kc, kc, tile, rows);
-                        storeSegments(tile, rows, cws.segCol, cws.segOut, cws.segLen, segStart[q], segStart[q + 1], y,
-                                yb + i0 * outSp, outSp, first, last, bias, gr * m + i0, ek, ea, eb, cws.compactRow);
+                        int to = multi ? ((ip - ip0) * (jp1 - jp0) + q) * MR * NR : 0;
+                        SimdGemm.kernel(panels, aBase, bp, q * NR * kc, kc, tile, to, !first, rows);
+                        if (last) {
+                            storeSegments(tile, to, rows, cws.segCol, cws.segOut, cws.segLen, segStart[q],
+                                    segStart[q + 1], y, yb + i0 * outSp, outSp, bias, gr * m + i0, ek, ea, eb,
+                                    cws.compactRow);
+                        }
                     }
                 }
             }
@@ -1099,23 +1106,22 @@ final class SimdConv implements Conv {
     }
 
     /**
-     * Stores a tile into {@code rows} output planes (plane {@code r} at {@code yb + r * outSp}): the first K block
-     * overwrites, later ones add; the last adds the per-channel bias (from {@code biasIdx}) and applies the epilogue.
+     * Stores a finished tile ({@code t[to]}, all K blocks summed) into {@code rows} output planes (plane {@code r} at
+     * {@code yb + r * outSp}), adding the per-channel bias (from {@code biasIdx}) and applying the epilogue.
      * The segments of a tile ({@link #buildSegments}) are consecutive output positions (stride 1: the next segment
      * starts at the next position), so one tile row is one contiguous run of y: when the tile has several segments
      * they are first packed together into {@code compact} (one vector copy per {@code L} floats, each overrun
      * overwritten by the next segment; every row before the first is read back). The run is stored with full
-     * vectors and a last vector that overlaps the one before it, computed from y before any of them was stored (so
-     * the overlapped floats get the same value twice); a run shorter than a vector is stored float by float.
+     * vectors and a last vector that overlaps the one before it, computed before any of them was stored (so the
+     * overlapped floats get the same value twice); a run shorter than a vector is stored float by float.
      */
-    static void storeSegments(float[] t, int rows, int[] segCol, int[] segOut, int[] segLen, int s0, int s1,
-            float[] y, int yb, int outSp, boolean first, boolean last, float[] bias, int biasIdx, int ek, float ea,
-            float eb, float[] compact) {
+    static void storeSegments(float[] t, int to, int rows, int[] segCol, int[] segOut, int[] segLen, int s0, int s1,
+            float[] y, int yb, int outSp, float[] bias, int biasIdx, int ek, float ea, float eb, float[] compact) {
         if (s1 == s0) {
             return;
         }
-        int e = last ? ek : SimdGemm.EPI_NONE;
-        boolean doBias = last && bias != null;
+        int e = ek;
+        boolean doBias = bias != null;
         int out = yb + segOut[s0];
         int len = segOut[s1 - 1] + segLen[s1 - 1] - segOut[s0];
         boolean packed = s1 - s0 > 1;
@@ -1125,7 +1131,7 @@ final class SimdConv implements Conv {
             for (int r = 0; r < rows; r++) {
                 int d = r * (NR + L);
                 for (int sg = s0; sg < s1; sg++) {
-                    int c = r * NR + segCol[sg];
+                    int c = to + r * NR + segCol[sg];
                     int n = segLen[sg];
                     for (int q = 0; q < n; q += L) {
                         FloatVector.fromArray(F, t, c + q).intoArray(compact, d + q);
@@ -1136,7 +1142,7 @@ final class SimdConv implements Conv {
         }
         for (int r = 0; r < rows; r++) {
             float[] src = t;
-            int ti = r * NR + segCol[s0];
+            int ti = to + r * NR + segCol[s0];
             if (packed) {
                 src = compact;
                 ti = r * (NR + L);
@@ -1146,9 +1152,6 @@ final class SimdConv implements Conv {
             if (len < L) {
                 for (int q = 0; q < len; q++) {
                     float v = src[ti + q];
-                    if (!first) {
-                        v += y[yi + q];
-                    }
                     if (doBias) {
                         v += bv;
                     }
@@ -1159,12 +1162,9 @@ final class SimdConv implements Conv {
                 }
                 continue;
             }
-            // The last vector first (from the values of y before this store), then the others in order.
+            // The last vector first, then the others in order.
             int qt = len - L;
             FloatVector tail = FloatVector.fromArray(F, src, ti + qt);
-            if (!first) {
-                tail = tail.add(FloatVector.fromArray(F, y, yi + qt));
-            }
             if (doBias) {
                 tail = tail.add(bv);
             }
@@ -1180,9 +1180,6 @@ final class SimdConv implements Conv {
             }
             for (int q = 0; q < qt; q += L) {
                 FloatVector v = FloatVector.fromArray(F, src, ti + q);
-                if (!first) {
-                    v = v.add(FloatVector.fromArray(F, y, yi + q));
-                }
                 if (doBias) {
                     v = v.add(bv);
                 }

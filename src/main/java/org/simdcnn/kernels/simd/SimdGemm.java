@@ -23,7 +23,9 @@ import org.simdcnn.kernels.Gemm;
  * {@code MR x NR/lanes} accumulators held in registers (12 x 2 zmm on 512-bit vectors, 6 x 2 otherwise; on
  * 512-bit vectors the last row panel of M runs an 8- or 4-row kernel when it holds no more rows); the
  * accumulators go to a small per-thread tile, and the store applies {@code alpha}, {@code beta*C} (C is not read
- * when {@code beta == 0}), the bias and the epilogue in vector registers before writing C.
+ * when {@code beta == 0}), the bias and the epilogue in vector registers before writing C. When K has more than one
+ * block, a task's tiles wait in a per-thread buffer between blocks and the kernel of the next block starts from
+ * them (as BLIS loads C into the accumulators), so C is written once, after the last block.
  *
  * <p><b>Threads.</b> Packing and compute are split into a fixed grid of tasks that depends only on
  * {@code M, N, K}; every element of C is computed by one task, in the same K order, so results are bitwise
@@ -61,6 +63,9 @@ final class SimdGemm implements Gemm {
 
     static final SimdGemm INSTANCE = new SimdGemm();
 
+    /** The zero accumulators a microkernel starts from when it does not continue a tile. */
+    private static final float[] ZERO_TILE = new float[MR * NR];
+
     private static final ThreadLocal<Workspace> WS = ThreadLocal.withInitial(Workspace::new);
 
     /** Per-thread reusable memory. */
@@ -69,6 +74,16 @@ final class SimdGemm implements Gemm {
         float[] bPack = new float[0];
         final float[] tile = new float[MR * NR + NR]; // slack: the scattered store reads whole vectors
         final Job job = new Job();
+        /** The tiles of one task's block of C between K blocks ({@link #macro}, the implicit-GEMM convolution). */
+        float[] acc = new float[0];
+
+        float[] acc(int size) {
+            if (acc.length < size + NR) {
+                acc = new float[size + NR]; // slack: the convolution's segment store reads whole vectors
+            }
+            return acc;
+        }
+
         float[] aPack(int size) {
             if (aPack.length < size) {
                 aPack = new float[size];
@@ -304,7 +319,7 @@ final class SimdGemm implements Gemm {
             int jp0 = cb * colBlock;
             int jp1 = Math.min(nPanels, jp0 + colBlock);
             macro(ap, 0, mPanels * MR, bp, nPanels * NR, m, n, k, ip0, ip1, jp0, jp1, alpha, beta, c, cOff, ldc,
-                    bias, biasOff, bm, ek, ea, eb, WS.get().tile);
+                    bias, biasOff, bm, ek, ea, eb, WS.get());
         }
     }
 
@@ -543,13 +558,16 @@ final class SimdGemm implements Gemm {
      */
     static void macro(float[] ap, int apOff, int mPad, float[] bp, int nPad, int m, int n, int k, int ip0, int ip1,
             int jp0, int jp1, float alpha, float beta, float[] c, int cOff, int ldc, float[] bias, int biasOff, int bm,
-            int ek, float ea, float eb, float[] tile) {
+            int ek, float ea, float eb, Workspace ws) {
         int kcu = kcu(k);
+        // One K block: each tile goes from the kernel's registers to C. More: the tiles of this block of C stay in
+        // a per-thread buffer (in L2) between K blocks, each kernel continuing its tile's sums, and reach C once.
+        boolean multi = kcu < k;
+        float[] tile = multi ? ws.acc((ip1 - ip0) * (jp1 - jp0) * MR * NR) : ws.tile;
         for (int k0 = 0; k0 < k; k0 += kcu) {
             int kc = Math.min(kcu, k - k0);
             boolean first = k0 == 0;
             boolean last = k0 + kc >= k;
-            float bta = first ? beta : 1f;
             int aBlock = apOff + k0 * mPad;
             int bBlock = k0 * nPad;
             for (int ip = ip0; ip < ip1; ip++) {
@@ -560,9 +578,12 @@ final class SimdGemm implements Gemm {
                     int bBase = bBlock + jp * NR * kc;
                     int j0 = jp * NR;
                     int cols = Math.min(NR, n - j0);
-                    kernel(ap, aBase, bp, bBase, kc, tile, rows);
-                    store(tile, rows, cols, c, cOff + i0 * ldc + j0, ldc, alpha, bta, last, bias, biasOff, bm,
-                            i0, j0, ek, ea, eb);
+                    int to = multi ? ((ip - ip0) * (jp1 - jp0) + jp - jp0) * MR * NR : 0;
+                    kernel(ap, aBase, bp, bBase, kc, tile, to, !first, rows);
+                    if (last) {
+                        store(tile, to, rows, cols, c, cOff + i0 * ldc + j0, ldc, alpha, beta, true, bias, biasOff,
+                                bm, i0, j0, ek, ea, eb);
+                    }
                 }
             }
         }
@@ -571,12 +592,18 @@ final class SimdGemm implements Gemm {
     /** Writes a tile into C: {@code alpha*acc + beta*C}, then (on the last K block) bias and epilogue. */
     static void store(float[] t, int rows, int cols, float[] c, int cBase, int ldc, float alpha, float beta,
             boolean last, float[] bias, int biasOff, int bm, int i0, int j0, int ek, float ea, float eb) {
+        store(t, 0, rows, cols, c, cBase, ldc, alpha, beta, last, bias, biasOff, bm, i0, j0, ek, ea, eb);
+    }
+
+    /** As above, the tile at {@code t[to]}. */
+    static void store(float[] t, int to, int rows, int cols, float[] c, int cBase, int ldc, float alpha, float beta,
+            boolean last, float[] bias, int biasOff, int bm, int i0, int j0, int ek, float ea, float eb) {
         boolean doBias = last && bm != 0;
         int e = last ? ek : EPI_NONE;
         if (cols == NR) {
             for (int r = 0; r < rows; r++) {
                 int ci = cBase + r * ldc;
-                int ti = r * NR;
+                int ti = to + r * NR;
                 float rb = doBias && bm == 1 ? bias[biasOff + i0 + r] : 0f;
                 for (int v = 0; v < NR; v += L) {
                     FloatVector acc = FloatVector.fromArray(F, t, ti + v);
@@ -607,7 +634,7 @@ final class SimdGemm implements Gemm {
         } else {
             for (int r = 0; r < rows; r++) {
                 int ci = cBase + r * ldc;
-                int ti = r * NR;
+                int ti = to + r * NR;
                 float rb = doBias && bm == 1 ? bias[biasOff + i0 + r] : 0f;
                 for (int j = 0; j < cols; j++) {
                     float acc = t[ti + j];
@@ -643,31 +670,33 @@ final class SimdGemm implements Gemm {
     // ---- microkernels ----------------------------------------------------------------------------------------
 
     /** 12 x (2 vectors) register tile; the accumulators end in {@code t} (row-major, NR per row). */
-    static void kernel12(float[] a, int ao, float[] b, int bo, int kc, float[] t) {
-        FloatVector c00 = FloatVector.zero(F);
-        FloatVector c01 = FloatVector.zero(F);
-        FloatVector c10 = FloatVector.zero(F);
-        FloatVector c11 = FloatVector.zero(F);
-        FloatVector c20 = FloatVector.zero(F);
-        FloatVector c21 = FloatVector.zero(F);
-        FloatVector c30 = FloatVector.zero(F);
-        FloatVector c31 = FloatVector.zero(F);
-        FloatVector c40 = FloatVector.zero(F);
-        FloatVector c41 = FloatVector.zero(F);
-        FloatVector c50 = FloatVector.zero(F);
-        FloatVector c51 = FloatVector.zero(F);
-        FloatVector c60 = FloatVector.zero(F);
-        FloatVector c61 = FloatVector.zero(F);
-        FloatVector c70 = FloatVector.zero(F);
-        FloatVector c71 = FloatVector.zero(F);
-        FloatVector c80 = FloatVector.zero(F);
-        FloatVector c81 = FloatVector.zero(F);
-        FloatVector c90 = FloatVector.zero(F);
-        FloatVector c91 = FloatVector.zero(F);
-        FloatVector ca0 = FloatVector.zero(F);
-        FloatVector ca1 = FloatVector.zero(F);
-        FloatVector cb0 = FloatVector.zero(F);
-        FloatVector cb1 = FloatVector.zero(F);
+    static void kernel12(float[] a, int ao, float[] b, int bo, int kc, float[] t, int to, boolean acc) {
+        float[] src = acc ? t : ZERO_TILE;
+        int so = acc ? to : 0;
+        FloatVector c00 = FloatVector.fromArray(F, src, so);
+        FloatVector c01 = FloatVector.fromArray(F, src, so + L);
+        FloatVector c10 = FloatVector.fromArray(F, src, so + NR);
+        FloatVector c11 = FloatVector.fromArray(F, src, so + NR + L);
+        FloatVector c20 = FloatVector.fromArray(F, src, so + 2 * NR);
+        FloatVector c21 = FloatVector.fromArray(F, src, so + 2 * NR + L);
+        FloatVector c30 = FloatVector.fromArray(F, src, so + 3 * NR);
+        FloatVector c31 = FloatVector.fromArray(F, src, so + 3 * NR + L);
+        FloatVector c40 = FloatVector.fromArray(F, src, so + 4 * NR);
+        FloatVector c41 = FloatVector.fromArray(F, src, so + 4 * NR + L);
+        FloatVector c50 = FloatVector.fromArray(F, src, so + 5 * NR);
+        FloatVector c51 = FloatVector.fromArray(F, src, so + 5 * NR + L);
+        FloatVector c60 = FloatVector.fromArray(F, src, so + 6 * NR);
+        FloatVector c61 = FloatVector.fromArray(F, src, so + 6 * NR + L);
+        FloatVector c70 = FloatVector.fromArray(F, src, so + 7 * NR);
+        FloatVector c71 = FloatVector.fromArray(F, src, so + 7 * NR + L);
+        FloatVector c80 = FloatVector.fromArray(F, src, so + 8 * NR);
+        FloatVector c81 = FloatVector.fromArray(F, src, so + 8 * NR + L);
+        FloatVector c90 = FloatVector.fromArray(F, src, so + 9 * NR);
+        FloatVector c91 = FloatVector.fromArray(F, src, so + 9 * NR + L);
+        FloatVector ca0 = FloatVector.fromArray(F, src, so + 10 * NR);
+        FloatVector ca1 = FloatVector.fromArray(F, src, so + 10 * NR + L);
+        FloatVector cb0 = FloatVector.fromArray(F, src, so + 11 * NR);
+        FloatVector cb1 = FloatVector.fromArray(F, src, so + 11 * NR + L);
         for (int p = 0; p < kc; p++) {
             int bi = bo + p * NR;
             int ai = ao + p * 12;
@@ -710,30 +739,30 @@ final class SimdGemm implements Gemm {
             cb0 = x.fma(b0, cb0);
             cb1 = x.fma(b1, cb1);
         }
-        c00.intoArray(t, 0);
-        c01.intoArray(t, L);
-        c10.intoArray(t, NR);
-        c11.intoArray(t, NR + L);
-        c20.intoArray(t, 2 * NR);
-        c21.intoArray(t, 2 * NR + L);
-        c30.intoArray(t, 3 * NR);
-        c31.intoArray(t, 3 * NR + L);
-        c40.intoArray(t, 4 * NR);
-        c41.intoArray(t, 4 * NR + L);
-        c50.intoArray(t, 5 * NR);
-        c51.intoArray(t, 5 * NR + L);
-        c60.intoArray(t, 6 * NR);
-        c61.intoArray(t, 6 * NR + L);
-        c70.intoArray(t, 7 * NR);
-        c71.intoArray(t, 7 * NR + L);
-        c80.intoArray(t, 8 * NR);
-        c81.intoArray(t, 8 * NR + L);
-        c90.intoArray(t, 9 * NR);
-        c91.intoArray(t, 9 * NR + L);
-        ca0.intoArray(t, 10 * NR);
-        ca1.intoArray(t, 10 * NR + L);
-        cb0.intoArray(t, 11 * NR);
-        cb1.intoArray(t, 11 * NR + L);
+        c00.intoArray(t, to);
+        c01.intoArray(t, to + L);
+        c10.intoArray(t, to + NR);
+        c11.intoArray(t, to + NR + L);
+        c20.intoArray(t, to + 2 * NR);
+        c21.intoArray(t, to + 2 * NR + L);
+        c30.intoArray(t, to + 3 * NR);
+        c31.intoArray(t, to + 3 * NR + L);
+        c40.intoArray(t, to + 4 * NR);
+        c41.intoArray(t, to + 4 * NR + L);
+        c50.intoArray(t, to + 5 * NR);
+        c51.intoArray(t, to + 5 * NR + L);
+        c60.intoArray(t, to + 6 * NR);
+        c61.intoArray(t, to + 6 * NR + L);
+        c70.intoArray(t, to + 7 * NR);
+        c71.intoArray(t, to + 7 * NR + L);
+        c80.intoArray(t, to + 8 * NR);
+        c81.intoArray(t, to + 8 * NR + L);
+        c90.intoArray(t, to + 9 * NR);
+        c91.intoArray(t, to + 9 * NR + L);
+        ca0.intoArray(t, to + 10 * NR);
+        ca1.intoArray(t, to + 10 * NR + L);
+        cb0.intoArray(t, to + 11 * NR);
+        cb1.intoArray(t, to + 11 * NR + L);
     }
 
     /**
@@ -742,37 +771,47 @@ final class SimdGemm implements Gemm {
      * kernel, so results do not depend on which kernel ran).
      */
     static void kernel(float[] a, int ao, float[] b, int bo, int kc, float[] t, int rows) {
+        kernel(a, ao, b, bo, kc, t, 0, false, rows);
+    }
+
+    /**
+     * As above, the tile at {@code t[to]}; with {@code acc} the accumulators start from the tile there (the partial
+     * sums of the earlier K blocks) instead of zero, so the products of this block are added to them one by one.
+     */
+    static void kernel(float[] a, int ao, float[] b, int bo, int kc, float[] t, int to, boolean acc, int rows) {
         if (MR == 12) {
             if (rows > 8) {
-                kernel12(a, ao, b, bo, kc, t);
+                kernel12(a, ao, b, bo, kc, t, to, acc);
             } else if (rows > 4) {
-                kernel8(a, ao, b, bo, kc, t);
+                kernel8(a, ao, b, bo, kc, t, to, acc);
             } else {
-                kernel4(a, ao, b, bo, kc, t);
+                kernel4(a, ao, b, bo, kc, t, to, acc);
             }
         } else {
-            kernel6(a, ao, b, bo, kc, t);
+            kernel6(a, ao, b, bo, kc, t, to, acc);
         }
     }
 
     /** The first 8 rows of a 12-row panel (A read at stride {@link #MR}): the last panel when at most 8 rows remain. */
-    static void kernel8(float[] a, int ao, float[] b, int bo, int kc, float[] t) {
-        FloatVector c00 = FloatVector.zero(F);
-        FloatVector c01 = FloatVector.zero(F);
-        FloatVector c10 = FloatVector.zero(F);
-        FloatVector c11 = FloatVector.zero(F);
-        FloatVector c20 = FloatVector.zero(F);
-        FloatVector c21 = FloatVector.zero(F);
-        FloatVector c30 = FloatVector.zero(F);
-        FloatVector c31 = FloatVector.zero(F);
-        FloatVector c40 = FloatVector.zero(F);
-        FloatVector c41 = FloatVector.zero(F);
-        FloatVector c50 = FloatVector.zero(F);
-        FloatVector c51 = FloatVector.zero(F);
-        FloatVector c60 = FloatVector.zero(F);
-        FloatVector c61 = FloatVector.zero(F);
-        FloatVector c70 = FloatVector.zero(F);
-        FloatVector c71 = FloatVector.zero(F);
+    static void kernel8(float[] a, int ao, float[] b, int bo, int kc, float[] t, int to, boolean acc) {
+        float[] src = acc ? t : ZERO_TILE;
+        int so = acc ? to : 0;
+        FloatVector c00 = FloatVector.fromArray(F, src, so);
+        FloatVector c01 = FloatVector.fromArray(F, src, so + L);
+        FloatVector c10 = FloatVector.fromArray(F, src, so + NR);
+        FloatVector c11 = FloatVector.fromArray(F, src, so + NR + L);
+        FloatVector c20 = FloatVector.fromArray(F, src, so + 2 * NR);
+        FloatVector c21 = FloatVector.fromArray(F, src, so + 2 * NR + L);
+        FloatVector c30 = FloatVector.fromArray(F, src, so + 3 * NR);
+        FloatVector c31 = FloatVector.fromArray(F, src, so + 3 * NR + L);
+        FloatVector c40 = FloatVector.fromArray(F, src, so + 4 * NR);
+        FloatVector c41 = FloatVector.fromArray(F, src, so + 4 * NR + L);
+        FloatVector c50 = FloatVector.fromArray(F, src, so + 5 * NR);
+        FloatVector c51 = FloatVector.fromArray(F, src, so + 5 * NR + L);
+        FloatVector c60 = FloatVector.fromArray(F, src, so + 6 * NR);
+        FloatVector c61 = FloatVector.fromArray(F, src, so + 6 * NR + L);
+        FloatVector c70 = FloatVector.fromArray(F, src, so + 7 * NR);
+        FloatVector c71 = FloatVector.fromArray(F, src, so + 7 * NR + L);
         for (int p = 0; p < kc; p++) {
             int bi = bo + p * NR;
             int ai = ao + p * MR;
@@ -803,22 +842,22 @@ final class SimdGemm implements Gemm {
             c70 = x.fma(b0, c70);
             c71 = x.fma(b1, c71);
         }
-        c00.intoArray(t, 0);
-        c01.intoArray(t, L);
-        c10.intoArray(t, NR);
-        c11.intoArray(t, NR + L);
-        c20.intoArray(t, 2 * NR);
-        c21.intoArray(t, 2 * NR + L);
-        c30.intoArray(t, 3 * NR);
-        c31.intoArray(t, 3 * NR + L);
-        c40.intoArray(t, 4 * NR);
-        c41.intoArray(t, 4 * NR + L);
-        c50.intoArray(t, 5 * NR);
-        c51.intoArray(t, 5 * NR + L);
-        c60.intoArray(t, 6 * NR);
-        c61.intoArray(t, 6 * NR + L);
-        c70.intoArray(t, 7 * NR);
-        c71.intoArray(t, 7 * NR + L);
+        c00.intoArray(t, to);
+        c01.intoArray(t, to + L);
+        c10.intoArray(t, to + NR);
+        c11.intoArray(t, to + NR + L);
+        c20.intoArray(t, to + 2 * NR);
+        c21.intoArray(t, to + 2 * NR + L);
+        c30.intoArray(t, to + 3 * NR);
+        c31.intoArray(t, to + 3 * NR + L);
+        c40.intoArray(t, to + 4 * NR);
+        c41.intoArray(t, to + 4 * NR + L);
+        c50.intoArray(t, to + 5 * NR);
+        c51.intoArray(t, to + 5 * NR + L);
+        c60.intoArray(t, to + 6 * NR);
+        c61.intoArray(t, to + 6 * NR + L);
+        c70.intoArray(t, to + 7 * NR);
+        c71.intoArray(t, to + 7 * NR + L);
     }
 
     /**
@@ -826,15 +865,17 @@ final class SimdGemm implements Gemm {
      * The K loop is unrolled by hand four times (C2 left the 8-FMA body short of the FMA ports: 91 against 110
      * GFLOP/s in isolation, {@code kc} 576); every accumulator still sums its products in K order.
      */
-    static void kernel4(float[] a, int ao, float[] b, int bo, int kc, float[] t) {
-        FloatVector c00 = FloatVector.zero(F);
-        FloatVector c01 = FloatVector.zero(F);
-        FloatVector c10 = FloatVector.zero(F);
-        FloatVector c11 = FloatVector.zero(F);
-        FloatVector c20 = FloatVector.zero(F);
-        FloatVector c21 = FloatVector.zero(F);
-        FloatVector c30 = FloatVector.zero(F);
-        FloatVector c31 = FloatVector.zero(F);
+    static void kernel4(float[] a, int ao, float[] b, int bo, int kc, float[] t, int to, boolean acc) {
+        float[] src = acc ? t : ZERO_TILE;
+        int so = acc ? to : 0;
+        FloatVector c00 = FloatVector.fromArray(F, src, so);
+        FloatVector c01 = FloatVector.fromArray(F, src, so + L);
+        FloatVector c10 = FloatVector.fromArray(F, src, so + NR);
+        FloatVector c11 = FloatVector.fromArray(F, src, so + NR + L);
+        FloatVector c20 = FloatVector.fromArray(F, src, so + 2 * NR);
+        FloatVector c21 = FloatVector.fromArray(F, src, so + 2 * NR + L);
+        FloatVector c30 = FloatVector.fromArray(F, src, so + 3 * NR);
+        FloatVector c31 = FloatVector.fromArray(F, src, so + 3 * NR + L);
         int p = 0;
         for (; p + 4 <= kc; p += 4) {
             int bi0 = bo + (p) * NR;
@@ -920,30 +961,32 @@ final class SimdGemm implements Gemm {
             c30 = x03.fma(b00, c30);
             c31 = x03.fma(b01, c31);
         }
-        c00.intoArray(t, 0);
-        c01.intoArray(t, L);
-        c10.intoArray(t, 1 * NR);
-        c11.intoArray(t, 1 * NR + L);
-        c20.intoArray(t, 2 * NR);
-        c21.intoArray(t, 2 * NR + L);
-        c30.intoArray(t, 3 * NR);
-        c31.intoArray(t, 3 * NR + L);
+        c00.intoArray(t, to);
+        c01.intoArray(t, to + L);
+        c10.intoArray(t, to + NR);
+        c11.intoArray(t, to + NR + L);
+        c20.intoArray(t, to + 2 * NR);
+        c21.intoArray(t, to + 2 * NR + L);
+        c30.intoArray(t, to + 3 * NR);
+        c31.intoArray(t, to + 3 * NR + L);
     }
 
     /** 6 x (2 vectors) register tile for 256-bit and 128-bit vectors. */
-    static void kernel6(float[] a, int ao, float[] b, int bo, int kc, float[] t) {
-        FloatVector c00 = FloatVector.zero(F);
-        FloatVector c01 = FloatVector.zero(F);
-        FloatVector c10 = FloatVector.zero(F);
-        FloatVector c11 = FloatVector.zero(F);
-        FloatVector c20 = FloatVector.zero(F);
-        FloatVector c21 = FloatVector.zero(F);
-        FloatVector c30 = FloatVector.zero(F);
-        FloatVector c31 = FloatVector.zero(F);
-        FloatVector c40 = FloatVector.zero(F);
-        FloatVector c41 = FloatVector.zero(F);
-        FloatVector c50 = FloatVector.zero(F);
-        FloatVector c51 = FloatVector.zero(F);
+    static void kernel6(float[] a, int ao, float[] b, int bo, int kc, float[] t, int to, boolean acc) {
+        float[] src = acc ? t : ZERO_TILE;
+        int so = acc ? to : 0;
+        FloatVector c00 = FloatVector.fromArray(F, src, so);
+        FloatVector c01 = FloatVector.fromArray(F, src, so + L);
+        FloatVector c10 = FloatVector.fromArray(F, src, so + NR);
+        FloatVector c11 = FloatVector.fromArray(F, src, so + NR + L);
+        FloatVector c20 = FloatVector.fromArray(F, src, so + 2 * NR);
+        FloatVector c21 = FloatVector.fromArray(F, src, so + 2 * NR + L);
+        FloatVector c30 = FloatVector.fromArray(F, src, so + 3 * NR);
+        FloatVector c31 = FloatVector.fromArray(F, src, so + 3 * NR + L);
+        FloatVector c40 = FloatVector.fromArray(F, src, so + 4 * NR);
+        FloatVector c41 = FloatVector.fromArray(F, src, so + 4 * NR + L);
+        FloatVector c50 = FloatVector.fromArray(F, src, so + 5 * NR);
+        FloatVector c51 = FloatVector.fromArray(F, src, so + 5 * NR + L);
         for (int p = 0; p < kc; p++) {
             int bi = bo + p * NR;
             int ai = ao + p * 6;
@@ -968,17 +1011,17 @@ final class SimdGemm implements Gemm {
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
         }
-        c00.intoArray(t, 0);
-        c01.intoArray(t, L);
-        c10.intoArray(t, NR);
-        c11.intoArray(t, NR + L);
-        c20.intoArray(t, 2 * NR);
-        c21.intoArray(t, 2 * NR + L);
-        c30.intoArray(t, 3 * NR);
-        c31.intoArray(t, 3 * NR + L);
-        c40.intoArray(t, 4 * NR);
-        c41.intoArray(t, 4 * NR + L);
-        c50.intoArray(t, 5 * NR);
-        c51.intoArray(t, 5 * NR + L);
+        c00.intoArray(t, to);
+        c01.intoArray(t, to + L);
+        c10.intoArray(t, to + NR);
+        c11.intoArray(t, to + NR + L);
+        c20.intoArray(t, to + 2 * NR);
+        c21.intoArray(t, to + 2 * NR + L);
+        c30.intoArray(t, to + 3 * NR);
+        c31.intoArray(t, to + 3 * NR + L);
+        c40.intoArray(t, to + 4 * NR);
+        c41.intoArray(t, to + 4 * NR + L);
+        c50.intoArray(t, to + 5 * NR);
+        c51.intoArray(t, to + 5 * NR + L);
     }
 }

@@ -5,7 +5,8 @@
 #   bench/run.sh -wi 1 -i 1 -r 1 -w 1 # smoke: any extra arguments go to JMH and override the annotations
 #
 # JMH_JAVA_OPTS='-Djmh.ignoreLock=true' lets a run proceed while another JMH holds /tmp/jmh.lock (smoke only).
-# Outputs: bench/results.csv (JMH CSV), bench/results.log (JMH log), bench/RESULTS.md (the report), and
+# Outputs: bench/results.json (JMH JSON: every iteration; the report quotes their medians), bench/results.log (JMH
+# log), bench/RESULTS.md (the report), and
 # bench/results-pytorch-conv.csv (bench/pytorch_anchor.py, when $PYTHON, default /usr/bin/python3, has torch).
 # Run it on a quiet machine: every other process on the cores lowers the figures (the report records the load).
 set -euo pipefail
@@ -14,13 +15,13 @@ JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 export JAVA_HOME
 JAVA="$JAVA_HOME/bin/java"
 SUITE='^org\.simdcnn\.bench\.(PeakFmaBench|PeakFma2Bench|SgemmBench|ConvBench|ConvBackwardBench|MnistInferenceBench)\.'
-CSV="$BENCH_DIR/results.csv"
+RESULTS="$BENCH_DIR/results.json"
 LOG="$BENCH_DIR/results.log"
 
 "$JAVA" -version 2>&1 | head -1
 mvn -q -f "$BENCH_DIR/pom.xml" package
 # shellcheck disable=SC2086  # JMH_JAVA_OPTS is a list of JVM options for the JMH host JVM (not the forks)
-"$JAVA" ${JMH_JAVA_OPTS:-} -jar "$BENCH_DIR/target/benchmarks.jar" "$SUITE" -prof gc -rf csv -rff "$CSV" "$@" 2>&1 | tee "$LOG"
+"$JAVA" ${JMH_JAVA_OPTS:-} -jar "$BENCH_DIR/target/benchmarks.jar" "$SUITE" -prof gc -rf json -rff "$RESULTS" "$@" 2>&1 | tee "$LOG"
 # PyTorch on this machine right after (optional: needs a Python with torch, e.g. Debian's python3-torch)
 rm -f "$BENCH_DIR/results-pytorch-conv.csv"
 PYTHON="${PYTHON:-/usr/bin/python3}"
@@ -30,4 +31,4 @@ else
     echo "PyTorch anchor skipped: $PYTHON cannot import torch (set PYTHON=... to a Python with PyTorch)" | tee -a "$LOG"
 fi
 "$JAVA" --add-modules jdk.incubator.vector -cp "$BENCH_DIR/target/benchmarks.jar" org.simdcnn.bench.Report \
-    "$CSV" "$BENCH_DIR/RESULTS.md" "bench/run.sh $*" 2>&1 | grep -v '^WARNING\|BackendProvider\|^INFO'
+    "$RESULTS" "$BENCH_DIR/RESULTS.md" "bench/run.sh $*" 2>&1 | grep -v '^WARNING\|BackendProvider\|^INFO'

@@ -17,13 +17,14 @@ import org.simdcnn.bench.onnx.OrtModel;
 import org.simdcnn.geometry.ConvGeometry;
 
 /**
- * Turns JMH's CSV results ({@code -rf csv -rff results.csv}) of one run into {@code RESULTS.md}: the FMA peak of
+ * Turns JMH's results of one run into {@code RESULTS.md} (JSON, {@code -rf json}: each score the median of the
+ * measurement iterations; or CSV, {@code -rf csv}: JMH's averages): the FMA peak of
  * the same run, then per conv shape our GFLOP/s, % of peak, ONNX Runtime's GFLOP/s and our ratio to it, the
  * speedup over the scalar reference, for 1 and 2 threads; conv backward; SGEMM; MNIST inference (ours, ORT); a check of
  * issue 3's targets; and issue 3's quoted figures (other machine) apart.
  *
  * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp benchmarks.jar org.simdcnn.bench.Report
- * results.csv RESULTS.md [command that produced the results]}. Missing entries print as "–".
+ * results.json|results.csv RESULTS.md [command that produced the results]}. Missing entries print as "–".
  */
 public final class Report {
     private static final String PKG = "org.simdcnn.bench.";
@@ -36,6 +37,8 @@ public final class Report {
 
     private final List<Row> rows;
     private final StringBuilder md = new StringBuilder();
+    /** Scores are medians of the measurement iterations (JSON results) rather than JMH's averages (CSV). */
+    private boolean medians;
 
     Report(List<Row> rows) {
         this.rows = rows;
@@ -43,14 +46,17 @@ public final class Report {
 
     public static void main(String[] args) throws IOException {
         if (args.length < 2) {
-            System.err.println("usage: Report results.csv RESULTS.md [command]");
+            System.err.println("usage: Report results.json|results.csv RESULTS.md [command]");
             System.exit(2);
         }
         Path csv = Path.of(args[0]);
         Path out = Path.of(args[1]);
         String command = args.length > 2 ? String.join(" ", List.of(args).subList(2, args.length)) : "(not given)";
-        List<Row> rows = parse(Files.readString(csv, StandardCharsets.UTF_8));
+        boolean json = csv.toString().endsWith(".json");
+        String results = Files.readString(csv, StandardCharsets.UTF_8);
+        List<Row> rows = json ? parseJson(results) : parse(results);
         Report r = new Report(rows);
+        r.medians = json;
         Path torchCsv = (csv.getParent() == null ? Path.of(".") : csv.getParent()).resolve("results-pytorch-conv.csv");
         if (Files.exists(torchCsv)) {
             r.readTorch(Files.readString(torchCsv, StandardCharsets.UTF_8));
@@ -123,6 +129,78 @@ public final class Report {
                     Integer.parseInt(f.get(iThreads).trim()), Integer.parseInt(f.get(iSamples).trim())));
         }
         return rows;
+    }
+
+    /**
+     * Parses JMH's JSON results ({@code -rf json}): the score of a benchmark is the median of its measurement
+     * iterations' scores (all forks), which a noisy neighbour moves less than their mean; the error stays JMH's
+     * 99.9% half-width of the mean. Secondary results other than {@code gc.alloc.rate.norm} are skipped.
+     */
+    @SuppressWarnings("unchecked")
+    static List<Row> parseJson(String text) {
+        if (!(Json.parse(text) instanceof List<?> list)) {
+            throw new IllegalArgumentException("results: JSON is not an array of JMH results");
+        }
+        List<Row> rows = new ArrayList<>();
+        for (Object o : list) {
+            Map<String, Object> b = (Map<String, Object>) o;
+            String bench = (String) b.get("benchmark");
+            if (bench.startsWith(PKG)) {
+                bench = bench.substring(PKG.length());
+            }
+            Map<String, String> params = new HashMap<>();
+            if (b.get("params") instanceof Map<?, ?> pm) {
+                pm.forEach((k, v) -> params.put((String) k, String.valueOf(v)));
+            }
+            int jmhThreads = ((Double) b.get("threads")).intValue();
+            Map<String, Object> pr = (Map<String, Object>) b.get("primaryMetric");
+            double[] raw = rawData(pr.get("rawData"));
+            if (raw.length == 0) {
+                throw new IllegalArgumentException("results: no measurement iterations for " + bench + " " + params);
+            }
+            double scale = unitSeconds((String) pr.get("scoreUnit"));
+            rows.add(new Row(bench, params, median(raw) * scale, number(pr.get("scoreError")) * scale, jmhThreads,
+                    raw.length));
+            if (b.get("secondaryMetrics") instanceof Map<?, ?> sm) {
+                for (Map.Entry<?, ?> e : sm.entrySet()) {
+                    String name = ((String) e.getKey()).replace("\u00b7", "");
+                    if (name.equals("gc.alloc.rate.norm")) {
+                        Map<String, Object> g = (Map<String, Object>) e.getValue();
+                        rows.add(new Row(bench + ":" + name, params, number(g.get("score")),
+                                number(g.get("scoreError")), jmhThreads, rawData(g.get("rawData")).length));
+                    }
+                }
+            }
+        }
+        return rows;
+    }
+
+    private static double[] rawData(Object o) {
+        List<Double> v = new ArrayList<>();
+        if (o instanceof List<?> forks) {
+            for (Object f : forks) {
+                if (f instanceof List<?> its) {
+                    for (Object x : its) {
+                        v.add(number(x));
+                    }
+                }
+            }
+        }
+        return v.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    private static double number(Object o) {
+        if (o instanceof Double d) {
+            return d;
+        }
+        return o == null ? Double.NaN : parseDouble(o.toString()); // JMH writes "NaN" as a string
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
     }
 
     private static int column(List<String> header, String name) {
@@ -314,8 +392,11 @@ public final class Report {
         }
         md.append("All figures below come from one run of the command shown, on this machine; ONNX Runtime was ")
                 .append("measured in the same run on the same data (same input, weights and bias, output checked ")
-                .append("against an independent direct convolution at setup). Score = JMH average time per ")
-                .append("call; GFLOP/s = flops / time with flops = 2·N·Cout·outSpatial·(Cin/groups)·kernelVolume. ")
+                .append("against an independent direct convolution at setup). Score = ")
+                .append(medians ? "median, over the measurement iterations, of JMH's average time per call in "
+                        + "each iteration (a median moves less than the mean when a neighbour steals the core for "
+                        + "a while)" : "JMH average time per call")
+                .append("; GFLOP/s = flops / time with flops = 2·N·Cout·outSpatial·(Cin/groups)·kernelVolume. ")
                 .append("“±” = JMH's 99.9% confidence half-width relative to the score. ")
                 .append("“–” = not in the results (filtered out, or the benchmark failed: see `results.log`).\n\n");
         md.append("- Machine: ").append(cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors())

@@ -132,13 +132,13 @@ public final class Report {
     }
 
     /**
-     * Parses JMH's JSON results ({@code -rf json}): the score of a benchmark is the median of its measurement
+     * Parses JMH's JSON results ({@code -rf json}, with the library's {@link org.simdcnn.io.Json}): the score of a benchmark is the median of its measurement
      * iterations' scores (all forks), which a noisy neighbour moves less than their mean; the error stays JMH's
      * 99.9% half-width of the mean. Secondary results other than {@code gc.alloc.rate.norm} are skipped.
      */
     @SuppressWarnings("unchecked")
     static List<Row> parseJson(String text) {
-        if (!(Json.parse(text) instanceof List<?> list)) {
+        if (!(org.simdcnn.io.Json.parse(text) instanceof List<?> list)) {
             throw new IllegalArgumentException("results: JSON is not an array of JMH results");
         }
         List<Row> rows = new ArrayList<>();
@@ -152,7 +152,7 @@ public final class Report {
             if (b.get("params") instanceof Map<?, ?> pm) {
                 pm.forEach((k, v) -> params.put((String) k, String.valueOf(v)));
             }
-            int jmhThreads = ((Double) b.get("threads")).intValue();
+            int jmhThreads = ((Number) b.get("threads")).intValue();
             Map<String, Object> pr = (Map<String, Object>) b.get("primaryMetric");
             double[] raw = rawData(pr.get("rawData"));
             if (raw.length == 0) {
@@ -190,10 +190,10 @@ public final class Report {
     }
 
     private static double number(Object o) {
-        if (o instanceof Double d) {
-            return d;
+        if (o instanceof Number d) {
+            return d.doubleValue();
         }
-        return o == null ? Double.NaN : parseDouble(o.toString()); // JMH writes "NaN" as a string
+        return o instanceof String t ? parseDouble(t) : Double.NaN; // JMH writes "NaN" as a string
     }
 
     static double median(double[] v) {

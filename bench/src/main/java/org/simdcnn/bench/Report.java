@@ -132,9 +132,9 @@ public final class Report {
     }
 
     /**
-     * Parses JMH's JSON results ({@code -rf json}, with the library's {@link org.simdcnn.io.Json}): the score of a benchmark is the median of its measurement
-     * iterations' scores (all forks), which a noisy neighbour moves less than their mean; the error stays JMH's
-     * 99.9% half-width of the mean. Secondary results other than {@code gc.alloc.rate.norm} are skipped.
+     * Parses JMH's JSON results ({@code -rf json}, with the library's {@link org.simdcnn.io.Json}): the score of a
+     * benchmark is the median of its measurement iterations' scores (all forks), which a noisy neighbour moves less
+     * than their mean; the error stays JMH's 99.9% half-width of the mean. Secondary results other than {@code gc.alloc.rate.norm} are skipped.
      */
     @SuppressWarnings("unchecked")
     static List<Row> parseJson(String text) {

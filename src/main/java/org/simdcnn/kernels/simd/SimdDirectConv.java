@@ -17,16 +17,17 @@ import org.simdcnn.parallel.ThreadPool;
  *
  * <p>The output rows of a task are covered by vectors of consecutive output columns (the last vector of a row starts
  * at {@code outW - L} and overlaps the one before, recomputing the same values with the same operations, so no lane
- * is masked), taken two at a time across rows, for blocks of {@link #CB} output channels at once: 16 accumulators, and per tap two unit-stride loads of the zero-padded input
- * row and {@code CB} broadcast weights. Every accumulator sums its taps in the order (channel, kh, kw) with fused
- * multiply-adds from zero, then adds the bias and applies the epilogue, as {@link Epilogue#apply} defines it.
+ * is masked), taken two at a time across rows, for blocks of {@link #CB} output channels at once: 16 accumulators,
+ * and per tap two unit-stride loads of the zero-padded input row and {@code CB} broadcast weights. Every
+ * accumulator sums its taps in the order (channel, kh, kw) with fused multiply-adds from zero, then adds the bias
+ * and applies the epilogue, as {@link Epilogue#apply} defines it.
  *
  * <p>Applies to 1d and 2d convolutions (no depth), one group, any stride, dilation and padding, and output rows of
  * at least one vector (with a width stride, of a size the pairs of vectors cover well: {@link #applies}). With a
  * width stride {@code s > 1} each padded input row is split into its {@code s} stride phases
  * ({@link SimdConv#phaseRow}), so that the taps of consecutive output columns are consecutive floats of one phase
- * and every load is still a plain unit-stride vector load. Work is split into (image, block of
- * {@link #ROWS} output rows) tasks: a partition that depends on the geometry only, and each output element is
+ * and every load is still a plain unit-stride vector load. Work is split into (image, block of {@link #ROWS} output
+ * rows) tasks: a partition that depends on the geometry only, and each output element is
  * computed by exactly the same operations whichever task runs it, so results are identical for any thread count.
  * The padded input rows of a task and the transposed weights live in per-thread workspaces; nothing is allocated
  * in steady state.

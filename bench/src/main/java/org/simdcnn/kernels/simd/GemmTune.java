@@ -270,7 +270,8 @@ public final class GemmTune {
                 }
             }
             double peak = 1 / bestPeak;
-            StringBuilder sb = new StringBuilder(String.format("kernel rows %d kc %d, loop peak %.1f:", rows, kc, peak));
+            StringBuilder sb = new StringBuilder(String.format("kernel rows %d kc %d, loop peak %.1f:", rows, kc,
+                    peak));
             for (int v = 0; v < setKb.length; v++) {
                 double gf = 2.0 * rows * SimdGemm.NR * kc * 2000 / best[v];
                 sb.append(String.format("  B %d KiB %.1f (%.1f%%)", setKb[v], gf, 100 * gf / peak));

@@ -129,12 +129,10 @@ final class SimdConv implements Conv {
                 segStart = new int[panels + 1];
             }
         }
-        ConvGeometry adjointOf;
-        ConvGeometry adjoint;
-        ConvGeometry flippedOf;
-        ConvGeometry flipped;
-        ConvGeometry dwFlippedOf;
-        ConvGeometry dwFlipped;
+        /** Transposed convolutions: the adjoint geometry of each recent one. */
+        final DerivedGeometries adjoint = new DerivedGeometries();
+        /** Input gradients on the forward: the flipped geometry of each recent one. */
+        final DerivedGeometries flipped = new DerivedGeometries();
         float[] wFlip = new float[0];
 
         float[] wPack(int n) {
@@ -1850,19 +1848,38 @@ final class SimdConv implements Conv {
 
     /** The forward geometry computing {@code g}'s input gradient (cached per thread for the last {@code g}). */
     static ConvGeometry flippedGeometry(ConvWorkspace ws, ConvGeometry g) {
-        if (g.isDepthwise()) {
-            // A second one-entry cache, so a network alternating depthwise and dense layers allocates nothing.
-            if (ws.dwFlippedOf != g) {
-                ws.dwFlipped = buildFlipped(g);
-                ws.dwFlippedOf = g;
+        ConvGeometry f = ws.flipped.get(g);
+        return f != null ? f : ws.flipped.put(g, buildFlipped(g));
+    }
+
+    /**
+     * A per-thread cache of geometries derived from others (the flipped geometry of an input gradient, the adjoint of a
+     * transposed convolution), keyed by identity: the layers of a network keep their geometry objects, so a network
+     * of up to {@link #SIZE} distinct convolutions builds each derived geometry once and then allocates nothing (a
+     * single entry rebuilt it on every call as soon as two layers alternated). Beyond that, entries are replaced in
+     * turn.
+     */
+    static final class DerivedGeometries {
+        static final int SIZE = 32;
+        private final ConvGeometry[] keys = new ConvGeometry[SIZE];
+        private final ConvGeometry[] values = new ConvGeometry[SIZE];
+        private int next;
+
+        ConvGeometry get(ConvGeometry key) {
+            for (int i = 0; i < SIZE; i++) {
+                if (keys[i] == key) {
+                    return values[i];
+                }
             }
-            return ws.dwFlipped;
+            return null;
         }
-        if (ws.flippedOf != g) {
-            ws.flipped = buildFlipped(g);
-            ws.flippedOf = g;
+
+        ConvGeometry put(ConvGeometry key, ConvGeometry value) {
+            keys[next] = key;
+            values[next] = value;
+            next = (next + 1) % SIZE;
+            return value;
         }
-        return ws.flipped;
     }
 
     private static ConvGeometry buildFlipped(ConvGeometry g) {
@@ -2667,11 +2684,10 @@ final class SimdConv implements Conv {
     public void transposedForward(ConvGeometry g, float[] x, int xOff, float[] w, int wOff, float[] bias, float[] y,
             int yOff) {
         ConvWorkspace ws = WS.get();
-        if (ws.adjointOf != g) {
-            ws.adjoint = g.adjointConv();
-            ws.adjointOf = g;
+        ConvGeometry a = ws.adjoint.get(g);
+        if (a == null) {
+            a = ws.adjoint.put(g, g.adjointConv());
         }
-        ConvGeometry a = ws.adjoint;
         backwardInput(a, x, xOff, w, wOff, y, yOff);
         if (bias != null) {
             int cout = g.outChannels();

@@ -134,51 +134,8 @@ class KernelDeterminismTest {
         try {
             for (int threads : new int[] {1, 2}) {
                 SimdCnn.setThreads(threads);
-                ConvGeometry g = ConvGeometry.conv2d(2, 16, 14, 14, 24, 3, 3, 1, 1, 1, 1);
-                ConvGeometry pw = ConvGeometry.conv2d(2, 16, 14, 14, 24, 1, 1, 1, 0, 1, 1);
-                ConvGeometry dw = ConvGeometry.conv2d(2, 16, 14, 14, 16, 3, 3, 1, 1, 1, 16);
-                // stride 2: depthwise on stride phases, the gathered GEMM forward (rows narrower than two vectors)
-                ConvGeometry dws2 = ConvGeometry.conv2d(2, 16, 14, 14, 16, 3, 3, 2, 1, 1, 16);
-                ConvGeometry gs2 = ConvGeometry.conv2d(2, 16, 14, 14, 24, 3, 3, 2, 1, 1, 1);
-                float[] x = RefKernels.reals(1, g.inputSize());
-                float[] w = RefKernels.reals(2, g.weightSize());
-                float[] wdw = RefKernels.reals(2, dw.weightSize());
-                float[] bias = RefKernels.reals(3, 100);
-                float[] y = new float[g.outputSize()];
-                float[] dx = new float[g.inputSize()];
-                float[] dwt = new float[g.weightSize()];
-                float[] a = RefKernels.reals(4, 100 * 300);
-                float[] b = RefKernels.reals(5, 300 * 200);
-                float[] c = new float[100 * 200];
-                Conv conv = SimdCnn.backend().conv();
-                PackedConvWeights packed = conv.pack(g, w, 0);
-                Gemm gemm = SimdCnn.backend().gemm();
-                String[] names = {"sgemm", "forward", "packed forward", "pointwise", "depthwise", "backwardInput",
-                    "backwardWeight", "backwardBias", "repack", "depthwise backwardInput", "depthwise backwardWeight",
-                    "depthwise s2", "depthwise s2 backwardInput", "depthwise s2 backwardWeight", "strided forward"};
-                Runnable[] each = {
-                    () -> gemm.sgemm(false, true, 100, 200, 300, 1f, a, 0, 300, b, 0, 300, 0f, c, 0, 200, bias, 0,
-                            BiasMode.PER_ROW, Epilogue.RELU),
-                    () -> conv.forward(g, x, 0, w, 0, bias, y, 0, Epilogue.RELU),
-                    () -> conv.forward(g, x, 0, packed, bias, y, 0, Epilogue.NONE),
-                    () -> conv.forward(pw, x, 0, w, 0, bias, y, 0, Epilogue.NONE),
-                    () -> conv.forward(dw, x, 0, wdw, 0, bias, y, 0, Epilogue.NONE),
-                    () -> conv.backwardInput(g, y, 0, w, 0, dx, 0),
-                    () -> conv.backwardWeight(g, x, 0, y, 0, dwt, 0),
-                    () -> conv.backwardBias(g, y, 0, bias),
-                    () -> conv.repack(packed, w, 0),
-                    () -> conv.backwardInput(dw, y, 0, wdw, 0, dx, 0),
-                    () -> conv.backwardWeight(dw, x, 0, y, 0, dwt, 0),
-                    () -> conv.forward(dws2, x, 0, wdw, 0, bias, y, 0, Epilogue.RELU),
-                    () -> conv.backwardInput(dws2, y, 0, wdw, 0, dx, 0),
-                    () -> conv.backwardWeight(dws2, x, 0, y, 0, dwt, 0),
-                    () -> conv.forward(gs2, x, 0, w, 0, bias, y, 0, Epilogue.NONE),
-                };
-                Runnable calls = () -> {
-                    for (Runnable r : each) {
-                        r.run();
-                    }
-                };
+                SteadyStateCalls steady = new SteadyStateCalls();
+                Runnable calls = steady::runAll;
                 // Warm up until the JIT has compiled the kernels (the interpreter and C1 box vectors); on a busy
                 // machine C2 can take many seconds. Then the steady state must allocate nothing, three rounds running.
                 long tid = Thread.currentThread().threadId();
@@ -195,10 +152,11 @@ class KernelDeterminismTest {
                 }
                 if (quiet < 3) {
                     StringBuilder who = new StringBuilder();
-                    for (int i = 0; i < each.length; i++) {
+                    for (int i = 0; i < steady.calls.size(); i++) {
                         long before = mx.getThreadAllocatedBytes(tid);
-                        each[i].run();
-                        who.append(' ').append(names[i]).append('=').append(mx.getThreadAllocatedBytes(tid) - before);
+                        steady.calls.get(i).run();
+                        who.append(' ').append(steady.names.get(i)).append('=')
+                                .append(mx.getThreadAllocatedBytes(tid) - before);
                     }
                     throw new AssertionError("steady state still allocated " + last + " bytes per 5 rounds with "
                             + threads + " threads after 40 s of warm-up; per call:" + who);

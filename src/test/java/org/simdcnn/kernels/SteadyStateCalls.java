@@ -1,0 +1,89 @@
+package org.simdcnn.kernels;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.simdcnn.SimdCnn;
+import org.simdcnn.geometry.ConvGeometry;
+
+/**
+ * The GEMM and convolution calls whose steady state must allocate nothing, with their inputs and outputs: one list
+ * for {@link KernelDeterminismTest#steadyStateAllocatesNothing} and {@link ConvAllocationProbe}. Covers every
+ * forward algorithm (implicit GEMM over one and several K blocks, prepacked, pointwise, depthwise with rows narrower
+ * and wider than a vector, strided depthwise, the gathered GEMM, the direct kernel with a width stride) and the
+ * backward passes.
+ */
+final class SteadyStateCalls {
+    final List<String> names = new ArrayList<>();
+    final List<Runnable> calls = new ArrayList<>();
+
+    SteadyStateCalls() {
+        Conv conv = SimdCnn.backend().conv();
+        Gemm gemm = SimdCnn.backend().gemm();
+        float[] a = RefKernels.reals(4, 100 * 700);
+        float[] b = RefKernels.reals(5, 700 * 200);
+        float[] c = new float[100 * 200];
+        float[] bias = RefKernels.reals(3, 100);
+        add("sgemm", () -> gemm.sgemm(false, true, 100, 200, 300, 1f, a, 0, 300, b, 0, 300, 0f, c, 0, 200, bias, 0,
+                BiasMode.PER_ROW, Epilogue.RELU));
+        add("sgemm over K blocks", () -> gemm.sgemm(false, false, 100, 200, 700, 1f, a, 0, 700, b, 0, 200, 0.5f, c,
+                0, 200, bias, 0, BiasMode.PER_ROW, Epilogue.NONE));
+        ConvGeometry g = ConvGeometry.conv2d(2, 16, 14, 14, 24, 3, 3, 1, 1, 1, 1);
+        ConvGeometry pw = ConvGeometry.conv2d(2, 16, 14, 14, 24, 1, 1, 1, 0, 1, 1);
+        ConvGeometry dw = ConvGeometry.conv2d(2, 16, 14, 14, 16, 3, 3, 1, 1, 1, 16);
+        // stride 2: depthwise on stride phases, the gathered GEMM forward (rows narrower than two vectors)
+        ConvGeometry dws2 = ConvGeometry.conv2d(2, 16, 14, 14, 16, 3, 3, 2, 1, 1, 16);
+        ConvGeometry gs2 = ConvGeometry.conv2d(2, 16, 14, 14, 24, 3, 3, 2, 1, 1, 1);
+        float[] x = RefKernels.reals(1, g.inputSize());
+        float[] w = RefKernels.reals(2, g.weightSize());
+        float[] wdw = RefKernels.reals(2, dw.weightSize());
+        float[] y = new float[g.outputSize()];
+        float[] dx = new float[g.inputSize()];
+        float[] dwt = new float[g.weightSize()];
+        PackedConvWeights packed = conv.pack(g, w, 0);
+        add("forward", () -> conv.forward(g, x, 0, w, 0, bias, y, 0, Epilogue.RELU));
+        add("packed forward", () -> conv.forward(g, x, 0, packed, bias, y, 0, Epilogue.NONE));
+        add("pointwise", () -> conv.forward(pw, x, 0, w, 0, bias, y, 0, Epilogue.NONE));
+        add("depthwise", () -> conv.forward(dw, x, 0, wdw, 0, bias, y, 0, Epilogue.NONE));
+        add("backwardInput", () -> conv.backwardInput(g, y, 0, w, 0, dx, 0));
+        add("backwardWeight", () -> conv.backwardWeight(g, x, 0, y, 0, dwt, 0));
+        add("backwardBias", () -> conv.backwardBias(g, y, 0, bias));
+        add("repack", () -> conv.repack(packed, w, 0));
+        add("depthwise backwardInput", () -> conv.backwardInput(dw, y, 0, wdw, 0, dx, 0));
+        add("depthwise backwardWeight", () -> conv.backwardWeight(dw, x, 0, y, 0, dwt, 0));
+        add("depthwise s2", () -> conv.forward(dws2, x, 0, wdw, 0, bias, y, 0, Epilogue.RELU));
+        add("depthwise s2 backwardInput", () -> conv.backwardInput(dws2, y, 0, wdw, 0, dx, 0));
+        add("depthwise s2 backwardWeight", () -> conv.backwardWeight(dws2, x, 0, y, 0, dwt, 0));
+        add("strided forward", () -> conv.forward(gs2, x, 0, w, 0, bias, y, 0, Epilogue.NONE));
+        // the direct kernel on stride-phase rows (K = 27, 40 columns)
+        own("strided direct forward", ConvGeometry.conv2d(1, 3, 80, 80, 8, 3, 3, 2, 1, 1, 1), 6, false);
+        // the implicit GEMM over two K blocks (K = 630: tiles kept between blocks)
+        own("forward over K blocks", ConvGeometry.conv2d(1, 70, 9, 15, 40, 3, 3, 1, 1, 1, 1), 8, false);
+        // depthwise 3x3 on rows wider than a vector (the four-row, two-vector kernel), and its flipped backward
+        own("depthwise 3x3 wide", ConvGeometry.conv2d(1, 8, 12, 40, 8, 3, 3, 1, 1, 1, 8), 10, true);
+    }
+
+    private void add(String name, Runnable call) {
+        names.add(name);
+        calls.add(call);
+    }
+
+    /** A forward (and with {@code backward} the input gradient) on buffers of its own. */
+    private void own(String name, ConvGeometry g, long seed, boolean backward) {
+        Conv conv = SimdCnn.backend().conv();
+        float[] x = RefKernels.reals(seed, g.inputSize());
+        float[] w = RefKernels.reals(seed + 1, g.weightSize());
+        float[] bias = RefKernels.reals(seed + 2, g.outChannels());
+        float[] y = new float[g.outputSize()];
+        float[] dx = new float[g.inputSize()];
+        add(name, () -> conv.forward(g, x, 0, w, 0, bias, y, 0, Epilogue.RELU));
+        if (backward) {
+            add(name + " backwardInput", () -> conv.backwardInput(g, y, 0, w, 0, dx, 0));
+        }
+    }
+
+    void runAll() {
+        for (Runnable r : calls) {
+            r.run();
+        }
+    }
+}

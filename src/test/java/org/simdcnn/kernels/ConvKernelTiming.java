@@ -82,37 +82,11 @@ public final class ConvKernelTiming {
 
     public static void main(String[] args) {
         int rounds = Integer.parseInt(args[0]);
-        SimdCnn.setThreads(1);
-        Conv conv = SimdCnn.backend().conv();
+        String[] names = {"forward", "gradInput", "gradWeight"};
         for (int si = 1; si < args.length; si++) {
-            ConvGeometry g = shape(args[si]);
-            float[] x = RefKernels.reals(1, g.inputSize());
-            float[] w = RefKernels.reals(2, g.weightSize());
-            float[] bias = RefKernels.reals(3, g.outChannels());
-            float[] y = new float[g.outputSize()];
-            float[] dy = RefKernels.reals(4, g.outputSize());
-            float[] dx = new float[g.inputSize()];
-            float[] dw = new float[g.weightSize()];
-            Runnable[] ops = {
-                () -> conv.forward(g, x, 0, w, 0, bias, y, 0, Epilogue.NONE),
-                () -> conv.backwardInput(g, dy, 0, w, 0, dx, 0),
-                () -> conv.backwardWeight(g, x, 0, dy, 0, dw, 0),
-            };
-            String[] names = {"forward", "gradInput", "gradWeight"};
-            long[] best = new long[ops.length];
-            java.util.Arrays.fill(best, Long.MAX_VALUE);
-            int reps = (int) Math.max(3, Math.min(200, 3e7 / g.flops()));
-            for (int round = 0; round < rounds; round++) {
-                for (int o = 0; o < ops.length; o++) {
-                    for (int r = 0; r < reps; r++) {
-                        long t0 = System.nanoTime();
-                        ops[o].run();
-                        best[o] = Math.min(best[o], System.nanoTime() - t0);
-                    }
-                }
-            }
+            long[] best = time(args[si], rounds);
             StringBuilder sb = new StringBuilder(String.format("%-9s", args[si]));
-            for (int o = 0; o < ops.length; o++) {
+            for (int o = 0; o < best.length; o++) {
                 sb.append(String.format("  %s %8.1f us", names[o], best[o] / 1e3));
             }
             System.out.println(sb);

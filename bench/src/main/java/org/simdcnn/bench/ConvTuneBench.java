@@ -77,14 +77,22 @@ public class ConvTuneBench {
         if (p.length != 3) {
             throw new IllegalArgumentException("shape: unknown name '" + name + "' (nor NxC_HxW_OxK[sS])");
         }
-        String[] nc = p[0].split("x");
-        String[] hw = p[1].split("x");
-        String[] ks = p[2].split("s");
-        String[] ok = ks[0].split("x");
-        int k = Integer.parseInt(ok[1]);
-        int stride = ks.length > 1 ? Integer.parseInt(ks[1]) : 1;
-        return ConvGeometry.conv2d(Integer.parseInt(nc[0]), Integer.parseInt(nc[1]), Integer.parseInt(hw[0]),
-                Integer.parseInt(hw[1]), Integer.parseInt(ok[0]), k, k, stride, k / 2, 1, 1);
+        try {
+            String[] nc = p[0].split("x");
+            String[] hw = p[1].split("x");
+            String[] ks = p[2].split("s");
+            String[] ok = ks[0].split("x");
+            if (nc.length != 2 || hw.length != 2 || ok.length != 2 || ks.length > 2) {
+                throw new IllegalArgumentException("shape: '" + name + "' is not NxC_HxW_OxK[sS]");
+            }
+            int k = Integer.parseInt(ok[1]);
+            int stride = ks.length > 1 ? Integer.parseInt(ks[1]) : 1;
+            return ConvGeometry.conv2d(Integer.parseInt(nc[0]), Integer.parseInt(nc[1]), Integer.parseInt(hw[0]),
+                    Integer.parseInt(hw[1]), Integer.parseInt(ok[0]), k, k, stride, k / 2, 1, 1);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("shape: '" + name + "' has a non-number where NxC_HxW_OxK[sS] has one",
+                    e);
+        }
     }
 
     @Setup(Level.Trial)

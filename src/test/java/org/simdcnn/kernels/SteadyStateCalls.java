@@ -56,8 +56,11 @@ final class SteadyStateCalls {
         add("strided forward", () -> conv.forward(gs2, x, 0, w, 0, bias, y, 0, Epilogue.NONE));
         // the direct kernel on stride-phase rows (K = 27, 40 columns)
         own("strided direct forward", ConvGeometry.conv2d(1, 3, 80, 80, 8, 3, 3, 2, 1, 1, 1), 6, false);
-        // the implicit GEMM over two K blocks (K = 630: tiles kept between blocks)
-        own("forward over K blocks", ConvGeometry.conv2d(1, 70, 9, 15, 40, 3, 3, 1, 1, 1, 1), 8, false);
+        // the implicit GEMM over two K blocks (K = 630: tiles kept between blocks; 15 output channels, below the
+        // Winograd path's 16)
+        own("forward over K blocks", ConvGeometry.conv2d(1, 70, 9, 15, 15, 3, 3, 1, 1, 1, 1), 8, false);
+        // Winograd F(2x2, 3x3) over six blocks of tiles, odd tile rows, partial tile rows at the block edges
+        own("winograd forward", ConvGeometry.conv2d(2, 32, 20, 18, 40, 3, 3, 1, 1, 1, 1), 12, false);
         // depthwise 3x3 on rows wider than a vector (the four-row, two-vector kernel), and its flipped backward
         own("depthwise 3x3 wide", ConvGeometry.conv2d(1, 8, 12, 40, 8, 3, 3, 1, 1, 1, 8), 10, true);
     }

@@ -200,11 +200,14 @@ final class SimdConv implements Conv {
         final ConvGeometry geometry;
         final float[] raw;
         final float[] panels;
+        /** The Winograd-transformed weights ({@link SimdWinograd#packs}), or null. */
+        final float[] wino;
 
         Packed(ConvGeometry g) {
             this.geometry = g;
             this.raw = new float[g.weightSize()];
             this.panels = new float[packedWeightSize(g)];
+            this.wino = SimdWinograd.packs(g) ? new float[SimdWinograd.weightSize(g)] : null;
         }
 
         @Override
@@ -215,6 +218,9 @@ final class SimdConv implements Conv {
         void fill(float[] w, int wOff) {
             System.arraycopy(w, wOff, raw, 0, raw.length);
             packWeights(geometry, w, wOff, panels);
+            if (wino != null) {
+                SimdWinograd.transformWeights(geometry, w, wOff, wino);
+            }
         }
 
         @Override
@@ -265,7 +271,9 @@ final class SimdConv implements Conv {
             throw new IllegalArgumentException("forward: weights packed for " + p.geometry.name()
                     + " do not fit " + g.name());
         }
-        if (SimdDirectConv.applies(g)) {
+        if (p.wino != null && SimdWinograd.applies(g)) {
+            SimdWinograd.forward(g, x, xOff, p.wino, null, 0, bias, y, yOff, epilogue);
+        } else if (SimdDirectConv.applies(g)) {
             SimdDirectConv.forward(g, x, xOff, p.raw, 0, bias, y, yOff, epilogue);
         } else if (g.isDepthwise()) {
             depthwise(g, x, xOff, p.raw, 0, bias, y, yOff, epilogue);
@@ -279,6 +287,10 @@ final class SimdConv implements Conv {
     @Override
     public void forward(ConvGeometry g, float[] x, int xOff, float[] w, int wOff, float[] bias, float[] y, int yOff,
             Epilogue epilogue) {
+        if (SimdWinograd.applies(g)) {
+            SimdWinograd.forward(g, x, xOff, null, w, wOff, bias, y, yOff, epilogue);
+            return;
+        }
         if (SimdDirectConv.applies(g)) {
             SimdDirectConv.forward(g, x, xOff, w, wOff, bias, y, yOff, epilogue);
             return;

@@ -671,6 +671,11 @@ final class SimdGemm implements Gemm {
 
     /** 12 x (2 vectors) register tile; the accumulators end in {@code t} (row-major, NR per row). */
     static void kernel12(float[] a, int ao, float[] b, int bo, int kc, float[] t, int to, boolean acc) {
+        kernel12(a, ao, b, bo, NR, kc, t, to, acc);
+    }
+
+    /** As above, row {@code p} of the B panel at {@code b[bo + p * bs]} ({@code bs = NR}: a packed panel). */
+    static void kernel12(float[] a, int ao, float[] b, int bo, int bs, int kc, float[] t, int to, boolean acc) {
         float[] src = acc ? t : ZERO_TILE;
         int so = acc ? to : 0;
         FloatVector c00 = FloatVector.fromArray(F, src, so);
@@ -698,7 +703,7 @@ final class SimdGemm implements Gemm {
         FloatVector cb0 = FloatVector.fromArray(F, src, so + 11 * NR);
         FloatVector cb1 = FloatVector.fromArray(F, src, so + 11 * NR + L);
         for (int p = 0; p < kc; p++) {
-            int bi = bo + p * NR;
+            int bi = bo + p * bs;
             int ai = ao + p * 12;
             FloatVector b0 = FloatVector.fromArray(F, b, bi);
             FloatVector b1 = FloatVector.fromArray(F, b, bi + L);
@@ -779,21 +784,35 @@ final class SimdGemm implements Gemm {
      * sums of the earlier K blocks) instead of zero, so the products of this block are added to them one by one.
      */
     static void kernel(float[] a, int ao, float[] b, int bo, int kc, float[] t, int to, boolean acc, int rows) {
+        kernel(a, ao, b, bo, NR, kc, t, to, acc, rows);
+    }
+
+    /**
+     * As above, with B read in place: row {@code p} of the {@code NR} columns at {@code b[bo + p * bs]} (a row-major
+     * matrix with {@code bs} floats per row; {@code bs = NR} is a packed panel).
+     */
+    static void kernel(float[] a, int ao, float[] b, int bo, int bs, int kc, float[] t, int to, boolean acc,
+            int rows) {
         if (MR == 12) {
             if (rows > 8) {
-                kernel12(a, ao, b, bo, kc, t, to, acc);
+                kernel12(a, ao, b, bo, bs, kc, t, to, acc);
             } else if (rows > 4) {
-                kernel8(a, ao, b, bo, kc, t, to, acc);
+                kernel8(a, ao, b, bo, bs, kc, t, to, acc);
             } else {
-                kernel4(a, ao, b, bo, kc, t, to, acc);
+                kernel4(a, ao, b, bo, bs, kc, t, to, acc);
             }
         } else {
-            kernel6(a, ao, b, bo, kc, t, to, acc);
+            kernel6(a, ao, b, bo, bs, kc, t, to, acc);
         }
     }
 
     /** The first 8 rows of a 12-row panel (A read at stride {@link #MR}): the last panel when at most 8 rows remain. */
     static void kernel8(float[] a, int ao, float[] b, int bo, int kc, float[] t, int to, boolean acc) {
+        kernel8(a, ao, b, bo, NR, kc, t, to, acc);
+    }
+
+    /** As above, row {@code p} of the B panel at {@code b[bo + p * bs]} ({@code bs = NR}: a packed panel). */
+    static void kernel8(float[] a, int ao, float[] b, int bo, int bs, int kc, float[] t, int to, boolean acc) {
         float[] src = acc ? t : ZERO_TILE;
         int so = acc ? to : 0;
         FloatVector c00 = FloatVector.fromArray(F, src, so);
@@ -813,7 +832,7 @@ final class SimdGemm implements Gemm {
         FloatVector c70 = FloatVector.fromArray(F, src, so + 7 * NR);
         FloatVector c71 = FloatVector.fromArray(F, src, so + 7 * NR + L);
         for (int p = 0; p < kc; p++) {
-            int bi = bo + p * NR;
+            int bi = bo + p * bs;
             int ai = ao + p * MR;
             FloatVector b0 = FloatVector.fromArray(F, b, bi);
             FloatVector b1 = FloatVector.fromArray(F, b, bi + L);
@@ -866,6 +885,11 @@ final class SimdGemm implements Gemm {
      * GFLOP/s in isolation, {@code kc} 576); every accumulator still sums its products in K order.
      */
     static void kernel4(float[] a, int ao, float[] b, int bo, int kc, float[] t, int to, boolean acc) {
+        kernel4(a, ao, b, bo, NR, kc, t, to, acc);
+    }
+
+    /** As above, row {@code p} of the B panel at {@code b[bo + p * bs]} ({@code bs = NR}: a packed panel). */
+    static void kernel4(float[] a, int ao, float[] b, int bo, int bs, int kc, float[] t, int to, boolean acc) {
         float[] src = acc ? t : ZERO_TILE;
         int so = acc ? to : 0;
         FloatVector c00 = FloatVector.fromArray(F, src, so);
@@ -878,7 +902,7 @@ final class SimdGemm implements Gemm {
         FloatVector c31 = FloatVector.fromArray(F, src, so + 3 * NR + L);
         int p = 0;
         for (; p + 4 <= kc; p += 4) {
-            int bi0 = bo + (p) * NR;
+            int bi0 = bo + (p) * bs;
             int ai0 = ao + (p) * MR;
             FloatVector b00 = FloatVector.fromArray(F, b, bi0);
             FloatVector b01 = FloatVector.fromArray(F, b, bi0 + L);
@@ -894,7 +918,7 @@ final class SimdGemm implements Gemm {
             FloatVector x03 = FloatVector.broadcast(F, a[ai0 + 3]);
             c30 = x03.fma(b00, c30);
             c31 = x03.fma(b01, c31);
-            int bi1 = bo + (p + 1) * NR;
+            int bi1 = bo + (p + 1) * bs;
             int ai1 = ao + (p + 1) * MR;
             FloatVector b10 = FloatVector.fromArray(F, b, bi1);
             FloatVector b11 = FloatVector.fromArray(F, b, bi1 + L);
@@ -910,7 +934,7 @@ final class SimdGemm implements Gemm {
             FloatVector x13 = FloatVector.broadcast(F, a[ai1 + 3]);
             c30 = x13.fma(b10, c30);
             c31 = x13.fma(b11, c31);
-            int bi2 = bo + (p + 2) * NR;
+            int bi2 = bo + (p + 2) * bs;
             int ai2 = ao + (p + 2) * MR;
             FloatVector b20 = FloatVector.fromArray(F, b, bi2);
             FloatVector b21 = FloatVector.fromArray(F, b, bi2 + L);
@@ -926,7 +950,7 @@ final class SimdGemm implements Gemm {
             FloatVector x23 = FloatVector.broadcast(F, a[ai2 + 3]);
             c30 = x23.fma(b20, c30);
             c31 = x23.fma(b21, c31);
-            int bi3 = bo + (p + 3) * NR;
+            int bi3 = bo + (p + 3) * bs;
             int ai3 = ao + (p + 3) * MR;
             FloatVector b30 = FloatVector.fromArray(F, b, bi3);
             FloatVector b31 = FloatVector.fromArray(F, b, bi3 + L);
@@ -944,7 +968,7 @@ final class SimdGemm implements Gemm {
             c31 = x33.fma(b31, c31);
         }
         for (; p < kc; p++) {
-            int bi0 = bo + (p) * NR;
+            int bi0 = bo + (p) * bs;
             int ai0 = ao + (p) * MR;
             FloatVector b00 = FloatVector.fromArray(F, b, bi0);
             FloatVector b01 = FloatVector.fromArray(F, b, bi0 + L);
@@ -973,6 +997,11 @@ final class SimdGemm implements Gemm {
 
     /** 6 x (2 vectors) register tile for 256-bit and 128-bit vectors. */
     static void kernel6(float[] a, int ao, float[] b, int bo, int kc, float[] t, int to, boolean acc) {
+        kernel6(a, ao, b, bo, NR, kc, t, to, acc);
+    }
+
+    /** As above, row {@code p} of the B panel at {@code b[bo + p * bs]} ({@code bs = NR}: a packed panel). */
+    static void kernel6(float[] a, int ao, float[] b, int bo, int bs, int kc, float[] t, int to, boolean acc) {
         float[] src = acc ? t : ZERO_TILE;
         int so = acc ? to : 0;
         FloatVector c00 = FloatVector.fromArray(F, src, so);
@@ -988,7 +1017,7 @@ final class SimdGemm implements Gemm {
         FloatVector c50 = FloatVector.fromArray(F, src, so + 5 * NR);
         FloatVector c51 = FloatVector.fromArray(F, src, so + 5 * NR + L);
         for (int p = 0; p < kc; p++) {
-            int bi = bo + p * NR;
+            int bi = bo + p * bs;
             int ai = ao + p * 6;
             FloatVector b0 = FloatVector.fromArray(F, b, bi);
             FloatVector b1 = FloatVector.fromArray(F, b, bi + L);

@@ -1,0 +1,623 @@
+package org.simdcnn.kernels.simd;
+
+import static org.simdcnn.kernels.simd.SimdGemm.F;
+import static org.simdcnn.kernels.simd.SimdGemm.L;
+import static org.simdcnn.kernels.simd.SimdGemm.MR;
+import static org.simdcnn.kernels.simd.SimdGemm.NR;
+
+import jdk.incubator.vector.FloatVector;
+import org.simdcnn.SimdCnn;
+import org.simdcnn.geometry.ConvGeometry;
+import org.simdcnn.kernels.Epilogue;
+import org.simdcnn.parallel.ThreadPool;
+
+/**
+ * 3x3 stride-1 convolution by Winograd's minimal filtering F(2x2, 3x3) (Lavin and Gray, 2016): each 2x2 block of
+ * outputs (a <i>tile</i>) is computed from a 4x4 block of input in 16 multiplications per channel pair instead of
+ * 36, so the GEMM work is 16/36 of the direct convolution's.
+ *
+ * <ul>
+ *   <li>Weights: {@code U = G g G^T} (4x4 per channel pair), packed as 16 GEMM A operands of {@code Cout x Cin}
+ *       ({@link #transformWeights}; done once per {@link SimdConv#pack}, or per call on unpacked weights).
+ *   <li>Input: {@code V = B^T d B} for every (channel, tile) of a block of tiles ({@code T}: the tiles of all
+ *       images, in image, tile-row, tile-column order), 16 row-major {@code Cin x block} matrices in a per-thread
+ *       buffer that stays in L2. The padded input plane is split into its even and odd columns (two-vector
+ *       permutations), so the four columns of {@code L} consecutive tiles are four plain vector loads.
+ *   <li>16 GEMMs {@code M = U V} with the packed microkernel reading {@code V} in place (row stride {@code ldb}),
+ *       then {@code Y = A^T M A}, bias and epilogue, and the two output rows of each tile zipped so that runs of
+ *       tiles are stored as whole vectors ({@link Job#outputTiles}).
+ * </ul>
+ *
+ * <p>Accuracy: {@code G} holds halves and {@code B, A} only 0 and ±1, so on integer inputs (of moderate size) every
+ * intermediate value is exact and results equal the direct convolution's; on other inputs the sums are taken in a
+ * different order and through the transforms, within a few units in the last place of the sum of the magnitudes
+ * of the terms (the golden tests' tolerance). Inf inputs can give NaN where the direct sum gives Inf (a difference
+ * of two infinities inside a transform), as in other Winograd implementations. {@code -Dsimdcnn.winograd=false}
+ * turns the path off (the GEMM and direct kernels then serve these shapes).
+ *
+ * <p>Work is split into (block of column panels, group of row panels) tasks by the geometry alone, and every output
+ * is computed by the same operations whichever task runs it, so results are identical for any thread count.
+ */
+final class SimdWinograd {
+    /** {@code -Dsimdcnn.winograd=false} disables this path (not final: {@code GemmTune}'s {@code :w0} variant). */
+    static boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty("simdcnn.winograd", "true"));
+    /** Fewest input and output channels: below this the transforms cost more than the saved multiplications. */
+    static final int MIN_CHANNELS = 16;
+    /** Bytes of transformed input one task's block of column panels may hold (all 16 matrices): fits L2. */
+    static final int BLOCK_BYTES = 1 << 20;
+    /** The 16 transformed-weight matrices of one packed operand. */
+    static final int Q = 16;
+    /** Lane indices {@code 0, 2, .., 2L-2} then {@code 1, 3, .., 2L-1}: the even and odd lanes of two vectors. */
+    private static final float[] EVEN = new float[2 * L];
+
+    static {
+        for (int l = 0; l < L; l++) {
+            EVEN[l] = 2 * l;
+            EVEN[L + l] = 2 * l + 1;
+        }
+    }
+
+    private SimdWinograd() {
+    }
+
+    /** Whether weights packed for {@code g} should carry the transformed form (depends on what packing keeps). */
+    static boolean packs(ConvGeometry g) {
+        return ENABLED && L >= 8 && !g.isTransposed() && g.groups() == 1 && g.kD() == 1 && g.kH() == 3
+                && g.kW() == 3 && g.inChannels() >= MIN_CHANNELS && g.outChannels() >= MIN_CHANNELS;
+    }
+
+    /** Whether {@link #forward} serves {@code g}: a 2d 3x3 convolution, stride 1, dilation 1, one group. */
+    static boolean applies(ConvGeometry g) {
+        return packs(g) && g.inD() == 1 && g.outD() == 1 && g.stride(1) == 1 && g.stride(2) == 1
+                && g.dilation(1) == 1 && g.dilation(2) == 1 && g.outH() >= 2 && g.outW() >= 2;
+    }
+
+    /** Floats of the transformed, packed weights. */
+    static int weightSize(ConvGeometry g) {
+        return Q * weightStride(g);
+    }
+
+    /**
+     * Floats from one of the 16 weight matrices to the next: a whole number of 4 KiB pages plus one cache line, so
+     * that the same entry of the 16 matrices falls in 16 different L1 sets (a page multiple put them all in one).
+     */
+    static int weightStride(ConvGeometry g) {
+        return spaced(SimdGemm.roundUp(g.outChannels(), MR) * g.inChannels());
+    }
+
+    /** {@code n} rounded up to whole 4 KiB pages of floats, plus one 64-byte line. */
+    static int spaced(int n) {
+        return SimdGemm.roundUp(n, 1024) + 16;
+    }
+
+    /**
+     * {@code U = G g G^T} with {@code G = [[1,0,0],[½,½,½],[½,-½,½],[0,0,1]]} for every (output, input) channel,
+     * element {@code (xi, nu)} into the A panels of matrix {@code 4 xi + nu} (panel rows past {@code Cout} zero).
+     */
+    static void transformWeights(ConvGeometry g, float[] w, int wOff, float[] dst) {
+        int cout = g.outChannels();
+        int cin = g.inChannels();
+        int mPad = SimdGemm.roundUp(cout, MR);
+        int qs = weightStride(g);
+        // panel by panel, input channel by channel: the 12 rows of one K step are 12 consecutive floats per matrix
+        for (int ip = 0; ip < mPad / MR; ip++) {
+            for (int ci = 0; ci < cin; ci++) {
+                int d = ip * MR * cin + ci * MR;
+                for (int r = 0; r < MR; r++, d++) {
+                    int co = ip * MR + r;
+                    if (co >= cout) {
+                        for (int q = 0; q < Q; q++) {
+                            dst[q * qs + d] = 0f;
+                        }
+                        continue;
+                    }
+                    int s = wOff + (co * cin + ci) * 9;
+                    // G g: 4 x 3, rows t0 = g row 0, t1 = (g0 + g1 + g2) / 2, t2 = (g0 - g1 + g2) / 2, t3 = g row 2
+                    float a0 = w[s];
+                    float a1 = w[s + 1];
+                    float a2 = w[s + 2];
+                    float b0 = w[s + 3];
+                    float b1 = w[s + 4];
+                    float b2 = w[s + 5];
+                    float c0 = w[s + 6];
+                    float c1 = w[s + 7];
+                    float c2 = w[s + 8];
+                    float p0 = (a0 + b0 + c0) * 0.5f;
+                    float p1 = (a1 + b1 + c1) * 0.5f;
+                    float p2 = (a2 + b2 + c2) * 0.5f;
+                    float n0 = (a0 - b0 + c0) * 0.5f;
+                    float n1 = (a1 - b1 + c1) * 0.5f;
+                    float n2 = (a2 - b2 + c2) * 0.5f;
+                    // (G g) G^T: row i becomes (t_i0, (t_i0 + t_i1 + t_i2) / 2, (t_i0 - t_i1 + t_i2) / 2, t_i2)
+                    row(dst, d, qs, 0, a0, a1, a2);
+                    row(dst, d, qs, 1, p0, p1, p2);
+                    row(dst, d, qs, 2, n0, n1, n2);
+                    row(dst, d, qs, 3, c0, c1, c2);
+                }
+            }
+        }
+    }
+
+    private static void row(float[] dst, int d, int qs, int i, float t0, float t1, float t2) {
+        dst[(4 * i) * qs + d] = t0;
+        dst[(4 * i + 1) * qs + d] = (t0 + t1 + t2) * 0.5f;
+        dst[(4 * i + 2) * qs + d] = (t0 - t1 + t2) * 0.5f;
+        dst[(4 * i + 3) * qs + d] = t2;
+    }
+
+    /**
+     * Per-thread buffers: the padded phase-split plane, one block's transformed input and 16 GEMM results, the staged
+     * output tile; and the caller's transformed weights (unpacked calls) and tile table.
+     */
+    static final class Workspace {
+        float[] plane = new float[0];
+        ConvGeometry planeClean;
+        float[] vb = new float[0];
+        float[] m = new float[0];
+        final float[] stage = new float[4 * NR + 2 * L];
+        /** A whole tile row's two output rows (up to 4 tW floats, a vector of slack). */
+        float[] joined = new float[0];
+        float[] u = new float[0];
+        int[] oBase = new int[0];
+        byte[] oFlags = new byte[0];
+        final Job job = new Job();
+
+        float[] plane(int n) {
+            if (plane.length < n) {
+                plane = new float[n];
+                planeClean = null;
+            }
+            return plane;
+        }
+
+        float[] vb(int n) {
+            if (vb.length < n) {
+                vb = new float[n];
+            }
+            return vb;
+        }
+
+        float[] joined(int n) {
+            if (joined.length < n) {
+                joined = new float[n];
+            }
+            return joined;
+        }
+
+        float[] m(int n) {
+            if (m.length < n) {
+                m = new float[n];
+            }
+            return m;
+        }
+    }
+
+    private static final ThreadLocal<Workspace> WS = ThreadLocal.withInitial(Workspace::new);
+
+    /**
+     * The forward convolution. {@code u} holds the transformed weights ({@link #transformWeights}) or is null, and
+     * then they are transformed from {@code w} into a workspace.
+     */
+    static void forward(ConvGeometry g, float[] x, int xOff, float[] u, float[] w, int wOff, float[] bias, float[] y,
+            int yOff, Epilogue epilogue) {
+        Workspace ws = WS.get();
+        if (u == null) {
+            int n = weightSize(g);
+            if (ws.u.length < n) {
+                ws.u = new float[n];
+            }
+            u = ws.u;
+            transformWeights(g, w, wOff, u);
+        }
+        Job job = ws.job;
+        job.set(g, ws, x, xOff, u, bias, y, yOff, epilogue);
+        try {
+            SimdCnn.pool().run(job.blocks, job);
+        } finally {
+            job.clear();
+        }
+    }
+
+    /**
+     * One task per block of column panels (consecutive tiles): the block's input transform into a per-thread
+     * buffer (in L2), the 16 GEMMs over all output channels, the output transform.
+     */
+    static final class Job implements ThreadPool.Task {
+        ConvGeometry g;
+        float[] x;
+        int xOff;
+        float[] u;
+        float[] bias;
+        float[] y;
+        int yOff;
+        int ek;
+        float ea;
+        float eb;
+        int[] oBase;
+        byte[] oFlags;
+        int cin;
+        int cout;
+        int mPad;
+        int uqs;
+        int tH;
+        int tW;
+        /** Tiles of all images: the columns of the 16 GEMMs. */
+        int tiles;
+        /** Even (and odd) columns per padded row: the padded width is {@code 2 len}. */
+        int len;
+        int rowPanels;
+        int colPanels;
+        int blockPanels;
+        int blocks;
+        /** Row stride and matrix stride of a block's transformed input. */
+        int ldb;
+        int vqs;
+
+        void set(ConvGeometry g, Workspace ws, float[] x, int xOff, float[] u, float[] bias, float[] y, int yOff,
+                Epilogue e) {
+            this.g = g;
+            this.x = x;
+            this.xOff = xOff;
+            this.u = u;
+            this.bias = bias;
+            this.y = y;
+            this.yOff = yOff;
+            this.ek = SimdGemm.epiKind(e);
+            this.ea = e == null ? 0f : e.a();
+            this.eb = e == null ? 0f : e.b();
+            this.cin = g.inChannels();
+            this.cout = g.outChannels();
+            this.mPad = SimdGemm.roundUp(cout, MR);
+            this.uqs = weightStride(g);
+            this.tH = (g.outH() + 1) / 2;
+            this.tW = (g.outW() + 1) / 2;
+            this.tiles = g.batch() * tH * tW;
+            this.colPanels = SimdGemm.ceilDiv(tiles, NR);
+            this.len = tW + 1;
+            if (ws.oBase.length < tiles) {
+                ws.oBase = new int[tiles];
+                ws.oFlags = new byte[tiles];
+            }
+            this.oBase = ws.oBase;
+            this.oFlags = ws.oFlags;
+            int outH = g.outH();
+            int outW = g.outW();
+            int outSp = outH * outW;
+            int j = 0;
+            for (int n = 0; n < g.batch(); n++) {
+                for (int ty = 0; ty < tH; ty++) {
+                    for (int tx = 0; tx < tW; tx++, j++) {
+                        oBase[j] = n * cout * outSp + 2 * ty * outW + 2 * tx;
+                        oFlags[j] = (byte) ((2 * tx + 1 < outW ? 1 : 0) | (2 * ty + 1 < outH ? 2 : 0));
+                    }
+                }
+            }
+            this.rowPanels = mPad / MR;
+            // Blocks: the transformed input of a block (16 matrices) within BLOCK_BYTES, and at least 4 blocks where
+            // there are 4 panels (2 or 4 threads get work). Depends on the geometry only.
+            long panelBytes = (long) Q * cin * NR * Float.BYTES;
+            int budget = (int) Math.max(1, Math.min(colPanels, BLOCK_BYTES / panelBytes));
+            this.blockPanels = Math.max(1, Math.min(budget, colPanels / 4));
+            this.blocks = SimdGemm.ceilDiv(colPanels, blockPanels);
+            this.ldb = blockPanels * NR + L;
+            this.vqs = spaced(cin * ldb);
+        }
+
+        void clear() {
+            g = null;
+            x = null;
+            u = null;
+            bias = null;
+            y = null;
+        }
+
+        @Override
+        public void run(int t) {
+            Workspace ws = WS.get();
+            int jp0 = t * blockPanels;
+            int jp1 = Math.min(colPanels, jp0 + blockPanels);
+            int span = jp1 - jp0;
+            int j0 = jp0 * NR;
+            int j1 = Math.min(tiles, jp1 * NR);
+            float[] v = ws.vb(Q * vqs);
+            for (int c = 0; c < cin; c++) {
+                transformInput(ws, v, c, j0, j1);
+            }
+            float[] m = ws.m(Q * span * MR * NR);
+            for (int ip = 0; ip < rowPanels; ip++) {
+                int rows = Math.min(MR, cout - ip * MR);
+                for (int q = 0; q < Q; q++) {
+                    int aBase = q * uqs + ip * MR * cin;
+                    int bBase = q * vqs;
+                    for (int jp = jp0; jp < jp1; jp++) {
+                        SimdGemm.kernel(u, aBase, v, bBase + (jp - jp0) * NR, ldb, cin, m,
+                                (q * span + jp - jp0) * MR * NR, false, rows);
+                    }
+                }
+                for (int jp = jp0; jp < jp1; jp++) {
+                    outputTiles(ws, m, span, jp - jp0, ip, rows, jp * NR);
+                }
+            }
+        }
+
+        /**
+         * Channel {@code c} of tiles {@code [j0, j1)}: {@code V = B^T d B} into row {@code c} of the block's 16
+         * matrices (column {@code j - j0}). Tile rows in order, so a vector store that runs past a tile row's last
+         * tile lands on columns written later (or on the slack past the block's last column).
+         */
+        void transformInput(Workspace ws, float[] v, int c, int j0, int j1) {
+            int perImage = tH * tW;
+            int hp = 2 * tH + 2;
+            int wp = 2 * len;
+            // the padded plane (hp rows of wp), then its even and odd columns (hp rows of len each)
+            int eOff = hp * wp + 2 * L;
+            int oOff = eOff + hp * len + 2 * L;
+            float[] p = ws.plane(oOff + hp * len + 2 * L);
+            if (!g.equals(ws.planeClean)) {
+                java.util.Arrays.fill(p, 0, oOff + hp * len + 2 * L, 0f);
+                ws.planeClean = g;
+            }
+            int inH = g.inH();
+            int inW = g.inW();
+            int top = g.padBefore(1);
+            int left = g.padBefore(2);
+            FloatVector zero = FloatVector.zero(F);
+            FloatVector even = FloatVector.fromArray(F, EVEN, 0);
+            FloatVector odd = FloatVector.fromArray(F, EVEN, L);
+            for (int n = j0 / perImage; n * perImage < j1; n++) {
+                int a0 = Math.max(j0, n * perImage) - n * perImage;
+                int a1 = Math.min(j1, (n + 1) * perImage) - n * perImage;
+                int ty0 = a0 / tW;
+                int ty1 = (a1 - 1) / tW;
+                int rr0 = 2 * ty0;
+                int rr1 = 2 * ty1 + 4;
+                // Rows rr0..rr1 of the padded plane, in order: an input row is copied by whole vectors, then its
+                // right padding is zeroed by whole vectors from the end of the input: at least one vector, which also
+                // clears what the copy wrote past the row (into the next row's left padding, which only ever holds
+                // zeros; the next row's data is copied after). Padding rows are zeroed.
+                int src = xOff + (n * cin + c) * inH * inW;
+                for (int rr = rr0; rr < rr1; rr++) {
+                    int ih = rr - top;
+                    int d = rr * wp;
+                    if (ih >= 0 && ih < inH) {
+                        int s0 = src + ih * inW;
+                        int k = 0;
+                        for (; k < inW && s0 + k + L <= x.length; k += L) {
+                            FloatVector.fromArray(F, x, s0 + k).intoArray(p, d + left + k);
+                        }
+                        for (; k < inW; k++) {
+                            p[d + left + k] = x[s0 + k];
+                        }
+                        for (int z = left + inW;; z += L) {
+                            zero.intoArray(p, d + z);
+                            if (z + L >= wp) {
+                                break;
+                            }
+                        }
+                    } else {
+                        for (int z = 0; z < wp; z += L) {
+                            zero.intoArray(p, d + z);
+                        }
+                    }
+                }
+                // even and odd columns: the rows are contiguous and wp is even, so one pass over the flat range
+                for (int k = rr0 * len; k < rr1 * len; k += L) {
+                    FloatVector lo = FloatVector.fromArray(F, p, 2 * k);
+                    FloatVector hi = FloatVector.fromArray(F, p, 2 * k + L);
+                    even.selectFrom(lo, hi).intoArray(p, eOff + k);
+                    odd.selectFrom(lo, hi).intoArray(p, oOff + k);
+                }
+                for (int ty = ty0; ty <= ty1; ty++) {
+                    int txEnd = ty == ty1 ? a1 - ty1 * tW : tW;
+                    int r0 = 2 * ty * len;
+                    int dst = c * ldb + n * perImage + ty * tW - j0;
+                    for (int tx = ty == ty0 ? a0 - ty0 * tW : 0; tx < txEnd; tx += L) {
+                        int a = eOff + r0 + tx;
+                        // row 0 of the 4x4 block: d0 = E[tx], d1 = O[tx], d2 = E[tx+1], d3 = O[tx+1]; then d B
+                        FloatVector d0 = FloatVector.fromArray(F, p, a);
+                        FloatVector d1 = FloatVector.fromArray(F, p, a + oOff - eOff);
+                        FloatVector d2 = FloatVector.fromArray(F, p, a + 1);
+                        FloatVector d3 = FloatVector.fromArray(F, p, a + oOff - eOff + 1);
+                        FloatVector r00 = d0.sub(d2);
+                        FloatVector r01 = d1.add(d2);
+                        FloatVector r02 = d2.sub(d1);
+                        FloatVector r03 = d1.sub(d3);
+                        a += len;
+                        d0 = FloatVector.fromArray(F, p, a);
+                        d1 = FloatVector.fromArray(F, p, a + oOff - eOff);
+                        d2 = FloatVector.fromArray(F, p, a + 1);
+                        d3 = FloatVector.fromArray(F, p, a + oOff - eOff + 1);
+                        FloatVector r10 = d0.sub(d2);
+                        FloatVector r11 = d1.add(d2);
+                        FloatVector r12 = d2.sub(d1);
+                        FloatVector r13 = d1.sub(d3);
+                        a += len;
+                        d0 = FloatVector.fromArray(F, p, a);
+                        d1 = FloatVector.fromArray(F, p, a + oOff - eOff);
+                        d2 = FloatVector.fromArray(F, p, a + 1);
+                        d3 = FloatVector.fromArray(F, p, a + oOff - eOff + 1);
+                        FloatVector r20 = d0.sub(d2);
+                        FloatVector r21 = d1.add(d2);
+                        FloatVector r22 = d2.sub(d1);
+                        FloatVector r23 = d1.sub(d3);
+                        a += len;
+                        d0 = FloatVector.fromArray(F, p, a);
+                        d1 = FloatVector.fromArray(F, p, a + oOff - eOff);
+                        d2 = FloatVector.fromArray(F, p, a + 1);
+                        d3 = FloatVector.fromArray(F, p, a + oOff - eOff + 1);
+                        FloatVector r30 = d0.sub(d2);
+                        FloatVector r31 = d1.add(d2);
+                        FloatVector r32 = d2.sub(d1);
+                        FloatVector r33 = d1.sub(d3);
+                        // B^T (d B): matrix 4 i + k gets row i of the column transform of column k
+                        int o = dst + tx;
+                        r00.sub(r20).intoArray(v, o);
+                        r01.sub(r21).intoArray(v, o + vqs);
+                        r02.sub(r22).intoArray(v, o + 2 * vqs);
+                        r03.sub(r23).intoArray(v, o + 3 * vqs);
+                        r10.add(r20).intoArray(v, o + 4 * vqs);
+                        r11.add(r21).intoArray(v, o + 5 * vqs);
+                        r12.add(r22).intoArray(v, o + 6 * vqs);
+                        r13.add(r23).intoArray(v, o + 7 * vqs);
+                        r20.sub(r10).intoArray(v, o + 8 * vqs);
+                        r21.sub(r11).intoArray(v, o + 9 * vqs);
+                        r22.sub(r12).intoArray(v, o + 10 * vqs);
+                        r23.sub(r13).intoArray(v, o + 11 * vqs);
+                        r10.sub(r30).intoArray(v, o + 12 * vqs);
+                        r11.sub(r31).intoArray(v, o + 13 * vqs);
+                        r12.sub(r32).intoArray(v, o + 14 * vqs);
+                        r13.sub(r33).intoArray(v, o + 15 * vqs);
+                    }
+                }
+            }
+        }
+
+        /**
+         * {@code Y = A^T M A} ({@code A^T = [[1,1,1,0],[0,1,-1,-1]]}) for the tiles of column panel {@code jl} of
+         * the block and the rows of row panel {@code ip}, then bias and epilogue, into the output.
+         *
+         * <p>The two output rows of the panel's tiles are staged in tile order with each tile's two columns side by
+         * side (a two-vector zip of the left and right results), so a run of tiles in one tile row is a run of
+         * consecutive floats of an output row; the runs are stored as whole vectors (the last one shifted back to
+         * end at the run's end), only runs shorter than a vector by scalars. A run over a whole tile row is first
+         * joined with its second row (the two output rows are adjacent in the output), so even rows narrower than a
+         * vector are stored as vectors.
+         */
+        void outputTiles(Workspace ws, float[] m, int span, int jl, int ip, int rows, int j0) {
+            float[] st = ws.stage;
+            int cols = Math.min(NR, tiles - j0);
+            int qs = span * MR * NR;
+            int outW = g.outW();
+            int outH = g.outH();
+            int outSp = outH * outW;
+            int perImage = tH * tW;
+            FloatVector zipLo = FloatVector.fromArray(F, ZIP, 0);
+            FloatVector zipHi = FloatVector.fromArray(F, ZIP, L);
+            for (int r = 0; r < rows; r++) {
+                int co = ip * MR + r;
+                boolean hasBias = bias != null;
+                float bv = hasBias ? bias[co] : 0f;
+                int base = jl * MR * NR + r * NR;
+                for (int l = 0; l < NR; l += L) {
+                    int o = base + l;
+                    FloatVector m0 = FloatVector.fromArray(F, m, o);
+                    FloatVector m1 = FloatVector.fromArray(F, m, o + qs);
+                    FloatVector m2 = FloatVector.fromArray(F, m, o + 2 * qs);
+                    FloatVector m3 = FloatVector.fromArray(F, m, o + 3 * qs);
+                    FloatVector m4 = FloatVector.fromArray(F, m, o + 4 * qs);
+                    FloatVector m5 = FloatVector.fromArray(F, m, o + 5 * qs);
+                    FloatVector m6 = FloatVector.fromArray(F, m, o + 6 * qs);
+                    FloatVector m7 = FloatVector.fromArray(F, m, o + 7 * qs);
+                    FloatVector m8 = FloatVector.fromArray(F, m, o + 8 * qs);
+                    FloatVector m9 = FloatVector.fromArray(F, m, o + 9 * qs);
+                    FloatVector m10 = FloatVector.fromArray(F, m, o + 10 * qs);
+                    FloatVector m11 = FloatVector.fromArray(F, m, o + 11 * qs);
+                    FloatVector m12 = FloatVector.fromArray(F, m, o + 12 * qs);
+                    FloatVector m13 = FloatVector.fromArray(F, m, o + 13 * qs);
+                    FloatVector m14 = FloatVector.fromArray(F, m, o + 14 * qs);
+                    FloatVector m15 = FloatVector.fromArray(F, m, o + 15 * qs);
+                    // A^T M: rows 0 (m_0k + m_1k + m_2k) and 1 (m_1k - m_2k - m_3k) for columns k
+                    FloatVector s00 = m0.add(m4).add(m8);
+                    FloatVector s01 = m1.add(m5).add(m9);
+                    FloatVector s02 = m2.add(m6).add(m10);
+                    FloatVector s03 = m3.add(m7).add(m11);
+                    FloatVector s10 = m4.sub(m8).sub(m12);
+                    FloatVector s11 = m5.sub(m9).sub(m13);
+                    FloatVector s12 = m6.sub(m10).sub(m14);
+                    FloatVector s13 = m7.sub(m11).sub(m15);
+                    // (A^T M) A, then the bias
+                    FloatVector y00 = s00.add(s01).add(s02);
+                    FloatVector y01 = s01.sub(s02).sub(s03);
+                    FloatVector y10 = s10.add(s11).add(s12);
+                    FloatVector y11 = s11.sub(s12).sub(s13);
+                    if (hasBias) {
+                        y00 = y00.add(bv);
+                        y01 = y01.add(bv);
+                        y10 = y10.add(bv);
+                        y11 = y11.add(bv);
+                    }
+                    // staged rows: top at [0, 2 NR), bottom at [2 NR + L, 4 NR + L) (a vector of slack after each)
+                    zipLo.selectFrom(y00, y01).intoArray(st, 2 * l);
+                    zipHi.selectFrom(y00, y01).intoArray(st, 2 * l + L);
+                    zipLo.selectFrom(y10, y11).intoArray(st, BOTTOM + 2 * l);
+                    zipHi.selectFrom(y10, y11).intoArray(st, BOTTOM + 2 * l + L);
+                }
+                if (ek != SimdGemm.EPI_NONE) {
+                    epilogue(st, 0, 2 * NR);
+                    epilogue(st, BOTTOM, 2 * NR);
+                }
+                int yo = yOff + co * outSp;
+                // runs of tiles within one tile row
+                for (int s = 0; s < cols;) {
+                    int j = j0 + s;
+                    int tx = (j % perImage) % tW;
+                    int e = Math.min(cols, s + tW - tx);
+                    int d = yo + oBase[j];
+                    boolean rowEnd = tx + e - s == tW;
+                    int w = 2 * (e - s) - (rowEnd && (oFlags[j0 + e - 1] & 1) == 0 ? 1 : 0);
+                    boolean bottom = (oFlags[j] & 2) != 0;
+                    if (bottom && tx == 0 && rowEnd) {
+                        // the whole tile row: its two output rows are 2 outW consecutive floats
+                        float[] jr = ws.joined(4 * tW + 2 * L);
+                        for (int k = 0; k < w; k += L) {
+                            FloatVector.fromArray(F, st, 2 * s + k).intoArray(jr, k);
+                        }
+                        for (int k = 0; k < w; k += L) {
+                            FloatVector.fromArray(F, st, BOTTOM + 2 * s + k).intoArray(jr, w + k);
+                        }
+                        copyRun(jr, 0, y, d, 2 * w);
+                    } else {
+                        copyRun(st, 2 * s, y, d, w);
+                        if (bottom) {
+                            copyRun(st, BOTTOM + 2 * s, y, d + outW, w);
+                        }
+                    }
+                    s = e;
+                }
+            }
+        }
+
+        /** The epilogue on {@code n} staged floats (a multiple of {@code L}). */
+        private void epilogue(float[] a, int off, int n) {
+            for (int k = off; k < off + n; k += L) {
+                FloatVector acc = FloatVector.fromArray(F, a, k);
+                if (ek == SimdGemm.EPI_RELU) {
+                    acc = acc.max(0f);
+                } else if (ek == SimdGemm.EPI_LEAKY) {
+                    acc = acc.mul(ea).blend(acc, acc.compare(jdk.incubator.vector.VectorOperators.GT, 0f));
+                } else {
+                    acc = acc.max(ea).min(eb);
+                }
+                acc.intoArray(a, k);
+            }
+        }
+    }
+
+    /** Offset of the staged bottom rows in {@link Workspace#stage}. */
+    static final int BOTTOM = 2 * NR + L;
+    /** Lane indices zipping two vectors: {@code 0, L, 1, L+1, ..} (low half) then the high half. */
+    private static final float[] ZIP = new float[2 * L];
+
+    static {
+        for (int l = 0; l < 2 * L; l++) {
+            ZIP[l] = (l & 1) == 0 ? l >> 1 : L + (l >> 1);
+        }
+    }
+
+    /** Copies {@code n} floats: whole vectors, the last shifted back to end at the end; fewer than L one by one. */
+    static void copyRun(float[] src, int s, float[] dst, int d, int n) {
+        if (n < L) {
+            for (int k = 0; k < n; k++) {
+                dst[d + k] = src[s + k];
+            }
+            return;
+        }
+        for (int k = 0;; k += L) {
+            int kk = Math.min(k, n - L);
+            FloatVector.fromArray(F, src, s + kk).intoArray(dst, d + kk);
+            if (kk + L >= n) {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package org.simdcnn.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+import org.simdcnn.SimdCnn;
+import org.simdcnn.geometry.ConvGeometry;
+import org.simdcnn.geometry.Padding;
+
+/**
+ * The 3x3 stride-1 convolutions with at least 16 input and output channels, which the SIMD backend serves by
+ * Winograd F(2x2, 3x3): odd and even output sizes (edge tiles with one valid row or column), asymmetric padding
+ * 0..2, several images (tiles of one GEMM column panel from two images), output channels that leave 1..12 rows in
+ * the last row panel, more tiles than one block of column panels; with bias and each epilogue, on plain and packed
+ * weights.
+ *
+ * <p>Small-integer data: every transform step is exact, so the results must equal the direct reference. Random
+ * normal data: the error must stay within a small multiple of the float rounding of the sum of the magnitudes of
+ * the terms (a wrong transform coefficient is off by the size of a term).
+ */
+class WinogradConvParityTest {
+
+    @Provide
+    Arbitrary<ConvGeometry> geometries() {
+        Arbitrary<int[]> chans = Combinators.combine(Arbitraries.integers().between(1, 3),
+                Arbitraries.integers().between(16, 40), Arbitraries.integers().between(16, 40))
+                .as((n, cin, cout) -> new int[] {n, cin, cout});
+        Arbitrary<int[]> sizes = Combinators.combine(Arbitraries.integers().between(1, 23),
+                Arbitraries.integers().between(1, 41)).as((h, w) -> new int[] {h, w});
+        Arbitrary<int[]> pads = Arbitraries.integers().between(0, 2).array(int[].class).ofSize(4);
+        return Combinators.combine(chans, sizes, pads).as(WinogradConvParityTest::build);
+    }
+
+    /** Output {@code h x w} plus 1 (at least 2 each), from an input sized for the padding. */
+    static ConvGeometry build(int[] ch, int[] hw, int[] p) {
+        int outH = hw[0] + 1;
+        int outW = hw[1] + 1;
+        int inH = Math.max(1, outH + 2 - p[0] - p[1]);
+        int inW = Math.max(1, outW + 2 - p[2] - p[3]);
+        return ConvGeometry.conv(2, ch[0], ch[1], new int[] {inH, inW}, ch[2], new int[] {3, 3}, new int[] {1},
+                Padding.asymmetric(new int[] {p[0], p[2]}, new int[] {p[1], p[3]}), new int[] {1}, 1);
+    }
+
+    @Provide
+    Arbitrary<Epilogue> epilogues() {
+        return Arbitraries.of(Epilogue.NONE, Epilogue.RELU, Epilogue.leakyRelu(0.5f), Epilogue.clamp(-40f, 45f));
+    }
+
+    @Property(tries = 60)
+    void integerDataIsExact(@ForAll("geometries") ConvGeometry g, @ForAll("epilogues") Epilogue e,
+            @ForAll boolean withBias) {
+        checkForward(g, e, withBias, g.hashCode());
+    }
+
+    @Test
+    void namedShapes() {
+        // mnist conv2 on 3 images (odd 7x7 tiles per image: panels mix images), resnet-like 28x28 with 128 channels
+        // (several blocks of column panels), 256 channels at 14x14, odd maps without padding, 13 output channels
+        // past a 12-row panel
+        checkForward(ConvGeometry.conv2d(3, 32, 14, 14, 64, 3, 3, 1, 1, 1, 1), Epilogue.RELU, true, 1);
+        checkForward(ConvGeometry.conv2d(1, 128, 28, 28, 128, 3, 3, 1, 1, 1, 1), Epilogue.NONE, true, 2);
+        checkForward(ConvGeometry.conv2d(1, 256, 14, 14, 20, 3, 3, 1, 1, 1, 1), Epilogue.NONE, false, 3);
+        checkForward(ConvGeometry.conv2d(2, 17, 13, 11, 25, 3, 3, 1, 0, 1, 1), Epilogue.leakyRelu(0.25f), true, 4);
+        checkForward(ConvGeometry.conv(2, 1, 16, new int[] {9, 70}, 16, new int[] {3}, new int[] {1}, Padding.same(),
+                new int[] {1}, 1), Epilogue.clamp(-20f, 30f), true, 5);
+    }
+
+    static void checkForward(ConvGeometry g, Epilogue e, boolean withBias, long seed) {
+        float[] x = RefKernels.ints(seed, g.inputSize(), 3);
+        float[] w = RefKernels.ints(seed + 1, g.weightSize(), 3);
+        float[] bias = withBias ? RefKernels.ints(seed + 2, g.outChannels(), 6) : null;
+        float[] yRef = new float[g.outputSize()];
+        RefKernels.convForward(g, x, w, bias, yRef, e);
+        Conv conv = SimdCnn.backend().conv();
+        String what = SimdCnn.backend().name() + " " + g + " " + e + " bias=" + withBias + ": ";
+        float[] y = ConvParityTest.filled(g.outputSize());
+        conv.forward(g, x, 0, w, 0, bias, y, 0, e);
+        assertNull(RefKernels.firstDiff(yRef, y, y.length), what + "forward");
+        float[] yp = ConvParityTest.filled(g.outputSize());
+        conv.forward(g, x, 0, conv.pack(g, w, 0), bias, yp, 0, e);
+        assertNull(RefKernels.firstDiff(yRef, yp, yp.length), what + "packed forward");
+    }
+
+    @Test
+    void normalDataStaysWithinRounding() {
+        SplittableRandom r = new SplittableRandom(7);
+        ConvGeometry[] shapes = {ConvGeometry.conv2d(2, 32, 14, 14, 64, 3, 3, 1, 1, 1, 1),
+            ConvGeometry.conv2d(1, 64, 15, 9, 24, 3, 3, 1, 0, 1, 1),
+            ConvGeometry.conv2d(1, 256, 6, 6, 16, 3, 3, 1, 1, 1, 1)};
+        for (ConvGeometry g : shapes) {
+            float[] x = new float[g.inputSize()];
+            float[] w = new float[g.weightSize()];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) r.nextGaussian();
+            }
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) (r.nextGaussian() * 0.1);
+            }
+            float[] y = new float[g.outputSize()];
+            SimdCnn.backend().conv().forward(g, x, 0, w, 0, null, y, 0, Epilogue.NONE);
+            double worst = 0;
+            int outH = g.outH();
+            int outW = g.outW();
+            int cin = g.inChannels();
+            for (int n = 0; n < g.batch(); n++) {
+                for (int co = 0; co < g.outChannels(); co++) {
+                    for (int oh = 0; oh < outH; oh++) {
+                        for (int ow = 0; ow < outW; ow++) {
+                            double sum = 0;
+                            double mag = 0;
+                            for (int ci = 0; ci < cin; ci++) {
+                                for (int kh = 0; kh < 3; kh++) {
+                                    int ih = oh + kh - g.padBefore(1);
+                                    for (int kw = 0; kw < 3; kw++) {
+                                        int iw = ow + kw - g.padBefore(2);
+                                        if (ih < 0 || ih >= g.inH() || iw < 0 || iw >= g.inW()) {
+                                            continue;
+                                        }
+                                        double t = (double) x[((n * cin + ci) * g.inH() + ih) * g.inW() + iw]
+                                                * w[((co * cin + ci) * 3 + kh) * 3 + kw];
+                                        sum += t;
+                                        mag += Math.abs(t);
+                                    }
+                                }
+                            }
+                            float got = y[((n * g.outChannels() + co) * outH + oh) * outW + ow];
+                            // in units of float rounding (2^-24) of the sum of magnitudes
+                            double err = Math.abs(got - sum) / (Math.max(mag, 1e-30) * 0x1p-24);
+                            worst = Math.max(worst, err);
+                        }
+                    }
+                }
+            }
+            assertTrue(worst < 64, g + ": worst error " + worst + " roundings of the magnitude sum");
+        }
+    }
+}

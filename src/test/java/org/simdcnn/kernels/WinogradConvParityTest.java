@@ -20,7 +20,8 @@ import org.simdcnn.geometry.Padding;
  * Winograd F(2x2, 3x3): odd and even output sizes (edge tiles with one valid row or column), asymmetric padding
  * 0..2, several images (tiles of one GEMM column panel from two images), output channels that leave 1..12 rows in
  * the last row panel, more tiles than one block of column panels; with bias and each epilogue, on plain and packed
- * weights.
+ * weights; and the input gradient, which is such a convolution of the output gradient (taken on this path from 64
+ * tiles on, as plain-weight forward calls).
  *
  * <p>Small-integer data: every transform step is exact, so the results must equal the direct reference. Random
  * normal data: the error must stay within a small multiple of the float rounding of the sum of the magnitudes of
@@ -57,7 +58,7 @@ class WinogradConvParityTest {
     @Property(tries = 60)
     void integerDataIsExact(@ForAll("geometries") ConvGeometry g, @ForAll("epilogues") Epilogue e,
             @ForAll boolean withBias) {
-        checkForward(g, e, withBias, g.hashCode());
+        check(g, e, withBias, g.hashCode());
     }
 
     @Test
@@ -65,15 +66,15 @@ class WinogradConvParityTest {
         // mnist conv2 on 3 images (odd 7x7 tiles per image: panels mix images), resnet-like 28x28 with 128 channels
         // (several blocks of column panels), 256 channels at 14x14, odd maps without padding, 13 output channels
         // past a 12-row panel
-        checkForward(ConvGeometry.conv2d(3, 32, 14, 14, 64, 3, 3, 1, 1, 1, 1), Epilogue.RELU, true, 1);
-        checkForward(ConvGeometry.conv2d(1, 128, 28, 28, 128, 3, 3, 1, 1, 1, 1), Epilogue.NONE, true, 2);
-        checkForward(ConvGeometry.conv2d(1, 256, 14, 14, 20, 3, 3, 1, 1, 1, 1), Epilogue.NONE, false, 3);
-        checkForward(ConvGeometry.conv2d(2, 17, 13, 11, 25, 3, 3, 1, 0, 1, 1), Epilogue.leakyRelu(0.25f), true, 4);
-        checkForward(ConvGeometry.conv(2, 1, 16, new int[] {9, 70}, 16, new int[] {3}, new int[] {1}, Padding.same(),
+        check(ConvGeometry.conv2d(3, 32, 14, 14, 64, 3, 3, 1, 1, 1, 1), Epilogue.RELU, true, 1);
+        check(ConvGeometry.conv2d(1, 128, 28, 28, 128, 3, 3, 1, 1, 1, 1), Epilogue.NONE, true, 2);
+        check(ConvGeometry.conv2d(1, 256, 14, 14, 20, 3, 3, 1, 1, 1, 1), Epilogue.NONE, false, 3);
+        check(ConvGeometry.conv2d(2, 17, 13, 11, 25, 3, 3, 1, 0, 1, 1), Epilogue.leakyRelu(0.25f), true, 4);
+        check(ConvGeometry.conv(2, 1, 16, new int[] {9, 70}, 16, new int[] {3}, new int[] {1}, Padding.same(),
                 new int[] {1}, 1), Epilogue.clamp(-20f, 30f), true, 5);
     }
 
-    static void checkForward(ConvGeometry g, Epilogue e, boolean withBias, long seed) {
+    static void check(ConvGeometry g, Epilogue e, boolean withBias, long seed) {
         float[] x = RefKernels.ints(seed, g.inputSize(), 3);
         float[] w = RefKernels.ints(seed + 1, g.weightSize(), 3);
         float[] bias = withBias ? RefKernels.ints(seed + 2, g.outChannels(), 6) : null;
@@ -87,6 +88,13 @@ class WinogradConvParityTest {
         float[] yp = ConvParityTest.filled(g.outputSize());
         conv.forward(g, x, 0, conv.pack(g, w, 0), bias, yp, 0, e);
         assertNull(RefKernels.firstDiff(yRef, yp, yp.length), what + "packed forward");
+        // the input gradient: the flipped convolution of dy, on this path too when it has 64 tiles or more
+        float[] dy = RefKernels.ints(seed + 3, g.outputSize(), 3);
+        float[] dxRef = new float[g.inputSize()];
+        RefKernels.convBackwardInput(g, dy, w, dxRef);
+        float[] dx = ConvParityTest.filled(g.inputSize());
+        conv.backwardInput(g, dy, 0, w, 0, dx, 0);
+        assertNull(RefKernels.firstDiff(dxRef, dx, dx.length), what + "backwardInput");
     }
 
     @Test

@@ -287,7 +287,7 @@ final class SimdConv implements Conv {
     @Override
     public void forward(ConvGeometry g, float[] x, int xOff, float[] w, int wOff, float[] bias, float[] y, int yOff,
             Epilogue epilogue) {
-        if (SimdWinograd.applies(g)) {
+        if (SimdWinograd.appliesUnpacked(g)) {
             SimdWinograd.forward(g, x, xOff, null, w, wOff, bias, y, yOff, epilogue);
             return;
         }
@@ -2001,6 +2001,10 @@ final class SimdConv implements Conv {
                         }
                     }
                 }
+            }
+            if (SimdWinograd.appliesUnpacked(f)) {
+                SimdWinograd.forward(f, dy, dyOff, null, wf, 0, null, dx, dxOff, Epilogue.NONE);
+                return;
             }
             float[] panels = ws.wPack(packedWeightSize(f));
             forwardImplicit(f, dy, dyOff, panels, wf, 0, null, dx, dxOff, Epilogue.NONE);

@@ -72,6 +72,19 @@ final class SimdWinograd {
                 && g.dilation(1) == 1 && g.dilation(2) == 1 && g.outH() >= 2 && g.outW() >= 2;
     }
 
+    /**
+     * Fewest tiles for which a call on plain weights (forward, or an input gradient) takes this path: the weights
+     * are then transformed in the call, about 25 scalar operations per channel pair, which the saved multiplications
+     * (40 per channel pair and tile) repay from about 30 tiles on; 64 leaves a margin. Prepacked weights are
+     * transformed once, so they take it at any size.
+     */
+    static final int MIN_TILES_UNPACKED = 64;
+
+    /** Whether a call on plain weights should take this path ({@link #applies} and enough tiles). */
+    static boolean appliesUnpacked(ConvGeometry g) {
+        return applies(g) && (long) g.batch() * ((g.outH() + 1) / 2) * ((g.outW() + 1) / 2) >= MIN_TILES_UNPACKED;
+    }
+
     /** Floats of the transformed, packed weights. */
     static int weightSize(ConvGeometry g) {
         return Q * weightStride(g);

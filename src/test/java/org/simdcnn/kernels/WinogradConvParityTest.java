@@ -20,8 +20,9 @@ import org.simdcnn.geometry.Padding;
  * Winograd F(2x2, 3x3): odd and even output sizes (edge tiles with one valid row or column), asymmetric padding
  * 0..2, several images (tiles of one GEMM column panel from two images), output channels that leave 1..12 rows in
  * the last row panel, more tiles than one block of column panels; with bias and each epilogue, on plain and packed
- * weights; and the input gradient, which is such a convolution of the output gradient (taken on this path from 64
- * tiles on, as plain-weight forward calls).
+ * weights; and the input gradient, which is such a convolution of the output gradient (on this path from 64 tiles
+ * on, as plain-weight forward calls), and the weight gradient by the adjoint transforms (from 64 tiles and 64 input
+ * and output channels on).
  *
  * <p>Small-integer data: every transform step is exact, so the results must equal the direct reference. Random
  * normal data: the error must stay within a small multiple of the float rounding of the sum of the magnitudes of
@@ -70,6 +71,10 @@ class WinogradConvParityTest {
         check(ConvGeometry.conv2d(1, 128, 28, 28, 128, 3, 3, 1, 1, 1, 1), Epilogue.NONE, true, 2);
         check(ConvGeometry.conv2d(1, 256, 14, 14, 20, 3, 3, 1, 1, 1, 1), Epilogue.NONE, false, 3);
         check(ConvGeometry.conv2d(2, 17, 13, 11, 25, 3, 3, 1, 0, 1, 1), Epilogue.leakyRelu(0.25f), true, 4);
+        // weight gradient on this path: odd maps, asymmetric padding, two images, 65 output channels
+        check(ConvGeometry.conv(2, 2, 64, new int[] {13, 17}, 65, new int[] {3}, new int[] {1},
+                Padding.asymmetric(new int[] {0, 1}, new int[] {2, 1}), new int[] {1}, 1), Epilogue.NONE, true, 6);
+        check(ConvGeometry.conv2d(1, 70, 20, 9, 64, 3, 3, 1, 1, 1, 1), Epilogue.RELU, false, 7);
         check(ConvGeometry.conv(2, 1, 16, new int[] {9, 70}, 16, new int[] {3}, new int[] {1}, Padding.same(),
                 new int[] {1}, 1), Epilogue.clamp(-20f, 30f), true, 5);
     }
@@ -95,6 +100,12 @@ class WinogradConvParityTest {
         float[] dx = ConvParityTest.filled(g.inputSize());
         conv.backwardInput(g, dy, 0, w, 0, dx, 0);
         assertNull(RefKernels.firstDiff(dxRef, dx, dx.length), what + "backwardInput");
+        // the weight gradient (the adjoint transform, from 64 tiles and 64 input and output channels on)
+        float[] dwRef = new float[g.weightSize()];
+        RefKernels.convBackwardWeight(g, x, dy, dwRef);
+        float[] dw = ConvParityTest.filled(g.weightSize());
+        conv.backwardWeight(g, x, 0, dy, 0, dw, 0);
+        assertNull(RefKernels.firstDiff(dwRef, dw, dw.length), what + "backwardWeight");
     }
 
     @Test

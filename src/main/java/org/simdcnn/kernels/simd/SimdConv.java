@@ -2198,6 +2198,10 @@ final class SimdConv implements Conv {
             depthwiseWeightGrad(ws, g, x, xOff, dy, dyOff, dw, dwOff);
             return;
         }
+        if (SimdWinograd.appliesWeightGrad(g)) {
+            SimdWinograd.weightGrad(g, x, xOff, dy, dyOff, dw, dwOff);
+            return;
+        }
         int pd = paddedSize(g, 0);
         int ph = paddedSize(g, 1);
         int pw = paddedSize(g, 2);

@@ -90,6 +90,21 @@ final class SimdWinograd {
         return applies(g) && (long) g.batch() * ((g.outH() + 1) / 2) * ((g.outW() + 1) / 2) >= MIN_TILES_UNPACKED;
     }
 
+    /** Fewest input and output channels for the weight gradient on this path. */
+    static final int MIN_CHANNELS_WEIGHT_GRAD = 64;
+
+    /**
+     * Whether the weight gradient takes this path ({@link #weightGrad}): {@link #appliesUnpacked} and at least 64
+     * input and output channels. Its 16 GEMMs are {@code Cout x Cin} over the tiles, so with few channels the
+     * operand packing and the transformed operands' memory traffic outweigh the saved multiplications: measured
+     * in one JVM against the im2col GEMM, +24% on 128->128 at 28x28, +4..11% on 64->64 at 56x56, +33% on
+     * 256->256 at 14x14 (8 images), but -29% on 32->64 at 14x14 (64 images) and -20% on 64->32.
+     */
+    static boolean appliesWeightGrad(ConvGeometry g) {
+        return appliesUnpacked(g) && g.inChannels() >= MIN_CHANNELS_WEIGHT_GRAD
+                && g.outChannels() >= MIN_CHANNELS_WEIGHT_GRAD;
+    }
+
     /** Floats of the transformed, packed weights. */
     static int weightSize(ConvGeometry g) {
         return Q * weightStride(g);
@@ -169,7 +184,6 @@ final class SimdWinograd {
      */
     static final class Workspace {
         float[] plane = new float[0];
-        ConvGeometry planeClean;
         float[] vb = new float[0];
         float[] m = new float[0];
         final float[] stage = new float[4 * NR + 2 * L];
@@ -179,11 +193,14 @@ final class SimdWinograd {
         int[] oBase = new int[0];
         byte[] oFlags = new byte[0];
         final Job job = new Job();
+        final WeightGradJob wgrad = new WeightGradJob();
+        float[] vAll = new float[0];
+        float[] dAll = new float[0];
+        float[] mAll = new float[0];
 
         float[] plane(int n) {
             if (plane.length < n) {
                 plane = new float[n];
-                planeClean = null;
             }
             return plane;
         }
@@ -321,6 +338,20 @@ final class SimdWinograd {
             this.vqs = spaced(cin * ldb);
         }
 
+        /** The tile geometry of {@code g} (what the input transform needs). */
+        void setTiles(ConvGeometry g, float[] x, int xOff) {
+            this.g = g;
+            this.x = x;
+            this.xOff = xOff;
+            this.cin = g.inChannels();
+            this.cout = g.outChannels();
+            this.tH = (g.outH() + 1) / 2;
+            this.tW = (g.outW() + 1) / 2;
+            this.tiles = g.batch() * tH * tW;
+            this.colPanels = SimdGemm.ceilDiv(tiles, NR);
+            this.len = tW + 1;
+        }
+
         void clear() {
             g = null;
             x = null;
@@ -358,6 +389,61 @@ final class SimdWinograd {
             }
         }
 
+        /** Offset of the even columns in the plane buffer: after the padded plane ({@code 2 tH + 2} rows of 2 len). */
+        int eOff() {
+            return (2 * tH + 2) * 2 * len + 2 * L;
+        }
+
+        /**
+         * Rows {@code [rr0, rr1)} of a zero-padded plane ({@code inH x inW} floats at {@code src[s]}, {@code top} and
+         * {@code left} zero rows and columns before it; rows of {@code 2 len}) into {@code p}, then their even
+         * and odd columns ({@code len} each per row) at {@code eOff} and {@code oOff}. An input row is copied by
+         * whole vectors, then its right padding is zeroed by whole vectors from the end of the input: at least one
+         * vector, which also clears what the copy wrote past the row into the next row (whose data, if any, is
+         * copied after). Padding rows are zeroed.
+         */
+        void split(float[] p, float[] src, int s, int inH, int inW, int top, int left, int rr0, int rr1, int eOff,
+                int oOff) {
+            int wp = 2 * len;
+            FloatVector zero = FloatVector.zero(F);
+            for (int rr = rr0; rr < rr1; rr++) {
+                int ih = rr - top;
+                int d = rr * wp;
+                if (ih >= 0 && ih < inH) {
+                    for (int k = 0; k < left; k++) {
+                        p[d + k] = 0f;
+                    }
+                    int s0 = s + ih * inW;
+                    int k = 0;
+                    for (; k < inW && s0 + k + L <= src.length; k += L) {
+                        FloatVector.fromArray(F, src, s0 + k).intoArray(p, d + left + k);
+                    }
+                    for (; k < inW; k++) {
+                        p[d + left + k] = src[s0 + k];
+                    }
+                    for (int z = left + inW;; z += L) {
+                        zero.intoArray(p, d + z);
+                        if (z + L >= wp) {
+                            break;
+                        }
+                    }
+                } else {
+                    for (int z = 0; z < wp; z += L) {
+                        zero.intoArray(p, d + z);
+                    }
+                }
+            }
+            // even and odd columns: the rows are contiguous and wp is even, so one pass over the flat range
+            FloatVector even = FloatVector.fromArray(F, EVEN, 0);
+            FloatVector odd = FloatVector.fromArray(F, EVEN, L);
+            for (int k = rr0 * len; k < rr1 * len; k += L) {
+                FloatVector lo = FloatVector.fromArray(F, p, 2 * k);
+                FloatVector hi = FloatVector.fromArray(F, p, 2 * k + L);
+                even.selectFrom(lo, hi).intoArray(p, eOff + k);
+                odd.selectFrom(lo, hi).intoArray(p, oOff + k);
+            }
+        }
+
         /**
          * Channel {@code c} of tiles {@code [j0, j1)}: {@code V = B^T d B} into row {@code c} of the block's 16
          * matrices (column {@code j - j0}). Tile rows in order, so a vector store that runs past a tile row's last
@@ -366,65 +452,18 @@ final class SimdWinograd {
         void transformInput(Workspace ws, float[] v, int c, int j0, int j1) {
             int perImage = tH * tW;
             int hp = 2 * tH + 2;
-            int wp = 2 * len;
-            // the padded plane (hp rows of wp), then its even and odd columns (hp rows of len each)
-            int eOff = hp * wp + 2 * L;
+            int eOff = eOff();
             int oOff = eOff + hp * len + 2 * L;
             float[] p = ws.plane(oOff + hp * len + 2 * L);
-            if (!g.equals(ws.planeClean)) {
-                java.util.Arrays.fill(p, 0, oOff + hp * len + 2 * L, 0f);
-                ws.planeClean = g;
-            }
             int inH = g.inH();
             int inW = g.inW();
-            int top = g.padBefore(1);
-            int left = g.padBefore(2);
-            FloatVector zero = FloatVector.zero(F);
-            FloatVector even = FloatVector.fromArray(F, EVEN, 0);
-            FloatVector odd = FloatVector.fromArray(F, EVEN, L);
             for (int n = j0 / perImage; n * perImage < j1; n++) {
                 int a0 = Math.max(j0, n * perImage) - n * perImage;
                 int a1 = Math.min(j1, (n + 1) * perImage) - n * perImage;
                 int ty0 = a0 / tW;
                 int ty1 = (a1 - 1) / tW;
-                int rr0 = 2 * ty0;
-                int rr1 = 2 * ty1 + 4;
-                // Rows rr0..rr1 of the padded plane, in order: an input row is copied by whole vectors, then its
-                // right padding is zeroed by whole vectors from the end of the input: at least one vector, which also
-                // clears what the copy wrote past the row (into the next row's left padding, which only ever holds
-                // zeros; the next row's data is copied after). Padding rows are zeroed.
-                int src = xOff + (n * cin + c) * inH * inW;
-                for (int rr = rr0; rr < rr1; rr++) {
-                    int ih = rr - top;
-                    int d = rr * wp;
-                    if (ih >= 0 && ih < inH) {
-                        int s0 = src + ih * inW;
-                        int k = 0;
-                        for (; k < inW && s0 + k + L <= x.length; k += L) {
-                            FloatVector.fromArray(F, x, s0 + k).intoArray(p, d + left + k);
-                        }
-                        for (; k < inW; k++) {
-                            p[d + left + k] = x[s0 + k];
-                        }
-                        for (int z = left + inW;; z += L) {
-                            zero.intoArray(p, d + z);
-                            if (z + L >= wp) {
-                                break;
-                            }
-                        }
-                    } else {
-                        for (int z = 0; z < wp; z += L) {
-                            zero.intoArray(p, d + z);
-                        }
-                    }
-                }
-                // even and odd columns: the rows are contiguous and wp is even, so one pass over the flat range
-                for (int k = rr0 * len; k < rr1 * len; k += L) {
-                    FloatVector lo = FloatVector.fromArray(F, p, 2 * k);
-                    FloatVector hi = FloatVector.fromArray(F, p, 2 * k + L);
-                    even.selectFrom(lo, hi).intoArray(p, eOff + k);
-                    odd.selectFrom(lo, hi).intoArray(p, oOff + k);
-                }
+                split(p, x, xOff + (n * cin + c) * inH * inW, inH, inW, g.padBefore(1), g.padBefore(2), 2 * ty0,
+                        2 * ty1 + 4, eOff, oOff);
                 for (int ty = ty0; ty <= ty1; ty++) {
                     int txEnd = ty == ty1 ? a1 - ty1 * tW : tW;
                     int r0 = 2 * ty * len;
@@ -607,6 +646,217 @@ final class SimdWinograd {
                     acc = acc.max(ea).min(eb);
                 }
                 acc.intoArray(a, k);
+            }
+        }
+    }
+
+    /**
+     * The weight gradient of a convolution this path serves ({@link #appliesWeightGrad}), by the adjoint of the forward
+     * transform: {@code dW = G^T [sum over tiles (A dy A^T) . (B^T d B)] G}, 16 GEMMs {@code Cout x Cin} over the
+     * tiles ({@code K = T}, the library's SGEMM, {@code A B^T}). Exact in exact arithmetic; on integer data every
+     * step is exact ({@code G^T} holds halves), so it equals the direct reference there.
+     */
+    static void weightGrad(ConvGeometry g, float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff) {
+        Workspace ws = WS.get();
+        WeightGradJob job = ws.wgrad;
+        Job t = job.tiles;
+        t.setTiles(g, x, xOff);
+        int cin = t.cin;
+        int cout = t.cout;
+        t.ldb = t.colPanels * NR + L;
+        t.vqs = spaced(cin * t.ldb);
+        job.dqs = spaced(cout * t.ldb);
+        job.mqs = spaced(cout * cin);
+        long need = Math.max((long) Q * t.vqs, (long) Q * job.dqs);
+        if (need > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("backwardWeight: the Winograd transform of " + g.name() + " needs "
+                    + need + " floats, more than an array holds");
+        }
+        if (ws.vAll.length < Q * t.vqs) {
+            ws.vAll = new float[Q * t.vqs];
+        }
+        if (ws.dAll.length < Q * job.dqs) {
+            ws.dAll = new float[Q * job.dqs];
+        }
+        if (ws.mAll.length < Q * job.mqs) {
+            ws.mAll = new float[Q * job.mqs];
+        }
+        job.v = ws.vAll;
+        job.d = ws.dAll;
+        job.m = ws.mAll;
+        job.dy = dy;
+        job.dyOff = dyOff;
+        job.dw = dw;
+        job.dwOff = dwOff;
+        try {
+            job.phase = 0;
+            SimdCnn.pool().run(cin + cout, job);
+            for (int q = 0; q < Q; q++) {
+                SimdGemm.INSTANCE.sgemm(false, true, cout, cin, t.tiles, 1f, job.d, q * job.dqs, t.ldb, job.v,
+                        q * t.vqs, t.ldb, 0f, job.m, q * job.mqs, cin, null, 0, org.simdcnn.kernels.BiasMode.NONE,
+                        Epilogue.NONE);
+            }
+            job.phase = 1;
+            SimdCnn.pool().run(cout, job);
+        } finally {
+            job.dy = null;
+            job.dw = null;
+            t.clear();
+        }
+    }
+
+    /**
+     * Phase 0: task {@code c < Cin} transforms input channel {@code c} of all images, task {@code Cin + co} output
+     * gradient channel {@code co}; phase 1: task {@code co} turns the 16 sums of output channel {@code co} into its
+     * {@code Cin x 3 x 3} gradient.
+     */
+    static final class WeightGradJob implements ThreadPool.Task {
+        final Job tiles = new Job();
+        int phase;
+        float[] v;
+        float[] d;
+        float[] m;
+        float[] dy;
+        int dyOff;
+        float[] dw;
+        int dwOff;
+        int dqs;
+        int mqs;
+
+        @Override
+        public void run(int task) {
+            Workspace ws = WS.get();
+            Job t = tiles;
+            if (phase == 0) {
+                if (task < t.cin) {
+                    t.transformInput(ws, v, task, 0, t.tiles);
+                } else {
+                    transformGrad(ws, task - t.cin);
+                }
+            } else {
+                transformSums(ws, task);
+            }
+        }
+
+        /** {@code A dy A^T} ({@code A = [[1,0],[1,1],[1,-1],[0,-1]]}) of every 2x2 tile of output channel {@code co}. */
+        private void transformGrad(Workspace ws, int co) {
+            Job t = tiles;
+            int tH = t.tH;
+            int tW = t.tW;
+            int len = t.len;
+            int ldb = t.ldb;
+            int outH = t.g.outH();
+            int outW = t.g.outW();
+            int perImage = tH * tW;
+            int hp = 2 * tH + 2;
+            int eOff = t.eOff();
+            int oOff = eOff + hp * len + 2 * L;
+            float[] p = ws.plane(oOff + hp * len + 2 * L);
+            for (int n = 0; n < t.g.batch(); n++) {
+                t.split(p, dy, dyOff + (n * t.cout + co) * outH * outW, outH, outW, 0, 0, 0, 2 * tH, eOff, oOff);
+                for (int ty = 0; ty < tH; ty++) {
+                    int dst = co * ldb + n * perImage + ty * tW;
+                    for (int tx = 0; tx < tW; tx += L) {
+                        int a = eOff + 2 * ty * len + tx;
+                        FloatVector d00 = FloatVector.fromArray(F, p, a);
+                        FloatVector d01 = FloatVector.fromArray(F, p, a + oOff - eOff);
+                        FloatVector d10 = FloatVector.fromArray(F, p, a + len);
+                        FloatVector d11 = FloatVector.fromArray(F, p, a + oOff - eOff + len);
+                        // rows of the tile times A^T: (d0, d0 + d1, d0 - d1, -d1)
+                        FloatVector u01 = d00.add(d01);
+                        FloatVector u02 = d00.sub(d01);
+                        FloatVector u03 = d01.neg();
+                        FloatVector u11 = d10.add(d11);
+                        FloatVector u12 = d10.sub(d11);
+                        FloatVector u13 = d11.neg();
+                        // then A times the columns: matrix 4 i + k
+                        int o = dst + tx;
+                        d00.intoArray(d, o);
+                        u01.intoArray(d, o + dqs);
+                        u02.intoArray(d, o + 2 * dqs);
+                        u03.intoArray(d, o + 3 * dqs);
+                        d00.add(d10).intoArray(d, o + 4 * dqs);
+                        u01.add(u11).intoArray(d, o + 5 * dqs);
+                        u02.add(u12).intoArray(d, o + 6 * dqs);
+                        u03.add(u13).intoArray(d, o + 7 * dqs);
+                        d00.sub(d10).intoArray(d, o + 8 * dqs);
+                        u01.sub(u11).intoArray(d, o + 9 * dqs);
+                        u02.sub(u12).intoArray(d, o + 10 * dqs);
+                        u03.sub(u13).intoArray(d, o + 11 * dqs);
+                        d10.neg().intoArray(d, o + 12 * dqs);
+                        u11.neg().intoArray(d, o + 13 * dqs);
+                        u12.neg().intoArray(d, o + 14 * dqs);
+                        u13.neg().intoArray(d, o + 15 * dqs);
+                    }
+                }
+            }
+        }
+
+        /**
+         * {@code G^T M G} for output channel {@code co} and every input channel ({@code G^T = [[1,½,½,0],[0,½,-½,0],
+         * [0,½,½,1]]}), {@code L} input channels at a time (the last vector shifted back to end at {@code Cin}).
+         */
+        private void transformSums(Workspace ws, int co) {
+            int cin = tiles.cin;
+            float[] st = ws.stage;
+            for (int c0 = 0;; c0 += L) {
+                int ci = Math.min(c0, cin - L);
+                int o = co * cin + ci;
+                // rows of G^T M: r0 = M0 + (M1 + M2) / 2, r1 = (M1 - M2) / 2, r2 = (M1 + M2) / 2 + M3, per column b
+                FloatVector m0 = FloatVector.fromArray(F, m, o);
+                FloatVector m4 = FloatVector.fromArray(F, m, o + 4 * mqs);
+                FloatVector m8 = FloatVector.fromArray(F, m, o + 8 * mqs);
+                FloatVector m12 = FloatVector.fromArray(F, m, o + 12 * mqs);
+                FloatVector h = m4.add(m8).mul(0.5f);
+                FloatVector r00 = m0.add(h);
+                FloatVector r10 = m4.sub(m8).mul(0.5f);
+                FloatVector r20 = h.add(m12);
+                FloatVector m1 = FloatVector.fromArray(F, m, o + mqs);
+                FloatVector m5 = FloatVector.fromArray(F, m, o + 5 * mqs);
+                FloatVector m9 = FloatVector.fromArray(F, m, o + 9 * mqs);
+                FloatVector m13 = FloatVector.fromArray(F, m, o + 13 * mqs);
+                h = m5.add(m9).mul(0.5f);
+                FloatVector r01 = m1.add(h);
+                FloatVector r11 = m5.sub(m9).mul(0.5f);
+                FloatVector r21 = h.add(m13);
+                FloatVector m2 = FloatVector.fromArray(F, m, o + 2 * mqs);
+                FloatVector m6 = FloatVector.fromArray(F, m, o + 6 * mqs);
+                FloatVector m10 = FloatVector.fromArray(F, m, o + 10 * mqs);
+                FloatVector m14 = FloatVector.fromArray(F, m, o + 14 * mqs);
+                h = m6.add(m10).mul(0.5f);
+                FloatVector r02 = m2.add(h);
+                FloatVector r12 = m6.sub(m10).mul(0.5f);
+                FloatVector r22 = h.add(m14);
+                FloatVector m3 = FloatVector.fromArray(F, m, o + 3 * mqs);
+                FloatVector m7 = FloatVector.fromArray(F, m, o + 7 * mqs);
+                FloatVector m11 = FloatVector.fromArray(F, m, o + 11 * mqs);
+                FloatVector m15 = FloatVector.fromArray(F, m, o + 15 * mqs);
+                h = m7.add(m11).mul(0.5f);
+                FloatVector r03 = m3.add(h);
+                FloatVector r13 = m7.sub(m11).mul(0.5f);
+                FloatVector r23 = h.add(m15);
+                // (G^T M) G: columns j = 0, 1, 2 of row i, tap 3 i + j staged at st[(3 i + j) L]
+                h = r01.add(r02).mul(0.5f);
+                r00.add(h).intoArray(st, 0);
+                r01.sub(r02).mul(0.5f).intoArray(st, L);
+                h.add(r03).intoArray(st, 2 * L);
+                h = r11.add(r12).mul(0.5f);
+                r10.add(h).intoArray(st, 3 * L);
+                r11.sub(r12).mul(0.5f).intoArray(st, 4 * L);
+                h.add(r13).intoArray(st, 5 * L);
+                h = r21.add(r22).mul(0.5f);
+                r20.add(h).intoArray(st, 6 * L);
+                r21.sub(r22).mul(0.5f).intoArray(st, 7 * L);
+                h.add(r23).intoArray(st, 8 * L);
+                int dst = dwOff + o * 9;
+                for (int l = 0; l < L; l++) {
+                    for (int tap = 0; tap < 9; tap++) {
+                        dw[dst + l * 9 + tap] = st[tap * L + l];
+                    }
+                }
+                if (ci + L >= cin) {
+                    return;
+                }
             }
         }
     }

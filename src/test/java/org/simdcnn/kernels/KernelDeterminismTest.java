@@ -88,8 +88,10 @@ class KernelDeterminismTest {
         // implicit GEMM over two K blocks (K = 630) with a 3-row tail panel: one task on one thread, columns and
         // rows split into tasks on more (15 output channels: below the Winograd path's 16)
         shapes.add(ConvGeometry.conv2d(1, 70, 9, 15, 15, 3, 3, 1, 1, 1, 1));
-        // Winograd F(2x2, 3x3): six blocks of tiles (tasks), tiles of two images in one block
+        // Winograd F(2x2, 3x3): six blocks of tiles (tasks), tiles of two images in one block; with 64 channels and
+        // odd maps, the weight gradient too
         shapes.add(ConvGeometry.conv2d(2, 32, 20, 18, 40, 3, 3, 1, 1, 1, 1));
+        shapes.add(ConvGeometry.conv2d(2, 64, 13, 11, 65, 3, 3, 1, 1, 1, 1));
         // the direct kernel (small reduction), several row blocks per image
         shapes.add(ConvGeometry.conv2d(3, 1, 29, 28, 12, 3, 3, 1, 1, 1, 1));
         shapes.add(ConvGeometry.conv(2, 2, 3, new int[] {41, 37}, 9, new int[] {3, 3}, new int[] {2, 1},

@@ -59,8 +59,14 @@ final class SteadyStateCalls {
         // the implicit GEMM over two K blocks (K = 630: tiles kept between blocks; 15 output channels, below the
         // Winograd path's 16)
         own("forward over K blocks", ConvGeometry.conv2d(1, 70, 9, 15, 15, 3, 3, 1, 1, 1, 1), 8, false);
-        // Winograd F(2x2, 3x3) over six blocks of tiles, odd tile rows, partial tile rows at the block edges
-        own("winograd forward", ConvGeometry.conv2d(2, 32, 20, 18, 40, 3, 3, 1, 1, 1, 1), 12, false);
+        // Winograd F(2x2, 3x3) over six blocks of tiles, odd tile rows, partial tile rows at the block edges; its
+        // input gradient (the flipped convolution) and, with 64 channels, its weight gradient
+        own("winograd forward", ConvGeometry.conv2d(2, 32, 20, 18, 40, 3, 3, 1, 1, 1, 1), 12, true);
+        ConvGeometry wg = ConvGeometry.conv2d(1, 64, 16, 16, 64, 3, 3, 1, 1, 1, 1);
+        float[] wgx = RefKernels.reals(14, wg.inputSize());
+        float[] wgdy = RefKernels.reals(15, wg.outputSize());
+        float[] wgdw = new float[wg.weightSize()];
+        add("winograd backwardWeight", () -> conv.backwardWeight(wg, wgx, 0, wgdy, 0, wgdw, 0));
         // depthwise 3x3 on rows wider than a vector (the four-row, two-vector kernel), and its flipped backward
         own("depthwise 3x3 wide", ConvGeometry.conv2d(1, 8, 12, 40, 8, 3, 3, 1, 1, 1, 8), 10, true);
     }

@@ -76,8 +76,14 @@ class PackedConvProperties {
     /** Shapes large enough to run on several tasks, one per algorithm of the SIMD backend. */
     static ConvGeometry[] larger() {
         return new ConvGeometry[] {
-            // implicit GEMM (stride 1, 3x3), 14x14 maps as resnet's last stage
+            // Winograd (stride 1, 3x3, 16+ channels), 14x14 maps as resnet's last stage
             ConvGeometry.conv(2, 2, 32, new int[] {14, 14}, 48, new int[] {3}, new int[] {1}, Padding.of(1),
+                    new int[] {1}, 1),
+            // and at 5x5 (9 tiles: the plain-weight forward takes it at any size too)
+            ConvGeometry.conv(2, 1, 16, new int[] {5, 5}, 16, new int[] {3}, new int[] {1}, Padding.of(1),
+                    new int[] {1}, 1),
+            // implicit GEMM (stride 1, 3x3, fewer than 16 output channels)
+            ConvGeometry.conv(2, 2, 32, new int[] {14, 14}, 15, new int[] {3}, new int[] {1}, Padding.of(1),
                     new int[] {1}, 1),
             // pointwise
             ConvGeometry.conv(2, 1, 40, new int[] {28, 28}, 72, new int[] {1}, new int[] {1}, Padding.of(0),

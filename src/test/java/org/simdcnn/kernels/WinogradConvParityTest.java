@@ -21,7 +21,7 @@ import org.simdcnn.geometry.Padding;
  * 0..2, several images (tiles of one GEMM column panel from two images), output channels that leave 1..12 rows in
  * the last row panel, more tiles than one block of column panels; with bias and each epilogue, on plain and packed
  * weights; and the input gradient, which is such a convolution of the output gradient (on this path from 64 tiles
- * on, as plain-weight forward calls), and the weight gradient by the adjoint transforms (from 64 tiles and 64 input
+ * on), and the weight gradient by the adjoint transforms (from 64 tiles and 64 input
  * and output channels on).
  *
  * <p>Small-integer data: every transform step is exact, so the results must equal the direct reference. Random

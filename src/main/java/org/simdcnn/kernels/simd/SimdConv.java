@@ -287,7 +287,8 @@ final class SimdConv implements Conv {
     @Override
     public void forward(ConvGeometry g, float[] x, int xOff, float[] w, int wOff, float[] bias, float[] y, int yOff,
             Epilogue epilogue) {
-        if (SimdWinograd.appliesUnpacked(g)) {
+        if (SimdWinograd.applies(g)) {
+            // as with packed weights at any size, so that packed and plain forward stay bitwise equal
             SimdWinograd.forward(g, x, xOff, null, w, wOff, bias, y, yOff, epilogue);
             return;
         }
@@ -2002,7 +2003,7 @@ final class SimdConv implements Conv {
                     }
                 }
             }
-            if (SimdWinograd.appliesUnpacked(f)) {
+            if (SimdWinograd.appliesGradient(f)) {
                 SimdWinograd.forward(f, dy, dyOff, null, wf, 0, null, dx, dxOff, Epilogue.NONE);
                 return;
             }

@@ -78,30 +78,31 @@ final class SimdWinograd {
     }
 
     /**
-     * Fewest tiles for which a call on plain weights (forward, or an input gradient) takes this path: the weights
-     * are then transformed in the call, about 25 scalar operations per channel pair, which the saved multiplications
-     * (40 per channel pair and tile) repay from about 30 tiles on; 64 leaves a margin. Prepacked weights are
-     * transformed once, so they take it at any size.
+     * Fewest tiles for which a gradient takes this path: the weights (flipped) are then transformed in the call,
+     * about 25 scalar operations per channel pair, which the saved multiplications (40 per channel pair and tile)
+     * repay from about 30 tiles on; 64 leaves a margin. The forward takes it at any size, on plain weights too, so
+     * that packed and plain weights give bitwise the same output (on plain weights below 64 tiles it measured even
+     * with the implicit GEMM: resnet_3x3_14, 49 tiles, {@code GemmTune conv 1:r,1:r:w0}).
      */
-    static final int MIN_TILES_UNPACKED = 64;
+    static final int MIN_TILES_GRADIENT = 64;
 
-    /** Whether a call on plain weights should take this path ({@link #applies} and enough tiles). */
-    static boolean appliesUnpacked(ConvGeometry g) {
-        return applies(g) && (long) g.batch() * ((g.outH() + 1) / 2) * ((g.outW() + 1) / 2) >= MIN_TILES_UNPACKED;
+    /** Whether an input gradient (the flipped convolution {@code g}) takes this path. */
+    static boolean appliesGradient(ConvGeometry g) {
+        return applies(g) && (long) g.batch() * ((g.outH() + 1) / 2) * ((g.outW() + 1) / 2) >= MIN_TILES_GRADIENT;
     }
 
     /** Fewest input and output channels for the weight gradient on this path. */
     static final int MIN_CHANNELS_WEIGHT_GRAD = 64;
 
     /**
-     * Whether the weight gradient takes this path ({@link #weightGrad}): {@link #appliesUnpacked} and at least 64
+     * Whether the weight gradient takes this path ({@link #weightGrad}): {@link #appliesGradient} and at least 64
      * input and output channels. Its 16 GEMMs are {@code Cout x Cin} over the tiles, so with few channels the
      * operand packing and the transformed operands' memory traffic outweigh the saved multiplications: measured
      * in one JVM against the im2col GEMM, +24% on 128->128 at 28x28, +4..11% on 64->64 at 56x56, +33% on
      * 256->256 at 14x14 (8 images), but -29% on 32->64 at 14x14 (64 images) and -20% on 64->32.
      */
     static boolean appliesWeightGrad(ConvGeometry g) {
-        return appliesUnpacked(g) && g.inChannels() >= MIN_CHANNELS_WEIGHT_GRAD
+        return appliesGradient(g) && g.inChannels() >= MIN_CHANNELS_WEIGHT_GRAD
                 && g.outChannels() >= MIN_CHANNELS_WEIGHT_GRAD;
     }
 

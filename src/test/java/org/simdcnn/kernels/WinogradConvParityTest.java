@@ -17,7 +17,7 @@ import org.simdcnn.geometry.Padding;
 
 /**
  * The 3x3 stride-1 convolutions with at least 16 input and output channels, which the SIMD backend serves by
- * Winograd F(2x2, 3x3): odd and even output sizes (edge tiles with one valid row or column), asymmetric padding
+ * Winograd F(2x2, 3x3), and the 1 x 3 ones (1d, or 2d without height padding) it serves by F(2, 3) row by row: odd and even output sizes (edge tiles with one valid row or column), asymmetric padding
  * 0..2, several images (tiles of one GEMM column panel from two images), output channels that leave 1..12 rows in
  * the last row panel, more tiles than one block of column panels; with bias and each epilogue, on plain and packed
  * weights; and the input gradient, which is such a convolution of the output gradient (on this path from 64 tiles
@@ -51,6 +51,27 @@ class WinogradConvParityTest {
                 Padding.asymmetric(new int[] {p[0], p[2]}, new int[] {p[1], p[3]}), new int[] {1}, 1);
     }
 
+    /** 1d convolutions with a 3-tap kernel (F(2, 3)): odd and even lengths, asymmetric padding 0..2. */
+    @Provide
+    Arbitrary<ConvGeometry> geometries1d() {
+        Arbitrary<int[]> chans = Combinators.combine(Arbitraries.integers().between(1, 3),
+                Arbitraries.integers().between(16, 40), Arbitraries.integers().between(16, 40))
+                .as((n, cin, cout) -> new int[] {n, cin, cout});
+        Arbitrary<int[]> pads = Arbitraries.integers().between(0, 2).array(int[].class).ofSize(2);
+        return Combinators.combine(chans, Arbitraries.integers().between(1, 80), pads).as((ch, len, p) -> {
+            int out = len + 1;
+            int in = Math.max(1, out + 2 - p[0] - p[1]);
+            return ConvGeometry.conv(1, ch[0], ch[1], new int[] {in}, ch[2], new int[] {3}, new int[] {1},
+                    Padding.asymmetric(new int[] {p[0]}, new int[] {p[1]}), new int[] {1}, 1);
+        });
+    }
+
+    @Property(tries = 40)
+    void integerDataIsExact1d(@ForAll("geometries1d") ConvGeometry g, @ForAll("epilogues") Epilogue e,
+            @ForAll boolean withBias) {
+        check(g, e, withBias, g.hashCode());
+    }
+
     @Provide
     Arbitrary<Epilogue> epilogues() {
         return Arbitraries.of(Epilogue.NONE, Epilogue.RELU, Epilogue.leakyRelu(0.5f), Epilogue.clamp(-40f, 45f));
@@ -75,6 +96,14 @@ class WinogradConvParityTest {
         check(ConvGeometry.conv(2, 2, 64, new int[] {13, 17}, 65, new int[] {3}, new int[] {1},
                 Padding.asymmetric(new int[] {0, 1}, new int[] {2, 1}), new int[] {1}, 1), Epilogue.NONE, true, 6);
         check(ConvGeometry.conv2d(1, 70, 20, 9, 64, 3, 3, 1, 1, 1, 1), Epilogue.RELU, false, 7);
+        // 1 x 3 (F(2, 3)): conv1d_text-like over several blocks, odd length without padding, and a 2d 1 x 3
+        // kernel row by row (no height padding)
+        check(ConvGeometry.conv(1, 4, 32, new int[] {256}, 24, new int[] {3}, new int[] {1}, Padding.of(1),
+                new int[] {1}, 1), Epilogue.RELU, true, 8);
+        check(ConvGeometry.conv(1, 2, 17, new int[] {37}, 19, new int[] {3}, new int[] {1}, Padding.of(0),
+                new int[] {1}, 1), Epilogue.NONE, false, 9);
+        check(ConvGeometry.conv(2, 2, 16, new int[] {5, 23}, 20, new int[] {1, 3}, new int[] {1},
+                Padding.asymmetric(new int[] {0, 1}, new int[] {0, 2}), new int[] {1}, 1), Epilogue.NONE, true, 10);
         check(ConvGeometry.conv(2, 1, 16, new int[] {9, 70}, 16, new int[] {3}, new int[] {1}, Padding.same(),
                 new int[] {1}, 1), Epilogue.clamp(-20f, 30f), true, 5);
     }

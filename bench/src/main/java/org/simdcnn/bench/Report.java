@@ -398,8 +398,8 @@ public final class Report {
                         + "a while)" : "JMH average time per call")
                 .append("; GFLOP/s = flops / time with flops = 2·N·Cout·outSpatial·(Cin/groups)·kernelVolume ")
                 .append("(the direct convolution's count, for every algorithm: the 3x3 stride-1 shapes with 16+ ")
-                .append("channels run on Winograd F(2x2, 3x3), which performs 16/36 of those multiplications, so ")
-                .append("their figures can exceed the FMA peak). ")
+                .append("channels run on Winograd F(2x2, 3x3), which performs 16/36 of those multiplications, and ")
+                .append("conv1d_text on F(2, 3), 4/6 of them, so their figures can exceed the FMA peak). ")
                 .append("“±” = JMH's 99.9% confidence half-width relative to the score. ")
                 .append("“–” = not in the results (filtered out, or the benchmark failed: see `results.log`).\n\n");
         md.append("- Machine: ").append(cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors())

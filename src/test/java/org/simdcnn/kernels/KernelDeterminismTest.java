@@ -92,6 +92,9 @@ class KernelDeterminismTest {
         // odd maps, the weight gradient too
         shapes.add(ConvGeometry.conv2d(2, 32, 20, 18, 40, 3, 3, 1, 1, 1, 1));
         shapes.add(ConvGeometry.conv2d(2, 64, 13, 11, 65, 3, 3, 1, 1, 1, 1));
+        // Winograd F(2, 3) on a 1d convolution: blocks of tiles from several sequences
+        shapes.add(ConvGeometry.conv(1, 3, 24, new int[] {181}, 20, new int[] {3}, new int[] {1}, Padding.of(1),
+                new int[] {1}, 1));
         // the direct kernel (small reduction), several row blocks per image
         shapes.add(ConvGeometry.conv2d(3, 1, 29, 28, 12, 3, 3, 1, 1, 1, 1));
         shapes.add(ConvGeometry.conv(2, 2, 3, new int[] {41, 37}, 9, new int[] {3, 3}, new int[] {2, 1},

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.simdcnn.SimdCnn;
 import org.simdcnn.geometry.ConvGeometry;
+import org.simdcnn.geometry.Padding;
 
 /**
  * The GEMM and convolution calls whose steady state must allocate nothing, with their inputs and outputs: one list
@@ -67,6 +68,9 @@ final class SteadyStateCalls {
         float[] wgdy = RefKernels.reals(15, wg.outputSize());
         float[] wgdw = new float[wg.weightSize()];
         add("winograd backwardWeight", () -> conv.backwardWeight(wg, wgx, 0, wgdy, 0, wgdw, 0));
+        // Winograd F(2, 3) on a 1d convolution (several blocks of tiles) and its input gradient
+        own("winograd 1d", ConvGeometry.conv(1, 4, 32, new int[] {256}, 24, new int[] {3}, new int[] {1},
+                Padding.of(1), new int[] {1}, 1), 16, true);
         // depthwise 3x3 on rows wider than a vector (the four-row, two-vector kernel), and its flipped backward
         own("depthwise 3x3 wide", ConvGeometry.conv2d(1, 8, 12, 40, 8, 3, 3, 1, 1, 1, 8), 10, true);
     }

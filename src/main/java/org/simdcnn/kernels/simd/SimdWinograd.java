@@ -49,7 +49,7 @@ final class SimdWinograd {
     /** Fewest input and output channels: below this the transforms cost more than the saved multiplications. */
     static final int MIN_CHANNELS = 16;
     /**
-     * Bytes of transformed input one task's block of column panels may hold (all 16 matrices): it stays in L2 with
+     * Bytes of transformed input one task's block of column panels may hold (all its matrices): it stays in L2 with
      * the block's GEMM results. 512 KiB measured 13% faster than 1 MiB on mnist_c2 (Cin 32, 16 panels per block
      * then), even on the resnet 3x3 shapes; 128 KiB was 13% slower on resnet_3x3_56 (in-JVM, interleaved). Not final:
      * tuning probes set it.
@@ -220,7 +220,7 @@ final class SimdWinograd {
     }
 
     /**
-     * Per-thread buffers: the padded phase-split plane, one block's transformed input and 16 GEMM results, the staged
+     * Per-thread buffers: the padded phase-split plane, one block's transformed input and GEMM results, the staged
      * output tile; and the caller's transformed weights (unpacked calls) and tile table.
      */
     static final class Workspace {
@@ -296,7 +296,7 @@ final class SimdWinograd {
 
     /**
      * One task per block of column panels (consecutive tiles): the block's input transform into a per-thread
-     * buffer (in L2), the 16 GEMMs over all output channels, the output transform.
+     * buffer (in L2), the GEMMs (16, or 4 for 1 x 3) over all output channels, the output transform.
      */
     static final class Job implements ThreadPool.Task {
         ConvGeometry g;
@@ -368,7 +368,7 @@ final class SimdWinograd {
                 }
             }
             this.rowPanels = mPad / MR;
-            // Blocks: the transformed input of a block (16 matrices) within BLOCK_BYTES, and at least 4 blocks where
+            // Blocks: the transformed input of a block (all nq matrices) within BLOCK_BYTES, and at least 4 blocks where
             // there are 4 panels (2 or 4 threads get work). Depends on the geometry only.
             long panelBytes = (long) nq * cin * NR * Float.BYTES;
             int budget = (int) Math.max(1, Math.min(colPanels, BLOCK_BYTES / panelBytes));

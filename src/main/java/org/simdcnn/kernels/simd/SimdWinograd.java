@@ -35,18 +35,22 @@ import org.simdcnn.parallel.ThreadPool;
  *
  * <p>Accuracy: {@code G} holds halves and {@code B, A} only 0 and ±1, so on integer inputs (of moderate size) every
  * intermediate value is exact and results equal the direct convolution's; on other inputs the sums are taken in a
- * different order and through the transforms, within a few units in the last place of the sum of the magnitudes
- * of the terms (the golden tests' tolerance). Inf inputs can give NaN where the direct sum gives Inf (a difference
+ * different order and through the transforms: within 16 units of float rounding ({@code 2^-24}) of the sum of the
+ * terms' magnitudes in {@code WinogradConvParityTest} (2.2 to 2.4 measured), inside the golden tests' tolerance. Inf inputs can give NaN where the direct sum gives Inf (a difference
  * of two infinities inside a transform), as in other Winograd implementations. {@code -Dsimdcnn.winograd=false}
  * turns the path off (the GEMM and direct kernels then serve these shapes).
  *
- * <p>Work is split into (block of column panels, group of row panels) tasks by the geometry alone, and every output
- * is computed by the same operations whichever task runs it, so results are identical for any thread count.
+ * <p>The forward is split into tasks of one block of column panels each (consecutive tiles), the weight gradient's
+ * transforms into one task per channel; every output is computed by the same operations whichever task runs it,
+ * so results are identical for any thread count.
  */
 final class SimdWinograd {
     /** {@code -Dsimdcnn.winograd=false} disables this path (not final: {@code GemmTune}'s {@code :w0} variant). */
     static boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty("simdcnn.winograd", "true"));
-    /** Fewest input and output channels: below this the transforms cost more than the saved multiplications. */
+    /**
+     * Fewest input and output channels. Not tuned: the transforms cost per channel and tile what the GEMMs cost per
+     * channel pair and tile, so with few channels they would dominate; mnist_c2 (32 and 64 channels) still gains.
+     */
     static final int MIN_CHANNELS = 16;
     /**
      * Bytes of transformed input one task's block of column panels may hold (all its matrices): it stays in L2 with

@@ -137,6 +137,28 @@ class WinogradConvParityTest {
         assertNull(RefKernels.firstDiff(dwRef, dw, dw.length), what + "backwardWeight");
     }
 
+    /** Transposed 3x3 stride-1 convolutions (run as the input gradient of their adjoint): 2d and 1d. */
+    @Test
+    void transposedConvolutions() {
+        ConvGeometry[] shapes = {
+            ConvGeometry.transposed(2, 2, 24, new int[] {11, 13}, 32, new int[] {3}, new int[] {1}, Padding.of(1),
+                    new int[] {0}, new int[] {1}, 1),
+            ConvGeometry.transposed(1, 3, 20, new int[] {45}, 17, new int[] {3}, new int[] {1}, Padding.of(0),
+                    new int[] {0}, new int[] {1}, 1),
+        };
+        long seed = 40;
+        for (ConvGeometry g : shapes) {
+            float[] x = RefKernels.ints(seed++, g.inputSize(), 3);
+            float[] w = RefKernels.ints(seed++, g.weightSize(), 3);
+            float[] bias = RefKernels.ints(seed++, g.outChannels(), 5);
+            float[] expected = new float[g.outputSize()];
+            RefKernels.transposedForward(g, x, w, bias, expected);
+            float[] y = ConvParityTest.filled(g.outputSize());
+            SimdCnn.backend().conv().transposedForward(g, x, 0, w, 0, bias, y, 0);
+            assertNull(RefKernels.firstDiff(expected, y, y.length), "transposed " + g);
+        }
+    }
+
     /**
      * Both gradients on normal data (the Winograd input gradient from 64 tiles, the weight gradient from 64 channels
      * too: 16x16 maps, 64 -> 64 channels, and a 1d convolution for the input gradient), against double sums: within 16

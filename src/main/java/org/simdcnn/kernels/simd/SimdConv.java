@@ -1984,6 +1984,11 @@ final class SimdConv implements Conv {
         if (useFlippedBackward(g)) {
             ConvWorkspace ws = WS.get();
             ConvGeometry f = flippedGeometry(ws, g);
+            if (SimdWinograd.appliesGradient(f)) {
+                // the transform reads the weights flipped in place (no flipped copy)
+                SimdWinograd.forward(f, dy, dyOff, null, w, wOff, true, null, dx, dxOff, Epilogue.NONE);
+                return;
+            }
             int size = g.weightSize();
             if (ws.wFlip.length < size) {
                 ws.wFlip = new float[size];
@@ -2002,10 +2007,6 @@ final class SimdConv implements Conv {
                         }
                     }
                 }
-            }
-            if (SimdWinograd.appliesGradient(f)) {
-                SimdWinograd.forward(f, dy, dyOff, null, wf, 0, null, dx, dxOff, Epilogue.NONE);
-                return;
             }
             float[] panels = ws.wPack(packedWeightSize(f));
             forwardImplicit(f, dy, dyOff, panels, wf, 0, null, dx, dxOff, Epilogue.NONE);

@@ -152,6 +152,15 @@ final class SimdWinograd {
      * element {@code (xi, nu)} into the A panels of matrix {@code 4 xi + nu} (panel rows past {@code Cout} zero).
      */
     static void transformWeights(ConvGeometry g, float[] w, int wOff, float[] dst) {
+        transformWeights(g, w, wOff, false, dst);
+    }
+
+    /**
+     * As above; with {@code flip}, {@code w} holds the weights of the convolution whose input gradient {@code g} is
+     * (its flipped convolution): {@code g}'s weight {@code (co, ci, t)} is {@code w[(ci, co, taps - 1 - t)]}, read in
+     * place instead of through a flipped copy (the same values, so the same results).
+     */
+    static void transformWeights(ConvGeometry g, float[] w, int wOff, boolean flip, float[] dst) {
         int cout = g.outChannels();
         int cin = g.inChannels();
         int mPad = SimdGemm.roundUp(cout, MR);
@@ -168,11 +177,14 @@ final class SimdWinograd {
                         }
                         continue;
                     }
-                    int s = wOff + (co * cin + ci) * 3;
-                    dst[d] = w[s];
-                    dst[qs + d] = (w[s] + w[s + 1] + w[s + 2]) * 0.5f;
-                    dst[2 * qs + d] = (w[s] - w[s + 1] + w[s + 2]) * 0.5f;
-                    dst[3 * qs + d] = w[s + 2];
+                    int src = wOff + (flip ? ci * cout + co : co * cin + ci) * 3;
+                    float g0 = w[flip ? src + 2 : src];
+                    float g1 = w[src + 1];
+                    float g2 = w[flip ? src : src + 2];
+                    dst[d] = g0;
+                    dst[qs + d] = (g0 + g1 + g2) * 0.5f;
+                    dst[2 * qs + d] = (g0 - g1 + g2) * 0.5f;
+                    dst[3 * qs + d] = g2;
                 }
             }
             return;
@@ -189,17 +201,19 @@ final class SimdWinograd {
                         }
                         continue;
                     }
-                    int s = wOff + (co * cin + ci) * 9;
+                    // tap t at w[s + t * st]: forwards, or backwards from the last tap of the transposed pair
+                    int s = wOff + (flip ? ci * cout + co : co * cin + ci) * 9 + (flip ? 8 : 0);
+                    int st = flip ? -1 : 1;
                     // G g: 4 x 3, rows t0 = g row 0, t1 = (g0 + g1 + g2) / 2, t2 = (g0 - g1 + g2) / 2, t3 = g row 2
                     float a0 = w[s];
-                    float a1 = w[s + 1];
-                    float a2 = w[s + 2];
-                    float b0 = w[s + 3];
-                    float b1 = w[s + 4];
-                    float b2 = w[s + 5];
-                    float c0 = w[s + 6];
-                    float c1 = w[s + 7];
-                    float c2 = w[s + 8];
+                    float a1 = w[s + st];
+                    float a2 = w[s + 2 * st];
+                    float b0 = w[s + 3 * st];
+                    float b1 = w[s + 4 * st];
+                    float b2 = w[s + 5 * st];
+                    float c0 = w[s + 6 * st];
+                    float c1 = w[s + 7 * st];
+                    float c2 = w[s + 8 * st];
                     float p0 = (a0 + b0 + c0) * 0.5f;
                     float p1 = (a1 + b1 + c1) * 0.5f;
                     float p2 = (a2 + b2 + c2) * 0.5f;
@@ -280,6 +294,16 @@ final class SimdWinograd {
      */
     static void forward(ConvGeometry g, float[] x, int xOff, float[] u, float[] w, int wOff, float[] bias, float[] y,
             int yOff, Epilogue epilogue) {
+        forward(g, x, xOff, u, w, wOff, false, bias, y, yOff, epilogue);
+    }
+
+    /**
+     * As above; with {@code flip} (and {@code u} null), {@code g} is the flipped convolution of an input gradient and
+     * {@code w} the original convolution's weights ({@link #transformWeights(ConvGeometry, float[], int, boolean,
+     * float[])}).
+     */
+    static void forward(ConvGeometry g, float[] x, int xOff, float[] u, float[] w, int wOff, boolean flip,
+            float[] bias, float[] y, int yOff, Epilogue epilogue) {
         Workspace ws = WS.get();
         if (u == null) {
             int n = weightSize(g);
@@ -287,7 +311,7 @@ final class SimdWinograd {
                 ws.u = new float[n];
             }
             u = ws.u;
-            transformWeights(g, w, wOff, u);
+            transformWeights(g, w, wOff, flip, u);
         }
         Job job = ws.job;
         job.set(g, ws, x, xOff, u, bias, y, yOff, epilogue);

@@ -1344,10 +1344,13 @@ final class SimdConv implements Conv {
         }
     }
 
-    /** Lane indexes {@code 0, 2, 4, ...} into two vectors: the even entries of {@code 2 L} consecutive floats. */
-    private static final float[] EVEN_LANES = new float[L];
+    /**
+     * Lane indexes {@code 0, 2, 4, ...} into two vectors (the even entries of {@code 2 L} consecutive floats), then
+     * {@code 1, 3, 5, ...} (the odd entries).
+     */
+    static final float[] EVEN_LANES = new float[2 * L];
     /** Lane indexes {@code 0, L, 1, L+1, ...} and {@code L/2, 3L/2, L/2+1, ...}: two vectors interleaved. */
-    private static final float[] ZIP_LANES = new float[2 * L];
+    static final float[] ZIP_LANES = new float[2 * L];
     /**
      * Every third of {@code 3 L} consecutive floats: lane indexes into the first two vectors (lanes whose float is
      * in them), into the last two (the others), and the merge of the two results.
@@ -1362,6 +1365,7 @@ final class SimdConv implements Conv {
     static {
         for (int l = 0; l < L; l++) {
             EVEN_LANES[l] = 2 * l;
+            EVEN_LANES[L + l] = 2 * l + 1;
             ZIP_LANES[l] = (l & 1) == 0 ? l >> 1 : L + (l >> 1);
             ZIP_LANES[L + l] = ZIP_LANES[l] + L / 2;
             boolean first = 3 * l < 2 * L;

@@ -669,12 +669,10 @@ final class SimdGemm implements Gemm {
 
     // ---- microkernels ----------------------------------------------------------------------------------------
 
-    /** 12 x (2 vectors) register tile; the accumulators end in {@code t} (row-major, NR per row). */
-    static void kernel12(float[] a, int ao, float[] b, int bo, int kc, float[] t, int to, boolean acc) {
-        kernel12(a, ao, b, bo, NR, kc, t, to, acc);
-    }
-
-    /** As above, row {@code p} of the B panel at {@code b[bo + p * bs]} ({@code bs = NR}: a packed panel). */
+    /**
+     * 12 x (2 vectors) register tile; the accumulators end in {@code t} (row-major, NR per row). Row {@code p} of the B
+     * panel is at {@code b[bo + p * bs]} ({@code bs = NR}: a packed panel; the other kernels alike).
+     */
     static void kernel12(float[] a, int ao, float[] b, int bo, int bs, int kc, float[] t, int to, boolean acc) {
         float[] src = acc ? t : ZERO_TILE;
         int so = acc ? to : 0;
@@ -807,11 +805,6 @@ final class SimdGemm implements Gemm {
     }
 
     /** The first 8 rows of a 12-row panel (A read at stride {@link #MR}): the last panel when at most 8 rows remain. */
-    static void kernel8(float[] a, int ao, float[] b, int bo, int kc, float[] t, int to, boolean acc) {
-        kernel8(a, ao, b, bo, NR, kc, t, to, acc);
-    }
-
-    /** As above, row {@code p} of the B panel at {@code b[bo + p * bs]} ({@code bs = NR}: a packed panel). */
     static void kernel8(float[] a, int ao, float[] b, int bo, int bs, int kc, float[] t, int to, boolean acc) {
         float[] src = acc ? t : ZERO_TILE;
         int so = acc ? to : 0;
@@ -884,11 +877,6 @@ final class SimdGemm implements Gemm {
      * The K loop is unrolled by hand four times (C2 left the 8-FMA body short of the FMA ports: 91 against 110
      * GFLOP/s in isolation, {@code kc} 576); every accumulator still sums its products in K order.
      */
-    static void kernel4(float[] a, int ao, float[] b, int bo, int kc, float[] t, int to, boolean acc) {
-        kernel4(a, ao, b, bo, NR, kc, t, to, acc);
-    }
-
-    /** As above, row {@code p} of the B panel at {@code b[bo + p * bs]} ({@code bs = NR}: a packed panel). */
     static void kernel4(float[] a, int ao, float[] b, int bo, int bs, int kc, float[] t, int to, boolean acc) {
         float[] src = acc ? t : ZERO_TILE;
         int so = acc ? to : 0;
@@ -996,11 +984,6 @@ final class SimdGemm implements Gemm {
     }
 
     /** 6 x (2 vectors) register tile for 256-bit and 128-bit vectors. */
-    static void kernel6(float[] a, int ao, float[] b, int bo, int kc, float[] t, int to, boolean acc) {
-        kernel6(a, ao, b, bo, NR, kc, t, to, acc);
-    }
-
-    /** As above, row {@code p} of the B panel at {@code b[bo + p * bs]} ({@code bs = NR}: a packed panel). */
     static void kernel6(float[] a, int ao, float[] b, int bo, int bs, int kc, float[] t, int to, boolean acc) {
         float[] src = acc ? t : ZERO_TILE;
         int so = acc ? to : 0;

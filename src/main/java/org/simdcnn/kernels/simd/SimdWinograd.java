@@ -45,8 +45,39 @@ import org.simdcnn.parallel.ThreadPool;
  * so results are identical for any thread count.
  */
 final class SimdWinograd {
-    /** {@code -Dsimdcnn.winograd=false} disables this path (not final: {@code GemmTune}'s {@code :w0} variant). */
-    static boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty("simdcnn.winograd", "true"));
+    /** The switch: {@code -Dsimdcnn.winograd=false} disables this path. */
+    static final String PROPERTY = "simdcnn.winograd";
+    /** Why the property's value was refused (reported by the first call that would use the path), or null. */
+    private static final String PROPERTY_ERROR;
+    /** Whether the path is on (not final: {@code GemmTune}'s {@code :w0} variant). */
+    static boolean ENABLED;
+
+    static {
+        String error = null;
+        boolean on = true;
+        try {
+            on = parseSwitch(System.getProperty(PROPERTY));
+        } catch (IllegalArgumentException e) {
+            error = e.getMessage();
+        }
+        PROPERTY_ERROR = error;
+        ENABLED = on;
+    }
+
+    /** {@code true} for null (unset), {@code "true"} or {@code "false"} (any case, trimmed); anything else is refused. */
+    static boolean parseSwitch(String value) {
+        if (value == null) {
+            return true;
+        }
+        String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+        if (v.equals("true")) {
+            return true;
+        }
+        if (v.equals("false")) {
+            return false;
+        }
+        throw new IllegalArgumentException(PROPERTY + ": must be true or false, got '" + value + "'");
+    }
     /**
      * Fewest input and output channels. Not tuned: the transforms cost per channel and tile what the GEMMs cost per
      * channel pair and tile, so with few channels they would dominate; mnist_c2 (32 and 64 channels) still gains.
@@ -61,21 +92,14 @@ final class SimdWinograd {
     static int BLOCK_BYTES = 512 * 1024;
     /** The 16 transformed-weight matrices of one packed operand. */
     static final int Q = 16;
-    /** Lane indices {@code 0, 2, .., 2L-2} then {@code 1, 3, .., 2L-1}: the even and odd lanes of two vectors. */
-    private static final float[] EVEN = new float[2 * L];
-
-    static {
-        for (int l = 0; l < L; l++) {
-            EVEN[l] = 2 * l;
-            EVEN[L + l] = 2 * l + 1;
-        }
-    }
-
     private SimdWinograd() {
     }
 
     /** Whether weights packed for {@code g} should carry the transformed form (depends on what packing keeps). */
     static boolean packs(ConvGeometry g) {
+        if (PROPERTY_ERROR != null) {
+            throw new IllegalArgumentException(PROPERTY_ERROR);
+        }
         return ENABLED && L >= 8 && !g.isTransposed() && g.groups() == 1 && g.kD() == 1
                 && (g.kH() == 3 || g.kH() == 1) && g.kW() == 3 && g.inChannels() >= MIN_CHANNELS
                 && g.outChannels() >= MIN_CHANNELS;
@@ -503,8 +527,8 @@ final class SimdWinograd {
                 }
             }
             // even and odd columns: the rows are contiguous and wp is even, so one pass over the flat range
-            FloatVector even = FloatVector.fromArray(F, EVEN, 0);
-            FloatVector odd = FloatVector.fromArray(F, EVEN, L);
+            FloatVector even = FloatVector.fromArray(F, SimdConv.EVEN_LANES, 0);
+            FloatVector odd = FloatVector.fromArray(F, SimdConv.EVEN_LANES, L);
             for (int k = rr0 * len; k < rr1 * len; k += L) {
                 FloatVector lo = FloatVector.fromArray(F, p, 2 * k);
                 FloatVector hi = FloatVector.fromArray(F, p, 2 * k + L);
@@ -639,12 +663,11 @@ final class SimdWinograd {
             int outH = g.outH();
             int outSp = outH * outW;
             int perImage = tH * tW;
-            FloatVector zipLo = FloatVector.fromArray(F, ZIP, 0);
-            FloatVector zipHi = FloatVector.fromArray(F, ZIP, L);
+            FloatVector zipLo = FloatVector.fromArray(F, SimdConv.ZIP_LANES, 0);
+            FloatVector zipHi = FloatVector.fromArray(F, SimdConv.ZIP_LANES, L);
             for (int r = 0; r < rows; r++) {
                 int co = ip * MR + r;
-                boolean hasBias = bias != null;
-                float bv = hasBias ? bias[co] : 0f;
+                float bv = bias == null ? 0f : bias[co];
                 int base = jl * MR * NR + r * NR;
                 for (int l = 0; l < NR && nq != Q; l += L) {
                     // 1 x 3: A^T M, (m0 + m1 + m2, m1 - m2 - m3), one output row
@@ -655,10 +678,6 @@ final class SimdWinograd {
                     FloatVector m3 = FloatVector.fromArray(F, m, o + 3 * qs);
                     FloatVector y0 = m0.add(m1).add(m2);
                     FloatVector y1 = m1.sub(m2).sub(m3);
-                    if (hasBias) {
-                        y0 = y0.add(bv);
-                        y1 = y1.add(bv);
-                    }
                     zipLo.selectFrom(y0, y1).intoArray(st, 2 * l);
                     zipHi.selectFrom(y0, y1).intoArray(st, 2 * l + L);
                 }
@@ -689,28 +708,21 @@ final class SimdWinograd {
                     FloatVector s11 = m5.sub(m9).sub(m13);
                     FloatVector s12 = m6.sub(m10).sub(m14);
                     FloatVector s13 = m7.sub(m11).sub(m15);
-                    // (A^T M) A, then the bias
+                    // (A^T M) A
                     FloatVector y00 = s00.add(s01).add(s02);
                     FloatVector y01 = s01.sub(s02).sub(s03);
                     FloatVector y10 = s10.add(s11).add(s12);
                     FloatVector y11 = s11.sub(s12).sub(s13);
-                    if (hasBias) {
-                        y00 = y00.add(bv);
-                        y01 = y01.add(bv);
-                        y10 = y10.add(bv);
-                        y11 = y11.add(bv);
-                    }
                     // staged rows: top at [0, 2 NR), bottom at [2 NR + L, 4 NR + L) (a vector of slack after each)
                     zipLo.selectFrom(y00, y01).intoArray(st, 2 * l);
                     zipHi.selectFrom(y00, y01).intoArray(st, 2 * l + L);
                     zipLo.selectFrom(y10, y11).intoArray(st, BOTTOM + 2 * l);
                     zipHi.selectFrom(y10, y11).intoArray(st, BOTTOM + 2 * l + L);
                 }
-                if (ek != SimdGemm.EPI_NONE) {
-                    epilogue(st, 0, 2 * NR);
-                    if (nq == Q) {
-                        epilogue(st, BOTTOM, 2 * NR);
-                    }
+                // bias and epilogue on the staged rows, as the direct kernels apply them
+                SimdConv.biasEpilogue(st, 0, 2 * NR, bv, ek, ea, eb);
+                if (nq == Q) {
+                    SimdConv.biasEpilogue(st, BOTTOM, 2 * NR, bv, ek, ea, eb);
                 }
                 int yo = yOff + co * outSp;
                 // runs of tiles within one tile row
@@ -743,20 +755,6 @@ final class SimdWinograd {
             }
         }
 
-        /** The epilogue on {@code n} staged floats (a multiple of {@code L}). */
-        private void epilogue(float[] a, int off, int n) {
-            for (int k = off; k < off + n; k += L) {
-                FloatVector acc = FloatVector.fromArray(F, a, k);
-                if (ek == SimdGemm.EPI_RELU) {
-                    acc = acc.max(0f);
-                } else if (ek == SimdGemm.EPI_LEAKY) {
-                    acc = acc.mul(ea).blend(acc, acc.compare(jdk.incubator.vector.VectorOperators.GT, 0f));
-                } else {
-                    acc = acc.max(ea).min(eb);
-                }
-                acc.intoArray(a, k);
-            }
-        }
     }
 
     /**
@@ -972,15 +970,6 @@ final class SimdWinograd {
 
     /** Offset of the staged bottom rows in {@link Workspace#stage}. */
     static final int BOTTOM = 2 * NR + L;
-    /** Lane indices zipping two vectors: {@code 0, L, 1, L+1, ..} (low half) then the high half. */
-    private static final float[] ZIP = new float[2 * L];
-
-    static {
-        for (int l = 0; l < 2 * L; l++) {
-            ZIP[l] = (l & 1) == 0 ? l >> 1 : L + (l >> 1);
-        }
-    }
-
     /** Copies {@code n} floats: whole vectors, the last shifted back to end at the end; fewer than L one by one. */
     static void copyRun(float[] src, int s, float[] dst, int d, int n) {
         if (n < L) {

@@ -129,7 +129,7 @@ public final class GemmTune {
             float[] c, float bta, boolean last) {
         int MR = SimdGemm.MR;
         int NR = SimdGemm.NR;
-        SimdGemm.kernel12(ap, ao, bp, bo, kc, tile, 0, false);
+        SimdGemm.kernel12(ap, ao, bp, bo, SimdGemm.NR, kc, tile, 0, false);
         int i0 = ip * MR;
         int j0 = jp * NR;
         SimdGemm.store(tile, Math.min(MR, m - i0), Math.min(NR, n - j0), c, i0 * n + j0, n, 1f, bta, last, null, 0,

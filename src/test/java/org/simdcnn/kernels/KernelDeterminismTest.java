@@ -92,6 +92,10 @@ class KernelDeterminismTest {
         // odd maps, the weight gradient too
         shapes.add(ConvGeometry.conv2d(2, 32, 20, 18, 40, 3, 3, 1, 1, 1, 1));
         shapes.add(ConvGeometry.conv2d(2, 64, 13, 11, 65, 3, 3, 1, 1, 1, 1));
+        // Winograd F(2x2, 3x3) in 3d: one output slice per task (input slices transformed by each task that reads
+        // them), two blocks of column panels
+        shapes.add(ConvGeometry.conv(3, 1, 16, new int[] {5, 40, 36}, 17, new int[] {3}, new int[] {1},
+                Padding.of(1), new int[] {1}, 1));
         // Winograd F(2, 3) on a 1d convolution: blocks of tiles from several sequences
         shapes.add(ConvGeometry.conv(1, 3, 24, new int[] {181}, 20, new int[] {3}, new int[] {1}, Padding.of(1),
                 new int[] {1}, 1));

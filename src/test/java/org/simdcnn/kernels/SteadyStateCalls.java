@@ -71,6 +71,9 @@ final class SteadyStateCalls {
         // Winograd F(2, 3) on a 1d convolution (several blocks of tiles) and its input gradient
         own("winograd 1d", ConvGeometry.conv(1, 4, 32, new int[] {256}, 24, new int[] {3}, new int[] {1},
                 Padding.of(1), new int[] {1}, 1), 16, true);
+        // Winograd F(2x2, 3x3) in 3d (runs of output slices over two images) and its input gradient
+        own("winograd 3d", ConvGeometry.conv(3, 2, 16, new int[] {6, 12, 10}, 20, new int[] {3}, new int[] {1},
+                Padding.of(1), new int[] {1}, 1), 18, true);
         // depthwise 3x3 on rows wider than a vector (the four-row, two-vector kernel), and its flipped backward
         own("depthwise 3x3 wide", ConvGeometry.conv2d(1, 8, 12, 40, 8, 3, 3, 1, 1, 1, 8), 10, true);
     }

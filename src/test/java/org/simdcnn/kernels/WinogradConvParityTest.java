@@ -108,6 +108,63 @@ class WinogradConvParityTest {
                 new int[] {1}, 1), Epilogue.clamp(-20f, 30f), true, 5);
     }
 
+    /**
+     * 3d {@code kD x 3 x 3} convolutions (F(2x2, 3x3) per depth slice, the depth taps in the GEMMs): depth kernels
+     * 1..3 (a depth kernel of 1 over several slices too), output depths 1..5, asymmetric padding 0..2 in every
+     * dimension, one or two images.
+     */
+    @Provide
+    Arbitrary<ConvGeometry> geometries3d() {
+        Arbitrary<int[]> chans = Combinators.combine(Arbitraries.integers().between(1, 2),
+                Arbitraries.integers().between(16, 24), Arbitraries.integers().between(16, 30),
+                Arbitraries.integers().between(1, 3)).as((n, cin, cout, kd) -> new int[] {n, cin, cout, kd});
+        Arbitrary<int[]> sizes = Combinators.combine(Arbitraries.integers().between(1, 5),
+                Arbitraries.integers().between(1, 9), Arbitraries.integers().between(1, 13))
+                .as((d, h, w) -> new int[] {d, h, w});
+        Arbitrary<int[]> pads = Arbitraries.integers().between(0, 2).array(int[].class).ofSize(6);
+        return Combinators.combine(chans, sizes, pads).as(WinogradConvParityTest::build3d);
+    }
+
+    /** Output depth {@code d}, height and width {@code h + 1, w + 1}, from an input sized for the padding. */
+    static ConvGeometry build3d(int[] ch, int[] dhw, int[] p) {
+        int kd = ch[3];
+        int pf = Math.min(p[0], kd - 1);
+        int pb = Math.min(p[1], kd - 1);
+        int inD = Math.max(1, dhw[0] + kd - 1 - pf - pb);
+        int inH = Math.max(1, dhw[1] + 1 + 2 - p[2] - p[3]);
+        int inW = Math.max(1, dhw[2] + 1 + 2 - p[4] - p[5]);
+        return ConvGeometry.conv(3, ch[0], ch[1], new int[] {inD, inH, inW}, ch[2], new int[] {kd, 3, 3},
+                new int[] {1}, Padding.asymmetric(new int[] {pf, p[2], p[4]}, new int[] {pb, p[3], p[5]}),
+                new int[] {1}, 1);
+    }
+
+    @Property(tries = 40)
+    void integerDataIsExact3d(@ForAll("geometries3d") ConvGeometry g, @ForAll("epilogues") Epilogue e,
+            @ForAll boolean withBias) {
+        check(g, e, withBias, g.hashCode());
+    }
+
+    @Test
+    void namedShapes3d() {
+        // conv3d_small on 2 images; odd sizes with asymmetric padding and 13 + 7 output channels; a depth kernel of 5;
+        // a depth kernel of 1 over 4 slices; no depth padding (one output slice); 40x40 slices with 64 channels (several
+        // blocks of column panels)
+        check(ConvGeometry.conv(3, 2, 16, new int[] {16, 16, 16}, 32, new int[] {3}, new int[] {1}, Padding.of(1),
+                new int[] {1}, 1), Epilogue.RELU, true, 11);
+        check(ConvGeometry.conv(3, 1, 17, new int[] {5, 7, 9}, 20, new int[] {3}, new int[] {1},
+                Padding.asymmetric(new int[] {0, 1, 2}, new int[] {2, 0, 1}), new int[] {1}, 1), Epilogue.NONE, true,
+                12);
+        check(ConvGeometry.conv(3, 2, 16, new int[] {6, 8, 6}, 16, new int[] {5, 3, 3}, new int[] {1},
+                Padding.of(2), new int[] {1}, 1), Epilogue.leakyRelu(0.5f), false, 13);
+        check(ConvGeometry.conv(3, 1, 24, new int[] {4, 10, 12}, 18, new int[] {1, 3, 3}, new int[] {1},
+                Padding.of(1), new int[] {1}, 1), Epilogue.NONE, true, 14);
+        check(ConvGeometry.conv(3, 2, 16, new int[] {3, 12, 12}, 16, new int[] {3}, new int[] {1},
+                Padding.asymmetric(new int[] {0, 1, 1}, new int[] {0, 1, 1}), new int[] {1}, 1), Epilogue.NONE, true,
+                15);
+        check(ConvGeometry.conv(3, 1, 64, new int[] {4, 40, 40}, 16, new int[] {3}, new int[] {1}, Padding.of(1),
+                new int[] {1}, 1), Epilogue.clamp(-100f, 100f), true, 16);
+    }
+
     static void check(ConvGeometry g, Epilogue e, boolean withBias, long seed) {
         float[] x = RefKernels.ints(seed, g.inputSize(), 3);
         float[] w = RefKernels.ints(seed + 1, g.weightSize(), 3);
@@ -214,6 +271,67 @@ class WinogradConvParityTest {
             }
             assertTrue(worst(dx, dxSum, dxMag) < 16, g + ": input gradient, worst " + worst(dx, dxSum, dxMag));
             assertTrue(worst(dw, dwSum, dwMag) < 16, g + ": weight gradient, worst " + worst(dw, dwSum, dwMag));
+        }
+    }
+
+    /** 3d on normal data: the forward and the input gradient (the flipped 3d convolution) against double sums. */
+    @Test
+    void normalData3dStaysWithinRounding() {
+        SplittableRandom r = new SplittableRandom(13);
+        ConvGeometry[] shapes = {ConvGeometry.conv(3, 2, 16, new int[] {6, 10, 9}, 24, new int[] {3},
+                new int[] {1}, Padding.of(1), new int[] {1}, 1),
+            ConvGeometry.conv(3, 1, 20, new int[] {5, 8, 8}, 16, new int[] {2, 3, 3}, new int[] {1},
+                    Padding.asymmetric(new int[] {1, 0, 1}, new int[] {0, 1, 1}), new int[] {1}, 1)};
+        for (ConvGeometry g : shapes) {
+            float[] x = gaussian(r, g.inputSize(), 1);
+            float[] w = gaussian(r, g.weightSize(), 0.1);
+            float[] dy = gaussian(r, g.outputSize(), 1);
+            float[] y = new float[g.outputSize()];
+            float[] dx = new float[g.inputSize()];
+            Conv conv = SimdCnn.backend().conv();
+            conv.forward(g, x, 0, w, 0, null, y, 0, Epilogue.NONE);
+            conv.backwardInput(g, dy, 0, w, 0, dx, 0);
+            double[] ySum = new double[y.length];
+            double[] yMag = new double[y.length];
+            double[] dxSum = new double[dx.length];
+            double[] dxMag = new double[dx.length];
+            int cin = g.inChannels();
+            int cout = g.outChannels();
+            for (int n = 0; n < g.batch(); n++) {
+                for (int co = 0; co < cout; co++) {
+                    for (int od = 0; od < g.outD(); od++) {
+                        for (int oh = 0; oh < g.outH(); oh++) {
+                            for (int ow = 0; ow < g.outW(); ow++) {
+                                int yi = (((n * cout + co) * g.outD() + od) * g.outH() + oh) * g.outW() + ow;
+                                for (int ci = 0; ci < cin; ci++) {
+                                    for (int a = 0; a < g.kD(); a++) {
+                                        int id = od + a - g.padBefore(0);
+                                        for (int b = 0; b < 3; b++) {
+                                            int ih = oh + b - g.padBefore(1);
+                                            for (int c = 0; c < 3; c++) {
+                                                int iw = ow + c - g.padBefore(2);
+                                                if (id < 0 || id >= g.inD() || ih < 0 || ih >= g.inH() || iw < 0
+                                                        || iw >= g.inW()) {
+                                                    continue;
+                                                }
+                                                int xi = (((n * cin + ci) * g.inD() + id) * g.inH() + ih) * g.inW()
+                                                        + iw;
+                                                int wi = (((co * cin + ci) * g.kD() + a) * 3 + b) * 3 + c;
+                                                ySum[yi] += (double) x[xi] * w[wi];
+                                                yMag[yi] += Math.abs((double) x[xi] * w[wi]);
+                                                dxSum[xi] += (double) dy[yi] * w[wi];
+                                                dxMag[xi] += Math.abs((double) dy[yi] * w[wi]);
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            assertTrue(worst(y, ySum, yMag) < 16, g + ": forward, worst " + worst(y, ySum, yMag));
+            assertTrue(worst(dx, dxSum, dxMag) < 16, g + ": input gradient, worst " + worst(dx, dxSum, dxMag));
         }
     }
 

@@ -100,19 +100,30 @@ final class SimdWinograd {
         if (PROPERTY_ERROR != null) {
             throw new IllegalArgumentException(PROPERTY_ERROR);
         }
-        return ENABLED && L >= 8 && !g.isTransposed() && g.groups() == 1 && g.kD() == 1
-                && (g.kH() == 3 || g.kH() == 1) && g.kW() == 3 && g.inChannels() >= MIN_CHANNELS
+        return ENABLED && L >= 8 && !g.isTransposed() && g.groups() == 1 && g.kW() == 3
+                && (g.kH() == 3 || g.kH() == 1 && !is3d(g)) && g.inChannels() >= MIN_CHANNELS
                 && g.outChannels() >= MIN_CHANNELS;
+    }
+
+    /** Whether {@code g} has depth (a 3d convolution other than a 2d one written in three dimensions). */
+    static boolean is3d(ConvGeometry g) {
+        return g.kD() != 1 || g.inD() != 1 || g.outD() != 1;
     }
 
     /**
      * Whether {@link #forward} serves {@code g}: one group, width stride and dilation 1, and either a 2d 3x3
-     * convolution with height stride and dilation 1 (F(2x2, 3x3)) or a 1 x 3 kernel (a 1d convolution, or a 2d one
-     * without height padding or stride) row by row (F(2, 3): 4 matrices, 1.5x fewer multiplications).
+     * convolution with height stride and dilation 1 (F(2x2, 3x3)), a 3d {@code kD x 3 x 3} one with every stride
+     * and dilation 1 (F(2x2, 3x3) per depth slice, the depth taps summed in the GEMMs: {@link Job3}), or a 1 x 3
+     * kernel (a 1d convolution, or a 2d one without height padding or stride) row by row (F(2, 3): 4 matrices, 1.5x
+     * fewer multiplications).
      */
     static boolean applies(ConvGeometry g) {
-        if (!packs(g) || g.inD() != 1 || g.outD() != 1 || g.stride(2) != 1 || g.dilation(2) != 1 || g.outW() < 2) {
+        if (!packs(g) || g.stride(2) != 1 || g.dilation(2) != 1 || g.outW() < 2) {
             return false;
+        }
+        if (is3d(g)) {
+            return g.kH() == 3 && g.stride(1) == 1 && g.dilation(1) == 1 && g.outH() >= 2 && g.stride(0) == 1
+                    && g.dilation(0) == 1;
         }
         return g.kH() == 3 ? g.stride(1) == 1 && g.dilation(1) == 1 && g.outH() >= 2
                 : g.stride(1) == 1 && g.padBefore(1) == 0 && g.padAfter(1) == 0;
@@ -135,7 +146,7 @@ final class SimdWinograd {
     /** Whether an input gradient (the flipped convolution {@code g}) takes this path. */
     static boolean appliesGradient(ConvGeometry g) {
         int rows = g.kH() == 3 ? (g.outH() + 1) / 2 : g.outH();
-        return applies(g) && (long) g.batch() * rows * ((g.outW() + 1) / 2) >= MIN_TILES_GRADIENT;
+        return applies(g) && (long) g.batch() * g.outD() * rows * ((g.outW() + 1) / 2) >= MIN_TILES_GRADIENT;
     }
 
     /** Fewest input and output channels for the weight gradient on this path. */
@@ -149,7 +160,7 @@ final class SimdWinograd {
      * 256->256 at 14x14 (8 images), but -29% on 32->64 at 14x14 (64 images) and -20% on 64->32.
      */
     static boolean appliesWeightGrad(ConvGeometry g) {
-        return appliesGradient(g) && g.kH() == 3 && g.inChannels() >= MIN_CHANNELS_WEIGHT_GRAD
+        return appliesGradient(g) && !is3d(g) && g.kH() == 3 && g.inChannels() >= MIN_CHANNELS_WEIGHT_GRAD
                 && g.outChannels() >= MIN_CHANNELS_WEIGHT_GRAD;
     }
 
@@ -163,7 +174,7 @@ final class SimdWinograd {
      * that the same entry of the 16 matrices falls in 16 different L1 sets (a page multiple put them all in one).
      */
     static int weightStride(ConvGeometry g) {
-        return spaced(SimdGemm.roundUp(g.outChannels(), MR) * g.inChannels());
+        return spaced(SimdGemm.roundUp(g.outChannels(), MR) * g.inChannels() * g.kD());
     }
 
     /** {@code n} rounded up to whole 4 KiB pages of floats, plus one 64-byte line. */
@@ -174,6 +185,8 @@ final class SimdWinograd {
     /**
      * {@code U = G g G^T} with {@code G = [[1,0,0],[½,½,½],[½,-½,½],[0,0,1]]} for every (output, input) channel,
      * element {@code (xi, nu)} into the A panels of matrix {@code 4 xi + nu} (panel rows past {@code Cout} zero).
+     * In 3d, for every (output channel, depth tap {@code kd}, input channel): the GEMMs' K index
+     * {@code kd Cin + ci}.
      */
     static void transformWeights(ConvGeometry g, float[] w, int wOff, float[] dst) {
         transformWeights(g, w, wOff, false, dst);
@@ -213,10 +226,14 @@ final class SimdWinograd {
             }
             return;
         }
-        // panel by panel, input channel by channel: the 12 rows of one K step are 12 consecutive floats per matrix
+        // panel by panel, K step by K step: the 12 rows of one K step are 12 consecutive floats per matrix
+        int kD = g.kD();
+        int kk = cin * kD;
         for (int ip = 0; ip < mPad / MR; ip++) {
-            for (int ci = 0; ci < cin; ci++) {
-                int d = ip * MR * cin + ci * MR;
+            for (int c = 0; c < kk; c++) {
+                int kd = c / cin;
+                int ci = c - kd * cin;
+                int d = ip * MR * kk + c * MR;
                 for (int r = 0; r < MR; r++, d++) {
                     int co = ip * MR + r;
                     if (co >= cout) {
@@ -226,7 +243,8 @@ final class SimdWinograd {
                         continue;
                     }
                     // tap t at w[s + t * st]: forwards, or backwards from the last tap of the transposed pair
-                    int s = wOff + (flip ? ci * cout + co : co * cin + ci) * 9 + (flip ? 8 : 0);
+                    int s = wOff + (flip ? (ci * cout + co) * kD + kD - 1 - kd : (co * cin + ci) * kD + kd) * 9
+                            + (flip ? 8 : 0);
                     int st = flip ? -1 : 1;
                     // G g: 4 x 3, rows t0 = g row 0, t1 = (g0 + g1 + g2) / 2, t2 = (g0 - g1 + g2) / 2, t3 = g row 2
                     float a0 = w[s];
@@ -276,6 +294,7 @@ final class SimdWinograd {
         int[] oBase = new int[0];
         byte[] oFlags = new byte[0];
         final Job job = new Job();
+        final Job3 job3 = new Job3();
         final WeightGradJob wgrad = new WeightGradJob();
         float[] vAll = new float[0];
         float[] dAll = new float[0];
@@ -337,6 +356,16 @@ final class SimdWinograd {
             u = ws.u;
             transformWeights(g, w, wOff, flip, u);
         }
+        if (is3d(g)) {
+            Job3 job = ws.job3;
+            job.set(g, ws, x, xOff, u, bias, y, yOff, epilogue);
+            try {
+                SimdCnn.pool().run(job.tasks, job);
+            } finally {
+                job.t.clear();
+            }
+            return;
+        }
         Job job = ws.job;
         job.set(g, ws, x, xOff, u, bias, y, yOff, epilogue);
         try {
@@ -382,6 +411,16 @@ final class SimdWinograd {
         /** Row stride and matrix stride of a block's transformed input. */
         int ldb;
         int vqs;
+        /** One input plane and its zero padding (top, left), one output plane. */
+        int inH;
+        int inW;
+        int padT;
+        int padL;
+        int outH;
+        int outW;
+        /** Floats from one input image to the next, and from one output channel's plane to the next. */
+        int xImage;
+        int yPlane;
 
         void set(ConvGeometry g, Workspace ws, float[] x, int xOff, float[] u, float[] bias, float[] y, int yOff,
                 Epilogue e) {
@@ -406,8 +445,6 @@ final class SimdWinograd {
             }
             this.oBase = ws.oBase;
             this.oFlags = ws.oFlags;
-            int outH = g.outH();
-            int outW = g.outW();
             int outSp = outH * outW;
             int j = 0;
             for (int n = 0; n < g.batch(); n++) {
@@ -430,7 +467,10 @@ final class SimdWinograd {
             this.vqs = spaced(cin * ldb);
         }
 
-        /** The tile geometry of {@code g} (what the input transform needs). */
+        /**
+         * The tile geometry of {@code g} (what the input transform needs): of all images, or (a 3d convolution) of
+         * one depth slice of one image, whose planes are {@code inD} planes apart.
+         */
         void setTiles(ConvGeometry g, float[] x, int xOff) {
             this.g = g;
             this.x = x;
@@ -438,9 +478,18 @@ final class SimdWinograd {
             this.cin = g.inChannels();
             this.cout = g.outChannels();
             this.nq = matrices(g);
-            this.tH = nq == Q ? (g.outH() + 1) / 2 : g.outH();
-            this.tW = (g.outW() + 1) / 2;
-            this.tiles = g.batch() * tH * tW;
+            this.inH = g.inH();
+            this.inW = g.inW();
+            this.padT = g.padBefore(1);
+            this.padL = g.padBefore(2);
+            this.outH = g.outH();
+            this.outW = g.outW();
+            boolean slices = is3d(g);
+            this.xImage = cin * g.inSpatial();
+            this.yPlane = (slices ? g.outD() : 1) * outH * outW;
+            this.tH = nq == Q ? (outH + 1) / 2 : outH;
+            this.tW = (outW + 1) / 2;
+            this.tiles = (slices ? 1 : g.batch()) * tH * tW;
             this.colPanels = SimdGemm.ceilDiv(tiles, NR);
             this.len = tW + 1;
         }
@@ -462,8 +511,9 @@ final class SimdWinograd {
             int j0 = jp0 * NR;
             int j1 = Math.min(tiles, jp1 * NR);
             float[] v = ws.vb(nq * vqs);
+            int xPlane = inH * inW;
             for (int c = 0; c < cin; c++) {
-                transformInput(ws, v, c, j0, j1);
+                transformInput(ws, v, xOff + c * xPlane, c, j0, j1);
             }
             float[] m = ws.m(nq * span * MR * NR);
             for (int ip = 0; ip < rowPanels; ip++) {
@@ -477,7 +527,7 @@ final class SimdWinograd {
                     }
                 }
                 for (int jp = jp0; jp < jp1; jp++) {
-                    outputTiles(ws, m, span, jp - jp0, ip, rows, jp * NR);
+                    outputTiles(ws, m, span, jp - jp0, ip, rows, jp * NR, yOff);
                 }
             }
         }
@@ -538,18 +588,17 @@ final class SimdWinograd {
         }
 
         /**
-         * Channel {@code c} of tiles {@code [j0, j1)}: {@code V = B^T d B} into row {@code c} of the block's 16
-         * matrices (column {@code j - j0}). Tile rows in order, so a vector store that runs past a tile row's last
-         * tile lands on columns written later (or on the slack past the block's last column).
+         * One input channel of tiles {@code [j0, j1)} (image {@code n}'s plane at {@code src + n xImage}):
+         * {@code V = B^T d B} into row {@code c} of the block's 16 matrices (column {@code j - j0}). Tile rows in
+         * order, so a vector store that runs past a tile row's last tile lands on columns written later (or on the
+         * slack past the block's last column).
          */
-        void transformInput(Workspace ws, float[] v, int c, int j0, int j1) {
+        void transformInput(Workspace ws, float[] v, int src, int c, int j0, int j1) {
             int perImage = tH * tW;
             int hp = 2 * tH + 2;
             int eOff = eOff();
             int oOff = eOff + hp * len + 2 * L;
             float[] p = ws.plane(oOff + hp * len + 2 * L);
-            int inH = g.inH();
-            int inW = g.inW();
             for (int n = j0 / perImage; n * perImage < j1; n++) {
                 int a0 = Math.max(j0, n * perImage) - n * perImage;
                 int a1 = Math.min(j1, (n + 1) * perImage) - n * perImage;
@@ -557,8 +606,7 @@ final class SimdWinograd {
                 int ty1 = (a1 - 1) / tW;
                 if (nq != Q) {
                     // 1 x 3: tile row ty is input row ty (no height padding); B^T d per tile, 4 matrices
-                    split(p, x, xOff + (n * cin + c) * inH * inW, inH, inW, 0, g.padBefore(2), ty0, ty1 + 1, eOff,
-                            oOff);
+                    split(p, x, src + n * xImage, inH, inW, 0, padL, ty0, ty1 + 1, eOff, oOff);
                     for (int ty = ty0; ty <= ty1; ty++) {
                         int txEnd = ty == ty1 ? a1 - ty1 * tW : tW;
                         int dst = c * ldb + n * perImage + ty * tW - j0;
@@ -577,8 +625,7 @@ final class SimdWinograd {
                     }
                     continue;
                 }
-                split(p, x, xOff + (n * cin + c) * inH * inW, inH, inW, g.padBefore(1), g.padBefore(2), 2 * ty0,
-                        2 * ty1 + 4, eOff, oOff);
+                split(p, x, src + n * xImage, inH, inW, padT, padL, 2 * ty0, 2 * ty1 + 4, eOff, oOff);
                 for (int ty = ty0; ty <= ty1; ty++) {
                     int txEnd = ty == ty1 ? a1 - ty1 * tW : tW;
                     int r0 = 2 * ty * len;
@@ -646,7 +693,8 @@ final class SimdWinograd {
 
         /**
          * {@code Y = A^T M A} ({@code A^T = [[1,1,1,0],[0,1,-1,-1]]}) for the tiles of column panel {@code jl} of
-         * the block and the rows of row panel {@code ip}, then bias and epilogue, into the output.
+         * the block and the rows of row panel {@code ip}, then bias and epilogue, into the output (output channel
+         * {@code co}'s plane at {@code yBase + co yPlane}).
          *
          * <p>The two output rows of the panel's tiles are staged in tile order with each tile's two columns side by
          * side (a two-vector zip of the left and right results), so a run of tiles in one tile row is a run of
@@ -655,13 +703,10 @@ final class SimdWinograd {
          * joined with its second row (the two output rows are adjacent in the output), so even rows narrower than a
          * vector are stored as vectors.
          */
-        void outputTiles(Workspace ws, float[] m, int span, int jl, int ip, int rows, int j0) {
+        void outputTiles(Workspace ws, float[] m, int span, int jl, int ip, int rows, int j0, int yBase) {
             float[] st = ws.stage;
             int cols = Math.min(NR, tiles - j0);
             int qs = span * MR * NR;
-            int outW = g.outW();
-            int outH = g.outH();
-            int outSp = outH * outW;
             int perImage = tH * tW;
             FloatVector zipLo = FloatVector.fromArray(F, SimdConv.ZIP_LANES, 0);
             FloatVector zipHi = FloatVector.fromArray(F, SimdConv.ZIP_LANES, L);
@@ -724,7 +769,7 @@ final class SimdWinograd {
                 if (nq == Q) {
                     SimdConv.biasEpilogue(st, BOTTOM, 2 * NR, bv, ek, ea, eb);
                 }
-                int yo = yOff + co * outSp;
+                int yo = yBase + co * yPlane;
                 // runs of tiles within one tile row
                 for (int s = 0; s < cols;) {
                     int j = j0 + s;
@@ -755,6 +800,149 @@ final class SimdWinograd {
             }
         }
 
+    }
+
+    /**
+     * Bytes of transformed input one task of a 3d convolution may hold: the transformed depth slices its output
+     * slices read ({@code chunk + kD - 1} of them, each {@code 16 x Cin} rows of a block of column panels), in L2
+     * with the GEMM results. Not final: tuning probes set it.
+     */
+    static int SLICE_BYTES = 1024 * 1024;
+
+    /**
+     * A 3d {@code kD x 3 x 3} convolution (every stride and dilation 1): F(2x2, 3x3) over each depth slice, and the
+     * depth taps in the GEMMs. The transformed input of consecutive (zero-padded) input slices lies slice after slice
+     * ({@code Cin} rows each) in the per-thread buffer, so the {@code kD Cin} rows output slice {@code d} needs
+     * (depth tap {@code kd}, channel {@code ci}: slice {@code d + kd}) are consecutive rows at a uniform stride: one
+     * GEMM with {@code K = kD Cin} per matrix, on weights transformed in that K order ({@link #transformWeights}).
+     * A task is one image's run of output slices ({@code chunk}) over one block of column panels; each input slice
+     * it needs is transformed once, when the first output slice that reads it comes up. Padding slices are zero
+     * rows. Each output is computed by the same operations whichever task runs it.
+     */
+    static final class Job3 implements ThreadPool.Task {
+        /** One slice's tile geometry, transforms and output staging. */
+        final Job t = new Job();
+        int inD;
+        int outD;
+        int padF;
+        int kD;
+        /** K of the GEMMs: {@code kD Cin}. */
+        int kk;
+        int blockPanels;
+        int colBlocks;
+        /** Output slices per task, and tasks per image and column block. */
+        int chunk;
+        int chunks;
+        int tasks;
+
+        void set(ConvGeometry g, Workspace ws, float[] x, int xOff, float[] u, float[] bias, float[] y, int yOff,
+                Epilogue e) {
+            t.setTiles(g, x, xOff);
+            t.u = u;
+            t.bias = bias;
+            t.y = y;
+            t.yOff = yOff;
+            t.ek = SimdGemm.epiKind(e);
+            t.ea = e == null ? 0f : e.a();
+            t.eb = e == null ? 0f : e.b();
+            t.mPad = SimdGemm.roundUp(t.cout, MR);
+            t.rowPanels = t.mPad / MR;
+            t.uqs = weightStride(g);
+            if (ws.oBase.length < t.tiles) {
+                ws.oBase = new int[t.tiles];
+                ws.oFlags = new byte[t.tiles];
+            }
+            t.oBase = ws.oBase;
+            t.oFlags = ws.oFlags;
+            for (int ty = 0, j = 0; ty < t.tH; ty++) {
+                for (int tx = 0; tx < t.tW; tx++, j++) {
+                    t.oBase[j] = 2 * ty * t.outW + 2 * tx;
+                    t.oFlags[j] = (byte) ((2 * tx + 1 < t.outW ? 1 : 0) | (2 * ty + 1 < t.outH ? 2 : 0));
+                }
+            }
+            inD = g.inD();
+            outD = g.outD();
+            padF = g.padBefore(0);
+            kD = g.kD();
+            kk = kD * t.cin;
+            // column blocks: the kD slices of one output slice within the budget; then as many output slices as fit
+            long panelBytes = (long) Q * t.cin * NR * Float.BYTES;
+            blockPanels = (int) Math.max(1, Math.min(t.colPanels, SLICE_BYTES / (panelBytes * kD)));
+            colBlocks = SimdGemm.ceilDiv(t.colPanels, blockPanels);
+            t.ldb = blockPanels * NR + L;
+            long sliceBytes = (long) Q * t.cin * t.ldb * Float.BYTES;
+            int most = (int) Math.max(1, Math.min(outD, SLICE_BYTES / sliceBytes - (kD - 1)));
+            chunks = SimdGemm.ceilDiv(outD, most);
+            if (g.batch() * colBlocks * chunks < 2 && outD > 1) {
+                chunks = 2; // two threads get work
+            }
+            chunk = SimdGemm.ceilDiv(outD, chunks);
+            chunks = SimdGemm.ceilDiv(outD, chunk);
+            long need = (long) (chunk + kD - 1) * t.cin * t.ldb;
+            if (Q * (need + 1040) > Integer.MAX_VALUE - 16) {
+                throw new IllegalArgumentException("forward: the Winograd transform of " + g.name() + " needs "
+                        + Q * need + " floats per task, more than an array holds");
+            }
+            t.vqs = spaced((int) need);
+            tasks = g.batch() * chunks * colBlocks;
+        }
+
+        @Override
+        public void run(int task) {
+            Workspace ws = WS.get();
+            int cb = task % colBlocks;
+            int rest = task / colBlocks;
+            int n = rest / chunks;
+            int d0 = rest % chunks * chunk;
+            int d1 = Math.min(outD, d0 + chunk);
+            int jp0 = cb * blockPanels;
+            int jp1 = Math.min(t.colPanels, jp0 + blockPanels);
+            int span = jp1 - jp0;
+            int j0 = jp0 * NR;
+            int j1 = Math.min(t.tiles, jp1 * NR);
+            int cin = t.cin;
+            int ldb = t.ldb;
+            int vqs = t.vqs;
+            int inSlice = t.inH * t.inW;
+            int outSlice = t.outH * t.outW;
+            float[] v = ws.vb(Q * vqs);
+            float[] m = ws.m(Q * span * MR * NR);
+            int xBase = t.xOff + n * cin * inD * inSlice;
+            int yBase = t.yOff + n * t.cout * outD * outSlice;
+            int s0 = d0 - padF;
+            int ready = 0;
+            for (int d = d0; d < d1; d++) {
+                // the input slices output slice d reads, each transformed once per task
+                for (; ready < d - d0 + kD; ready++) {
+                    int s = s0 + ready;
+                    if (s >= 0 && s < inD) {
+                        for (int ci = 0; ci < cin; ci++) {
+                            t.transformInput(ws, v, xBase + (ci * inD + s) * inSlice, ready * cin + ci, j0, j1);
+                        }
+                    } else {
+                        for (int q = 0; q < Q; q++) {
+                            int o = q * vqs + ready * cin * ldb;
+                            java.util.Arrays.fill(v, o, o + cin * ldb, 0f);
+                        }
+                    }
+                }
+                int bOff = (d - d0) * cin * ldb;
+                for (int ip = 0; ip < t.rowPanels; ip++) {
+                    int rows = Math.min(MR, t.cout - ip * MR);
+                    for (int q = 0; q < Q; q++) {
+                        int aBase = q * t.uqs + ip * MR * kk;
+                        int bBase = q * vqs + bOff;
+                        for (int jp = jp0; jp < jp1; jp++) {
+                            SimdGemm.kernel(t.u, aBase, v, bBase + (jp - jp0) * NR, ldb, kk, m,
+                                    (q * span + jp - jp0) * MR * NR, false, rows);
+                        }
+                    }
+                    for (int jp = jp0; jp < jp1; jp++) {
+                        t.outputTiles(ws, m, span, jp - jp0, ip, rows, jp * NR, yBase + d * outSlice);
+                    }
+                }
+            }
+        }
     }
 
     /**
@@ -836,7 +1024,7 @@ final class SimdWinograd {
             Job t = tiles;
             if (phase == 0) {
                 if (task < t.cin) {
-                    t.transformInput(ws, v, task, 0, t.tiles);
+                    t.transformInput(ws, v, t.xOff + task * t.inH * t.inW, task, 0, t.tiles);
                 } else {
                     transformGrad(ws, task - t.cin);
                 }
@@ -852,8 +1040,8 @@ final class SimdWinograd {
             int tW = t.tW;
             int len = t.len;
             int ldb = t.ldb;
-            int outH = t.g.outH();
-            int outW = t.g.outW();
+            int outH = t.outH;
+            int outW = t.outW;
             int perImage = tH * tW;
             int hp = 2 * tH + 2;
             int eOff = t.eOff();

@@ -18,7 +18,7 @@ import jdk.incubator.vector.FloatVector;
  *       ({@code :sMICROS}: a pool whose idle workers spin that long, {@code -Dsimdcnn.poolSpinMicros}; {@code :tN}:
  *       {@code SimdConv.MIN_TASKS = N}; {@code :m0}: implicit GEMM's preparation as a separate phase; {@code :iN}:
  *       {@code SimdConv.IMPLICIT_MIN_TASKS = N}, on more than one thread; {@code :kN}: {@code SimdGemm.KC_MAX = N}, the
- *       weights repacked; {@code :w0}: no Winograd path); minimum
+ *       weights repacked; {@code :w0}: no Winograd path; {@code :zKIB}: {@code SimdWinograd.SLICE_BYTES} in KiB); minimum
  *       and median GFLOP/s.</li>
  * </ul>
  * The FMA loop reaches more than {@code PeakFmaBench} (about 187 vs 146 GFLOP/s on the Xeon of this session), so
@@ -32,6 +32,8 @@ public final class GemmTune {
     static final int DIRECT_DEFAULT = SimdDirectConv.K_MAX;
     /** Whether the Winograd path is on, restored after each variant that changes it. */
     static final boolean WINOGRAD_DEFAULT = SimdWinograd.ENABLED;
+    /** The 3d Winograd path's per-task budget, restored after each variant that changes it. */
+    static final int SLICE_DEFAULT = SimdWinograd.SLICE_BYTES;
 
     static double peakNanos() {
         long t0 = System.nanoTime();
@@ -324,6 +326,7 @@ public final class GemmTune {
                     SimdDirectConv.K_MAX = DIRECT_DEFAULT;
                     SimdConv.IMPLICIT_MAX_PCT = 120;
                     SimdWinograd.ENABLED = WINOGRAD_DEFAULT;
+                    SimdWinograd.SLICE_BYTES = SLICE_DEFAULT;
                     for (int q = 1; q < vt.length; q++) {
                         if (vt[q].equals("r")) {
                             raw = true;
@@ -335,6 +338,8 @@ public final class GemmTune {
                             SimdGemm.KC_MAX = Integer.parseInt(vt[q].substring(1));
                         } else if (vt[q].equals("w0")) {
                             SimdWinograd.ENABLED = false;
+                        } else if (vt[q].startsWith("z")) {
+                            SimdWinograd.SLICE_BYTES = Integer.parseInt(vt[q].substring(1)) * 1024;
                         } else if (vt[q].equals("m0")) {
                             SimdConv.MERGED_PREP = 0;
                         } else if (vt[q].startsWith("i")) {

@@ -102,7 +102,10 @@ final class SimdWinograd {
         }
         return ENABLED && L >= 8 && !g.isTransposed() && g.groups() == 1 && g.kW() == 3
                 && (g.kH() == 3 || g.kH() == 1 && !is3d(g)) && g.inChannels() >= MIN_CHANNELS
-                && g.outChannels() >= MIN_CHANNELS;
+                && g.outChannels() >= MIN_CHANNELS
+                // the transformed weights must fit one array (else the GEMM paths serve g)
+                && (long) Q * (SimdGemm.roundUp(g.outChannels(), MR) * (long) g.inChannels() * g.kD() + 1040)
+                        < Integer.MAX_VALUE - 16;
     }
 
     /** Whether {@code g} has depth (a 3d convolution other than a 2d one written in three dimensions). */
@@ -851,9 +854,11 @@ final class SimdWinograd {
             padF = g.padBefore(0);
             kD = g.kD();
             kk = kD * t.cin;
-            // column blocks: the kD slices of one output slice within the budget; then as many output slices as fit
+            // column blocks: the slices of up to 4 output slices within the budget (each input slice is then
+            // transformed at most (4 + kD - 1) / 4 times over); then as many output slices as fit
             long panelBytes = (long) Q * t.cin * NR * Float.BYTES;
-            blockPanels = (int) Math.max(1, Math.min(t.colPanels, SLICE_BYTES / (panelBytes * kD)));
+            int target = Math.min(outD, 4);
+            blockPanels = (int) Math.max(1, Math.min(t.colPanels, SLICE_BYTES / (panelBytes * (target + kD - 1))));
             colBlocks = SimdGemm.ceilDiv(t.colPanels, blockPanels);
             t.ldb = blockPanels * NR + L;
             long sliceBytes = (long) Q * t.cin * t.ldb * Float.BYTES;

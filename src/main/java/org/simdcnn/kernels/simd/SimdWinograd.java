@@ -415,6 +415,13 @@ final class SimdWinograd {
         /** Floats from one input image to the next, and from one output channel's plane to the next. */
         int xImage;
         int yPlane;
+        /**
+         * Whether a whole tile row's two output rows ({@code 2 outW} floats, {@code L/2 <= outW <= L}) are stored as
+         * two vectors assembled from the staged rows by {@link #join}: lanes of the first vector, then of the
+         * second (which ends at the run's end), as indexes into (top row, bottom row).
+         */
+        boolean joinLanes;
+        final float[] join = new float[2 * L];
 
         void set(ConvGeometry g, Workspace ws, float[] x, int xOff, float[] u, float[] bias, float[] y, int yOff,
                 Epilogue e) {
@@ -486,6 +493,12 @@ final class SimdWinograd {
             this.tiles = (slices ? 1 : g.batch()) * tH * tW;
             this.colPanels = SimdGemm.ceilDiv(tiles, NR);
             this.len = tW + 1;
+            this.joinLanes = nq == Q && 2 * outW >= L && outW <= L;
+            for (int k = 0; joinLanes && k < L; k++) {
+                join[k] = k < outW ? k : L + k - outW;
+                int p = 2 * outW - L + k;
+                join[L + k] = p < outW ? p : L + p - outW;
+            }
         }
 
         void clear() {
@@ -693,10 +706,11 @@ final class SimdWinograd {
          * <p>The two output rows of the panel's tiles are staged in tile order with each tile's two columns side by
          * side (a two-vector zip of the left and right results), so a run of tiles in one tile row is a run of
          * consecutive floats of an output row; the runs are stored as whole vectors (the last one shifted back to
-         * end at the run's end), runs shorter than a vector by one masked store. All rows of the panel are staged
-         * before any run is stored: a run's loads then find the staged floats in L1 instead of waiting on the two
-         * stores each of them spans (store forwarding fails there). On mnist_c2 this and the masked stores took the
-         * stores from about 25% to 14% of a call ({@code GemmTune}, in one JVM against a variant without the stores).
+         * end at the run's end), runs shorter than a vector one float at a time (no masked stores: see the README's
+         * limitations); a whole tile row of a map {@code L/2..L} wide ({@link #joinLanes}) as two vectors assembled
+         * from its two staged rows, which are adjacent in the output. All rows of the panel are staged before any
+         * run is stored: a run's loads then find the staged floats in L1 instead of waiting on the two stores each
+         * of them spans (store forwarding fails there).
          */
         void outputTiles(Workspace ws, float[] m, int span, int jl, int ip, int rows, int j0, int yBase) {
             float[] st = ws.stage;
@@ -704,6 +718,9 @@ final class SimdWinograd {
             int qs = span * MR * NR;
             int perImage = tH * tW;
             int tx0 = (j0 % perImage) % tW;
+            boolean joins = joinLanes;
+            FloatVector join0 = FloatVector.fromArray(F, join, 0);
+            FloatVector join1 = FloatVector.fromArray(F, join, L);
             FloatVector zipLo = FloatVector.fromArray(F, SimdConv.ZIP_LANES, 0);
             FloatVector zipHi = FloatVector.fromArray(F, SimdConv.ZIP_LANES, L);
             for (int r = 0; r < rows; r++) {
@@ -780,9 +797,19 @@ final class SimdWinograd {
                     int d = yo + oBase[j];
                     boolean rowEnd = tx + e - s == tW;
                     int w = 2 * (e - s) - (rowEnd && (oFlags[j0 + e - 1] & 1) == 0 ? 1 : 0);
-                    copyRun(st, so + 2 * s, y, d, w);
-                    if ((oFlags[j] & 2) != 0) {
-                        copyRun(st, so + BOTTOM + 2 * s, y, d + outW, w);
+                    boolean bottom = (oFlags[j] & 2) != 0;
+                    if (joins && bottom && tx == 0 && rowEnd) {
+                        // a whole tile row: its two output rows (w = outW each) are 2 w consecutive floats, two
+                        // vectors assembled from the staged rows (the second ending at the run's end)
+                        FloatVector top = FloatVector.fromArray(F, st, so + 2 * s);
+                        FloatVector bot = FloatVector.fromArray(F, st, so + BOTTOM + 2 * s);
+                        join0.selectFrom(top, bot).intoArray(y, d);
+                        join1.selectFrom(top, bot).intoArray(y, d + 2 * w - L);
+                    } else {
+                        copyRun(st, so + 2 * s, y, d, w);
+                        if (bottom) {
+                            copyRun(st, so + BOTTOM + 2 * s, y, d + outW, w);
+                        }
                     }
                     s = e;
                 }
@@ -1154,7 +1181,9 @@ final class SimdWinograd {
     /** Copies {@code n} floats: whole vectors, the last shifted back to end at the end; fewer than L one by one. */
     static void copyRun(float[] src, int s, float[] dst, int d, int n) {
         if (n < L) {
-            FloatVector.fromArray(F, src, s).intoArray(dst, d, F.indexInRange(0, n));
+            for (int k = 0; k < n; k++) {
+                dst[d + k] = src[s + k];
+            }
             return;
         }
         for (int k = 0;; k += L) {

@@ -28,6 +28,9 @@ import org.simdcnn.parallel.ThreadPool;
  *       tiles are stored as whole vectors ({@link Job#outputTiles}).
  * </ul>
  *
+ * <p>3d {@code kD x 3 x 3} convolutions with every stride and dilation 1 tile each depth slice as in 2d and sum the
+ * depth taps in the GEMMs ({@code K = kD Cin} over consecutive transformed input slices: {@link Job3}).
+ *
  * <p>1 x 3 kernels (a 1d convolution, or a 2d one without height padding or stride) take the one-dimensional
  * F(2, 3) row by row: each tile is two outputs of one row from four inputs, 4 matrices instead of 16 ({@code G g},
  * {@code B^T d}, {@code A^T M} with the same {@code G, B, A}), 4 multiplications per channel pair and tile instead

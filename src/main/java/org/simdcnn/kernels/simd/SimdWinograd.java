@@ -428,21 +428,8 @@ final class SimdWinograd {
 
         void set(ConvGeometry g, Workspace ws, float[] x, int xOff, float[] u, float[] bias, float[] y, int yOff,
                 Epilogue e) {
-            this.g = g;
-            this.x = x;
-            this.xOff = xOff;
-            this.u = u;
-            this.bias = bias;
-            this.y = y;
-            this.yOff = yOff;
-            this.ek = SimdGemm.epiKind(e);
-            this.ea = e == null ? 0f : e.a();
-            this.eb = e == null ? 0f : e.b();
-            this.cin = g.inChannels();
-            this.cout = g.outChannels();
-            this.mPad = SimdGemm.roundUp(cout, MR);
-            this.uqs = weightStride(g);
             setTiles(g, x, xOff);
+            setCall(g, u, bias, y, yOff, e);
             if (ws.oBase.length < tiles) {
                 ws.oBase = new int[tiles];
                 ws.oFlags = new byte[tiles];
@@ -460,7 +447,6 @@ final class SimdWinograd {
                     }
                 }
             }
-            this.rowPanels = mPad / MR;
             // Blocks: the transformed input of a block (all nq matrices) within BLOCK_BYTES, and at least 4 blocks where
             // there are 4 panels (2 or 4 threads get work). Depends on the geometry only.
             long panelBytes = (long) nq * cin * NR * Float.BYTES;
@@ -469,6 +455,20 @@ final class SimdWinograd {
             this.blocks = SimdGemm.ceilDiv(colPanels, blockPanels);
             this.ldb = blockPanels * NR + L;
             this.vqs = spaced(cin * ldb);
+        }
+
+        /** The call's transformed weights, bias, output and epilogue ({@link #setTiles} first). */
+        void setCall(ConvGeometry g, float[] u, float[] bias, float[] y, int yOff, Epilogue e) {
+            this.u = u;
+            this.bias = bias;
+            this.y = y;
+            this.yOff = yOff;
+            this.ek = SimdGemm.epiKind(e);
+            this.ea = e == null ? 0f : e.a();
+            this.eb = e == null ? 0f : e.b();
+            this.mPad = SimdGemm.roundUp(cout, MR);
+            this.rowPanels = mPad / MR;
+            this.uqs = weightStride(g);
         }
 
         /**
@@ -857,16 +857,7 @@ final class SimdWinograd {
         void set(ConvGeometry g, Workspace ws, float[] x, int xOff, float[] u, float[] bias, float[] y, int yOff,
                 Epilogue e) {
             t.setTiles(g, x, xOff);
-            t.u = u;
-            t.bias = bias;
-            t.y = y;
-            t.yOff = yOff;
-            t.ek = SimdGemm.epiKind(e);
-            t.ea = e == null ? 0f : e.a();
-            t.eb = e == null ? 0f : e.b();
-            t.mPad = SimdGemm.roundUp(t.cout, MR);
-            t.rowPanels = t.mPad / MR;
-            t.uqs = weightStride(g);
+            t.setCall(g, u, bias, y, yOff, e);
             if (ws.oBase.length < t.tiles) {
                 ws.oBase = new int[t.tiles];
                 ws.oFlags = new byte[t.tiles];

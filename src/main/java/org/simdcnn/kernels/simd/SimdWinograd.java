@@ -128,8 +128,10 @@ final class SimdWinograd {
             return false;
         }
         if (is3d(g)) {
+            // and one task's smallest buffer (kD slices of one column panel) must fit an array
             return g.kH() == 3 && g.stride(1) == 1 && g.dilation(1) == 1 && g.outH() >= 2 && g.stride(0) == 1
-                    && g.dilation(0) == 1;
+                    && g.dilation(0) == 1
+                    && (long) Q * ((long) g.kD() * g.inChannels() * (NR + L) + 1040) < Integer.MAX_VALUE - 16;
         }
         return g.kH() == 3 ? g.stride(1) == 1 && g.dilation(1) == 1 && g.outH() >= 2
                 : g.stride(1) == 1 && g.padBefore(1) == 0 && g.padAfter(1) == 0;

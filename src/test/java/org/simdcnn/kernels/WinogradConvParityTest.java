@@ -194,13 +194,16 @@ class WinogradConvParityTest {
         assertNull(RefKernels.firstDiff(dwRef, dw, dw.length), what + "backwardWeight");
     }
 
-    /** Transposed 3x3 stride-1 convolutions (run as the input gradient of their adjoint): 2d and 1d. */
+    /** Transposed 3x3 stride-1 convolutions (run as the input gradient of their adjoint): 2d, 1d and 3d. */
     @Test
     void transposedConvolutions() {
         ConvGeometry[] shapes = {
             ConvGeometry.transposed(2, 2, 24, new int[] {11, 13}, 32, new int[] {3}, new int[] {1}, Padding.of(1),
                     new int[] {0}, new int[] {1}, 1),
             ConvGeometry.transposed(1, 3, 20, new int[] {45}, 17, new int[] {3}, new int[] {1}, Padding.of(0),
+                    new int[] {0}, new int[] {1}, 1),
+            // 3d: the adjoint's input gradient on the 3d path (F(2x2, 3x3) per depth slice)
+            ConvGeometry.transposed(3, 1, 16, new int[] {5, 9, 8}, 18, new int[] {3}, new int[] {1}, Padding.of(1),
                     new int[] {0}, new int[] {1}, 1),
         };
         long seed = 40;

@@ -70,7 +70,8 @@ public class ConvTuneBench {
 
     /**
      * {@code NxC_HxW_OxK[sS]} (e.g. {@code 1x32_28x28_128x1}, {@code 1x16_56x56_32x3s2}): a 2d convolution, stride
-     * {@code S} (default 1), padding {@code K/2}.
+     * {@code S} (default 1), padding {@code K/2}; {@code NxC_DxHxW_OxK[sS]} (e.g. {@code 1x64_8x28x28_64x3}): the 3d
+     * one with a cubic kernel.
      */
     static ConvGeometry custom(String name) {
         String[] p = name.split("_");
@@ -82,11 +83,17 @@ public class ConvTuneBench {
             String[] hw = p[1].split("x");
             String[] ks = p[2].split("s");
             String[] ok = ks[0].split("x");
-            if (nc.length != 2 || hw.length != 2 || ok.length != 2 || ks.length > 2) {
+            if (nc.length != 2 || hw.length < 2 || hw.length > 3 || ok.length != 2 || ks.length > 2) {
                 throw new IllegalArgumentException("shape: '" + name + "' is not NxC_HxW_OxK[sS]");
             }
             int k = Integer.parseInt(ok[1]);
             int stride = ks.length > 1 ? Integer.parseInt(ks[1]) : 1;
+            if (hw.length == 3) {
+                return ConvGeometry.conv(3, Integer.parseInt(nc[0]), Integer.parseInt(nc[1]),
+                        new int[] {Integer.parseInt(hw[0]), Integer.parseInt(hw[1]), Integer.parseInt(hw[2])},
+                        Integer.parseInt(ok[0]), new int[] {k}, new int[] {stride},
+                        org.simdcnn.geometry.Padding.of(k / 2), new int[] {1}, 1);
+            }
             return ConvGeometry.conv2d(Integer.parseInt(nc[0]), Integer.parseInt(nc[1]), Integer.parseInt(hw[0]),
                     Integer.parseInt(hw[1]), Integer.parseInt(ok[0]), k, k, stride, k / 2, 1, 1);
         } catch (NumberFormatException e) {

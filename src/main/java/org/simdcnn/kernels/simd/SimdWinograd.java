@@ -892,12 +892,9 @@ final class SimdWinograd {
             }
             chunk = SimdGemm.ceilDiv(outD, chunks);
             chunks = SimdGemm.ceilDiv(outD, chunk);
-            long need = (long) (chunk + kD - 1) * t.cin * t.ldb;
-            if (Q * (need + 1040) > Integer.MAX_VALUE - 16) {
-                throw new IllegalArgumentException("forward: the Winograd transform of " + g.name() + " needs "
-                        + Q * need + " floats per task, more than an array holds");
-            }
-            t.vqs = spaced((int) need);
+            // within SLICE_BYTES, or (one column panel, one output slice) the smallest buffer, which applies() has
+            // checked fits an array
+            t.vqs = spaced((chunk + kD - 1) * t.cin * t.ldb);
             tasks = g.batch() * chunks * colBlocks;
         }
 

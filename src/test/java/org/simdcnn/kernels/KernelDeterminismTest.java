@@ -92,6 +92,10 @@ class KernelDeterminismTest {
         // odd maps, the weight gradient too
         shapes.add(ConvGeometry.conv2d(2, 32, 20, 18, 40, 3, 3, 1, 1, 1, 1));
         shapes.add(ConvGeometry.conv2d(2, 64, 13, 11, 65, 3, 3, 1, 1, 1, 1));
+        // the weight gradient with channels in the lanes: 8 chunks of tile rows (chunk edges inside images, 3 or 4
+        // tile rows), each chunk's sums added in chunk order; and with tiles in the lanes (128 x 96 channel pairs)
+        shapes.add(ConvGeometry.conv2d(5, 24, 9, 14, 17, 3, 3, 1, 1, 1, 1));
+        shapes.add(ConvGeometry.conv2d(1, 128, 16, 16, 96, 3, 3, 1, 1, 1, 1));
         // Winograd F(2x2, 3x3) in 3d: one output slice per task (input slices transformed by each task that reads
         // them), two blocks of column panels
         shapes.add(ConvGeometry.conv(3, 1, 16, new int[] {5, 40, 36}, 17, new int[] {3}, new int[] {1},

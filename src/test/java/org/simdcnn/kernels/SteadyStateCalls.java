@@ -68,6 +68,10 @@ final class SteadyStateCalls {
         float[] wgdy = RefKernels.reals(15, wg.outputSize());
         float[] wgdw = new float[wg.weightSize()];
         add("winograd backwardWeight", () -> conv.backwardWeight(wg, wgx, 0, wgdy, 0, wgdw, 0));
+        // the weight gradient with channels in the lanes over several chunks and blocks (odd maps, 48 columns: one
+        // two-vector and one one-vector kernel), and with tiles in the lanes (128 x 96 channels)
+        weightGrad(conv, ConvGeometry.conv2d(3, 40, 15, 13, 20, 3, 3, 1, 1, 1, 1), 20);
+        weightGrad(conv, ConvGeometry.conv2d(1, 128, 16, 16, 96, 3, 3, 1, 1, 1, 1), 22);
         // Winograd F(2, 3) on a 1d convolution (several blocks of tiles) and its input gradient
         own("winograd 1d", ConvGeometry.conv(1, 4, 32, new int[] {256}, 24, new int[] {3}, new int[] {1},
                 Padding.of(1), new int[] {1}, 1), 16, true);
@@ -84,6 +88,13 @@ final class SteadyStateCalls {
     }
 
     /** A forward (and with {@code backward} the input gradient) on buffers of its own. */
+    private void weightGrad(Conv conv, ConvGeometry g, long seed) {
+        float[] x = RefKernels.reals(seed, g.inputSize());
+        float[] dy = RefKernels.reals(seed + 1, g.outputSize());
+        float[] dw = new float[g.weightSize()];
+        add("backwardWeight " + g, () -> conv.backwardWeight(g, x, 0, dy, 0, dw, 0));
+    }
+
     private void own(String name, ConvGeometry g, long seed, boolean backward) {
         Conv conv = SimdCnn.backend().conv();
         float[] x = RefKernels.reals(seed, g.inputSize());

@@ -96,6 +96,13 @@ class WinogradConvParityTest {
         check(ConvGeometry.conv(2, 2, 64, new int[] {13, 17}, 65, new int[] {3}, new int[] {1},
                 Padding.asymmetric(new int[] {0, 1}, new int[] {2, 1}), new int[] {1}, 1), Epilogue.NONE, true, 6);
         check(ConvGeometry.conv2d(1, 70, 20, 9, 64, 3, 3, 1, 1, 1, 1), Epilogue.RELU, false, 7);
+        // the weight gradient with channels in the lanes: 3x3 planes (smaller than a vector: copied to channel-last
+        // one float at a time) over 16 images; a 40x40 map in blocks of 3 tile rows; chunks that end inside images;
+        // and with tiles in the lanes (128 x 96 channel pairs, beyond the lanes path's limit)
+        check(ConvGeometry.conv2d(16, 20, 3, 3, 24, 3, 3, 1, 1, 1, 1), Epilogue.NONE, false, 17);
+        check(ConvGeometry.conv2d(1, 64, 40, 40, 48, 3, 3, 1, 1, 1, 1), Epilogue.NONE, false, 18);
+        check(ConvGeometry.conv2d(5, 40, 14, 14, 33, 3, 3, 1, 0, 1, 1), Epilogue.NONE, true, 19);
+        check(ConvGeometry.conv2d(1, 128, 16, 16, 96, 3, 3, 1, 1, 1, 1), Epilogue.NONE, false, 20);
         // 1 x 3 (F(2, 3)): conv1d_text-like over several blocks, odd length without padding, and a 2d 1 x 3
         // kernel row by row (no height padding)
         check(ConvGeometry.conv(1, 4, 32, new int[] {256}, 24, new int[] {3}, new int[] {1}, Padding.of(1),
@@ -220,14 +227,17 @@ class WinogradConvParityTest {
     }
 
     /**
-     * Both gradients on normal data (the Winograd input gradient from 64 tiles, the weight gradient from 64 channels
-     * too: 16x16 maps, 64 -> 64 channels, and a 1d convolution for the input gradient), against double sums: within 16
-     * float roundings of the sum of the terms' magnitudes.
+     * Both gradients on normal data (the Winograd input gradient from 64 tiles; the weight gradient with channels in
+     * the lanes on 64 -> 64 at 16x16 and 4 images of 32 -> 40 at 14x14, with tiles in the lanes on 128 -> 96; and a 1d
+     * convolution for the input gradient), against double sums: within 16 float roundings of the sum of the terms'
+     * magnitudes.
      */
     @Test
     void gradientsOnNormalDataStayWithinRounding() {
         SplittableRandom r = new SplittableRandom(11);
         ConvGeometry[] shapes = {ConvGeometry.conv2d(1, 64, 16, 16, 64, 3, 3, 1, 1, 1, 1),
+            ConvGeometry.conv2d(4, 32, 14, 14, 40, 3, 3, 1, 1, 1, 1),
+            ConvGeometry.conv2d(1, 128, 16, 16, 96, 3, 3, 1, 1, 1, 1),
             ConvGeometry.conv(1, 2, 32, new int[] {80}, 24, new int[] {3}, new int[] {1}, Padding.of(1),
                     new int[] {1}, 1)};
         for (ConvGeometry g : shapes) {

@@ -41,7 +41,9 @@ import org.simdcnn.parallel.ThreadPool;
  * partition that depends only on the geometry, so results are bitwise identical for any thread count.
  *
  * <p>Backward: grad input of a stride-1 convolution is the implicit-GEMM forward of {@code dy} with the flipped,
- * channel-transposed weights; otherwise {@code W^T dY} (a transposed-A GEMM) and col2im. Grad weight is one GEMM
+ * channel-transposed weights; otherwise {@code W^T dY} (a transposed-A GEMM) and col2im. Grad weight of a 3x3
+ * stride-1 convolution takes Winograd F(2x2, 3x3) ({@link SimdWinogradWeightGrad} with channels in the lanes up to
+ * 128 x 64 channel pairs, {@link SimdWinograd#weightGrad} with tiles in the lanes beyond); otherwise it is one GEMM
  * whose K runs over every image and position in a fixed order (in fixed chunks whose partial sums are added in
  * chunk order), with B gathered from the padded input. Grad bias is a vectorized sum. The transposed convolution
  * is the grad-input path of its adjoint convolution plus the bias.
@@ -2202,6 +2204,10 @@ final class SimdConv implements Conv {
         ConvWorkspace ws = WS.get();
         if (g.isDepthwise()) {
             depthwiseWeightGrad(ws, g, x, xOff, dy, dyOff, dw, dwOff);
+            return;
+        }
+        if (SimdWinogradWeightGrad.applies(g)) {
+            SimdWinogradWeightGrad.weightGrad(g, x, xOff, dy, dyOff, dw, dwOff);
             return;
         }
         if (SimdWinograd.appliesWeightGrad(g)) {

@@ -997,11 +997,8 @@ final class SimdWinograd {
         try {
             job.phase = 0;
             SimdCnn.pool().run(cin + cout, job);
-            for (int q = 0; q < Q; q++) {
-                SimdGemm.INSTANCE.sgemm(false, true, cout, cin, t.tiles, 1f, job.d, q * job.dqs, t.ldb, job.v,
-                        q * t.vqs, t.ldb, 0f, job.m, q * job.mqs, cin, null, 0, org.simdcnn.kernels.BiasMode.NONE,
-                        Epilogue.NONE);
-            }
+            job.phase = 2;
+            SimdCnn.pool().run(Q, job);
             job.phase = 1;
             SimdCnn.pool().run(cout, job);
         } finally {
@@ -1013,8 +1010,8 @@ final class SimdWinograd {
 
     /**
      * Phase 0: task {@code c < Cin} transforms input channel {@code c} of all images, task {@code Cin + co} output
-     * gradient channel {@code co}; phase 1: task {@code co} turns the 16 sums of output channel {@code co} into its
-     * {@code Cin x 3 x 3} gradient.
+     * gradient channel {@code co}; phase 2: task {@code q} runs GEMM {@code q}; phase 1: task {@code co} turns the 16
+     * sums of output channel {@code co} into its {@code Cin x 3 x 3} gradient.
      */
     static final class WeightGradJob implements ThreadPool.Task {
         final Job tiles = new Job();
@@ -1039,6 +1036,12 @@ final class SimdWinograd {
                 } else {
                     transformGrad(ws, task - t.cin);
                 }
+            } else if (phase == 2) {
+                // one of the 16 GEMMs (the SGEMM runs its own tasks inline inside a pool task): the GEMMs of a few
+                // large channel pairs are single tasks, so running them one after another kept a second thread idle
+                int q = task;
+                SimdGemm.INSTANCE.sgemm(false, true, t.cout, t.cin, t.tiles, 1f, d, q * dqs, t.ldb, v, q * t.vqs,
+                        t.ldb, 0f, m, q * mqs, t.cin, null, 0, org.simdcnn.kernels.BiasMode.NONE, Epilogue.NONE);
             } else {
                 transformSums(ws, task);
             }

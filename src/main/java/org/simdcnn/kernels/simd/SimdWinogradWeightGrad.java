@@ -1,0 +1,770 @@
+package org.simdcnn.kernels.simd;
+
+import static org.simdcnn.kernels.simd.SimdGemm.F;
+import static org.simdcnn.kernels.simd.SimdGemm.L;
+
+import jdk.incubator.vector.FloatVector;
+import org.simdcnn.SimdCnn;
+import org.simdcnn.geometry.ConvGeometry;
+import org.simdcnn.parallel.ThreadPool;
+
+/**
+ * The weight gradient of a 2d 3x3 stride-1 convolution by Winograd F(2x2, 3x3) with channels in the vector lanes:
+ * {@code dW = G^T [sum over tiles (A dy A^T) . (B^T d B)] G}, the sum being 16 products {@code Cout x Cin} whose K
+ * runs over the tiles.
+ *
+ * <p>{@link SimdWinograd#weightGrad} lays the transformed operands out with the tiles in the lanes and hands them to
+ * the library's SGEMM, which packs both (a transposing pack for the B side) from buffers of every tile: with few
+ * channels that traffic outweighs the saved multiplications. Here the tiles are taken a block at a time (the tile
+ * rows of one image that keep the block's transformed operands within {@link #BLOCK_BYTES}, in L2):
+ * <ol>
+ *   <li>the block's input rows and output-gradient rows are transposed to channel-last ({@code [row][column]
+ *       [channel]}, zero-padded; {@code L x L} register transposes by two-vector permutations);</li>
+ *   <li>{@code V = B^T d B} and {@code D = A dy A^T} are computed with {@code L} channels per vector, and each
+ *       result vector is already a row of a GEMM panel: {@code V_q[t][ci]} (the vector operand) and
+ *       {@code D_q[t][co]} (broadcast one output channel at a time);</li>
+ *   <li>an 8 x 2-vector kernel adds {@code D_q^T V_q} into the chunk's 16 sums.</li>
+ * </ol>
+ * The tile rows of all images are split into a fixed number of chunks that depends on the geometry only, each with
+ * its own sums; the sums are added in chunk order before {@code G^T M G}, so results are identical for any thread
+ * count. On integer data every step is exact ({@code G^T} holds halves), so the result equals the direct reference.
+ */
+final class SimdWinogradWeightGrad {
+    /**
+     * Bytes of one block's transformed operands (both, all 16 matrices): mnist_c2 (a 7-tile-row image is 301 KB)
+     * measured 2.91 ms per call at 512 KiB and 1 MiB (whole images), 3.10 at 256 KiB, 3.23 at 128 KiB and 3.88 at 64
+     * KiB (shorter K per kernel call). Not final: tuning probes vary it.
+     */
+    static int BLOCK_BYTES = 512 * 1024;
+    /** Most chunks of tile rows (each with its own 16 sums). */
+    static final int MAX_CHUNKS = 8;
+    /** Bytes all chunks' sums may take together (fewer chunks when the channels are many). */
+    static final long SUM_BYTES = 4L << 20;
+    /** Rows (output channels) of the kernel's register tile. */
+    static final int KR = 8;
+    static final int Q = 16;
+    /** Whether the path is on (not final: tuning probes turn it off). */
+    static boolean ENABLED = true;
+
+    private SimdWinogradWeightGrad() {
+    }
+
+    /**
+     * Most (input channels) x (output channels), each rounded up to whole vectors. Measured in one JVM against the
+     * previous paths ({@code WgProbe}, minimum of 60-200 calls, one thread): 64 x 64 at 56x56 152 vs 118 GFLOP/s,
+     * 8 x 64 x 64 at 28x28 175 vs 117, 4 x 64 -> 128 at 28x28 173 vs 146, 4 x 128 -> 64 155 vs 135; but 2 x 128 x 128
+     * at 28x28 163 vs 175 and 1 x 128 x 128 130 vs 158, 8 x 256 x 256 at 14x14 130 vs 185, where the tiles-in-lanes
+     * path ({@link SimdWinograd#weightGrad}) stays.
+     */
+    static final int MAX_CHANNEL_PAIRS = 128 * 64;
+
+    /**
+     * Whether the weight gradient of {@code g} takes this path: a 2d 3x3 geometry of the Winograd path
+     * ({@link SimdWinograd#appliesGradient}: stride and dilation 1, one group, 16+ channels, 64+ tiles) with at
+     * most {@link #MAX_CHANNEL_PAIRS} channel pairs, whose tile row's buffers fit an array.
+     */
+    static boolean applies(ConvGeometry g) {
+        if (!ENABLED || !SimdWinograd.appliesGradient(g) || SimdWinograd.is3d(g) || g.kH() != 3 || g.kW() != 3) {
+            return false;
+        }
+        long cp = SimdGemm.roundUp(g.inChannels(), L);
+        long dp = SimdGemm.roundUp(g.outChannels(), L);
+        long tW = (g.outW() + 1) / 2;
+        return cp * dp <= MAX_CHANNEL_PAIRS && Q * tW * (cp + dp) < Integer.MAX_VALUE / 4;
+    }
+
+    /** Per-thread buffers: the channel-last input and gradient rows of a block, their transforms, a staging area. */
+    static final class Workspace {
+        float[] xb = new float[0];
+        float[] db = new float[0];
+        float[] vt = new float[0];
+        float[] dt = new float[0];
+        final float[] stage = new float[Q * L];
+        /** The job of calls made from this thread, and the chunks' sums and pixel tables it uses. */
+        final Job job = new Job();
+        float[] sums = new float[0];
+        int[] posX = new int[0];
+        int[] posD = new int[0];
+    }
+
+    private static final ThreadLocal<Workspace> WS = ThreadLocal.withInitial(Workspace::new);
+
+    static float[] grow(float[] a, int n) {
+        return a.length < n ? new float[n] : a;
+    }
+
+    static void weightGrad(ConvGeometry g, float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff) {
+        Workspace ws = WS.get();
+        Job job = ws.job;
+        job.set(g, ws);
+        job.x = x;
+        job.xOff = xOff;
+        job.dy = dy;
+        job.dyOff = dyOff;
+        job.dw = dw;
+        job.dwOff = dwOff;
+        try {
+            job.phase = 0;
+            SimdCnn.pool().run(job.chunks, job);
+            job.phase = 1;
+            SimdCnn.pool().run(job.cout, job);
+        } finally {
+            job.x = null;
+            job.dy = null;
+            job.dw = null;
+            job.sums = null;
+        }
+    }
+
+    /** Phase 0: task {@code c} runs chunk {@code c} into its sums; phase 1: task {@code co} writes {@code dW[co]}. */
+    static final class Job implements ThreadPool.Task {
+        int phase;
+        float[] x;
+        int xOff;
+        float[] dy;
+        int dyOff;
+        float[] dw;
+        int dwOff;
+        float[] sums;
+        int[] posX;
+        int[] posD;
+        int batch;
+        int cin;
+        int cout;
+        /** Channel strides of the channel-last buffers (channels rounded up to whole vectors). */
+        int cp;
+        int dp;
+        int inH;
+        int inW;
+        int outH;
+        int outW;
+        int padT;
+        int tH;
+        int tW;
+        /** Row widths (pixels) of the channel-last input ({@code 2 tW + 2}) and gradient ({@code 2 tW}) buffers. */
+        int wp;
+        int wq;
+        /** Tile rows per block, tile rows of all images, chunks. */
+        int blockRows;
+        int rows;
+        int chunks;
+        /** Floats from one transformed matrix to the next ({@code V}, {@code D}), one sum matrix, one chunk's sums. */
+        int vqs;
+        int dqs;
+        int sqs;
+        int chunkSums;
+
+        void set(ConvGeometry g, Workspace ws) {
+            batch = g.batch();
+            cin = g.inChannels();
+            cout = g.outChannels();
+            cp = SimdGemm.roundUp(cin, L);
+            dp = SimdGemm.roundUp(cout, L);
+            inH = g.inH();
+            inW = g.inW();
+            outH = g.outH();
+            outW = g.outW();
+            padT = g.padBefore(1);
+            int padL = g.padBefore(2);
+            tH = (outH + 1) / 2;
+            tW = (outW + 1) / 2;
+            wp = 2 * tW + 2;
+            wq = 2 * tW;
+            long rowBytes = (long) tW * Q * (cp + dp) * Float.BYTES;
+            blockRows = (int) Math.max(1, Math.min(tH, BLOCK_BYTES / rowBytes));
+            rows = batch * tH;
+            sqs = SimdWinograd.spaced(dp * cp);
+            chunkSums = Q * sqs;
+            chunks = (int) Math.max(1, Math.min(Math.min(rows, MAX_CHUNKS), SUM_BYTES / (4L * chunkSums)));
+            int blockTiles = blockRows * tW;
+            vqs = SimdWinograd.spaced(blockTiles * cp);
+            dqs = SimdWinograd.spaced(blockTiles * dp);
+            long need = Math.max((long) chunks * chunkSums, (long) Q * Math.max(vqs, dqs));
+            if (need > Integer.MAX_VALUE - 16) {
+                throw new IllegalArgumentException("backwardWeight: the Winograd transform of " + g.name() + " needs "
+                        + need + " floats, more than an array holds");
+            }
+            ws.sums = grow(ws.sums, chunks * chunkSums);
+            sums = ws.sums;
+            // where each input pixel and each gradient pixel goes in a channel-last buffer whose first row is padded
+            // row 0 (the input's row -padT) or output row 0
+            if (ws.posX.length < inH * inW) {
+                ws.posX = new int[inH * inW];
+            }
+            if (ws.posD.length < outH * outW) {
+                ws.posD = new int[outH * outW];
+            }
+            posX = ws.posX;
+            posD = ws.posD;
+            for (int iy = 0, p = 0; iy < inH; iy++) {
+                for (int ix = 0; ix < inW; ix++, p++) {
+                    posX[p] = ((iy + padT) * wp + ix + padL) * cp;
+                }
+            }
+            for (int oy = 0, p = 0; oy < outH; oy++) {
+                for (int ox = 0; ox < outW; ox++, p++) {
+                    posD[p] = (oy * wq + ox) * dp;
+                }
+            }
+        }
+
+        @Override
+        public void run(int task) {
+            Workspace ws = WS.get();
+            if (phase == 1) {
+                transformSums(ws, task);
+                return;
+            }
+            int r0 = (int) ((long) task * rows / chunks);
+            int r1 = (int) ((long) (task + 1) * rows / chunks);
+            int sBase = task * chunkSums;
+            ws.xb = grow(ws.xb, (2 * blockRows + 2) * wp * cp);
+            ws.db = grow(ws.db, 2 * blockRows * wq * dp);
+            ws.vt = grow(ws.vt, Q * vqs);
+            ws.dt = grow(ws.dt, Q * dqs);
+            boolean first = true;
+            for (int r = r0; r < r1;) {
+                int n = r / tH;
+                int ty0 = r - n * tH;
+                int ty1 = Math.min(Math.min(tH, ty0 + blockRows), r1 - n * tH);
+                block(ws, n, ty0, ty1, sBase, first);
+                first = false;
+                r += ty1 - ty0;
+            }
+        }
+
+        /** Tile rows {@code [ty0, ty1)} of image {@code n}: transposed, transformed, added into the sums at sBase. */
+        private void block(Workspace ws, int n, int ty0, int ty1, int sBase, boolean first) {
+            float[] xb = ws.xb;
+            float[] db = ws.db;
+            int xRows = 2 * (ty1 - ty0) + 2;
+            int dRows = 2 * (ty1 - ty0);
+            java.util.Arrays.fill(xb, 0, xRows * wp * cp, 0f);
+            int iyA = Math.max(0, 2 * ty0 - padT);
+            int iyB = Math.min(inH, 2 * ty0 + xRows - padT);
+            int xPlane = inH * inW;
+            for (int c0 = 0;; c0 += L) {
+                int c = Math.min(c0, cin - L);
+                toChannelLast(x, xOff + (n * cin + c) * xPlane, xPlane, iyA * inW, iyB * inW, posX,
+                        c - 2 * ty0 * wp * cp, xb);
+                if (c + L >= cin) {
+                    break;
+                }
+            }
+            int oyB = Math.min(outH, 2 * ty1);
+            if (oyB - 2 * ty0 < dRows || outW < wq) {
+                java.util.Arrays.fill(db, 0, dRows * wq * dp, 0f);
+            }
+            int dPlane = outH * outW;
+            for (int c0 = 0;; c0 += L) {
+                int c = Math.min(c0, cout - L);
+                toChannelLast(dy, dyOff + (n * cout + c) * dPlane, dPlane, 2 * ty0 * outW, oyB * outW, posD,
+                        c - 2 * ty0 * wq * dp, db);
+                if (c + L >= cout) {
+                    break;
+                }
+            }
+            int tiles = (ty1 - ty0) * tW;
+            transformInput(ws, ty1 - ty0);
+            transformGrad(ws, ty1 - ty0);
+            float[] vt = ws.vt;
+            float[] dt = ws.dt;
+            for (int q = 0; q < Q; q++) {
+                for (int i0 = 0; i0 < cout; i0 += KR) {
+                    int s = sBase + q * sqs + i0 * cp;
+                    int j0 = 0;
+                    for (; j0 + 2 * L <= cp; j0 += 2 * L) {
+                        kernel2(dt, q * dqs + i0, dp, vt, q * vqs + j0, cp, tiles, sums, s + j0, cp, first);
+                    }
+                    if (j0 < cp) {
+                        kernel1(dt, q * dqs + i0, dp, vt, q * vqs + j0, cp, tiles, sums, s + j0, cp, first);
+                    }
+                }
+            }
+        }
+
+        /** {@code V = B^T d B} of every tile of the block, {@code L} input channels per vector, into {@code vt}. */
+        private void transformInput(Workspace ws, int blockTileRows) {
+            float[] xb = ws.xb;
+            float[] v = ws.vt;
+            int rs = wp * cp;
+            for (int ty = 0; ty < blockTileRows; ty++) {
+                for (int tx = 0; tx < tW; tx++) {
+                    int t = ty * tW + tx;
+                    for (int c0 = 0;; c0 += L) {
+                        int c = Math.min(c0, cin - L);
+                        int a = (2 * ty * wp + 2 * tx) * cp + c;
+                        // d B per row: (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
+                        FloatVector d0 = FloatVector.fromArray(F, xb, a);
+                        FloatVector d1 = FloatVector.fromArray(F, xb, a + cp);
+                        FloatVector d2 = FloatVector.fromArray(F, xb, a + 2 * cp);
+                        FloatVector d3 = FloatVector.fromArray(F, xb, a + 3 * cp);
+                        FloatVector r00 = d0.sub(d2);
+                        FloatVector r01 = d1.add(d2);
+                        FloatVector r02 = d2.sub(d1);
+                        FloatVector r03 = d1.sub(d3);
+                        a += rs;
+                        d0 = FloatVector.fromArray(F, xb, a);
+                        d1 = FloatVector.fromArray(F, xb, a + cp);
+                        d2 = FloatVector.fromArray(F, xb, a + 2 * cp);
+                        d3 = FloatVector.fromArray(F, xb, a + 3 * cp);
+                        FloatVector r10 = d0.sub(d2);
+                        FloatVector r11 = d1.add(d2);
+                        FloatVector r12 = d2.sub(d1);
+                        FloatVector r13 = d1.sub(d3);
+                        a += rs;
+                        d0 = FloatVector.fromArray(F, xb, a);
+                        d1 = FloatVector.fromArray(F, xb, a + cp);
+                        d2 = FloatVector.fromArray(F, xb, a + 2 * cp);
+                        d3 = FloatVector.fromArray(F, xb, a + 3 * cp);
+                        FloatVector r20 = d0.sub(d2);
+                        FloatVector r21 = d1.add(d2);
+                        FloatVector r22 = d2.sub(d1);
+                        FloatVector r23 = d1.sub(d3);
+                        a += rs;
+                        d0 = FloatVector.fromArray(F, xb, a);
+                        d1 = FloatVector.fromArray(F, xb, a + cp);
+                        d2 = FloatVector.fromArray(F, xb, a + 2 * cp);
+                        d3 = FloatVector.fromArray(F, xb, a + 3 * cp);
+                        FloatVector r30 = d0.sub(d2);
+                        FloatVector r31 = d1.add(d2);
+                        FloatVector r32 = d2.sub(d1);
+                        FloatVector r33 = d1.sub(d3);
+                        // B^T (d B): matrix 4 i + k is row i of the column transform of column k
+                        int o = t * cp + c;
+                        r00.sub(r20).intoArray(v, o);
+                        r01.sub(r21).intoArray(v, o + vqs);
+                        r02.sub(r22).intoArray(v, o + 2 * vqs);
+                        r03.sub(r23).intoArray(v, o + 3 * vqs);
+                        r10.add(r20).intoArray(v, o + 4 * vqs);
+                        r11.add(r21).intoArray(v, o + 5 * vqs);
+                        r12.add(r22).intoArray(v, o + 6 * vqs);
+                        r13.add(r23).intoArray(v, o + 7 * vqs);
+                        r20.sub(r10).intoArray(v, o + 8 * vqs);
+                        r21.sub(r11).intoArray(v, o + 9 * vqs);
+                        r22.sub(r12).intoArray(v, o + 10 * vqs);
+                        r23.sub(r13).intoArray(v, o + 11 * vqs);
+                        r10.sub(r30).intoArray(v, o + 12 * vqs);
+                        r11.sub(r31).intoArray(v, o + 13 * vqs);
+                        r12.sub(r32).intoArray(v, o + 14 * vqs);
+                        r13.sub(r33).intoArray(v, o + 15 * vqs);
+                        if (c + L >= cin) {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+
+        /** {@code D = A dy A^T} ({@code A = [[1,0],[1,1],[1,-1],[0,-1]]}) of every tile of the block, into dt. */
+        private void transformGrad(Workspace ws, int blockTileRows) {
+            float[] db = ws.db;
+            float[] d = ws.dt;
+            int rs = wq * dp;
+            for (int ty = 0; ty < blockTileRows; ty++) {
+                for (int tx = 0; tx < tW; tx++) {
+                    int t = ty * tW + tx;
+                    for (int c0 = 0;; c0 += L) {
+                        int c = Math.min(c0, cout - L);
+                        int a = (2 * ty * wq + 2 * tx) * dp + c;
+                        FloatVector d00 = FloatVector.fromArray(F, db, a);
+                        FloatVector d01 = FloatVector.fromArray(F, db, a + dp);
+                        FloatVector d10 = FloatVector.fromArray(F, db, a + rs);
+                        FloatVector d11 = FloatVector.fromArray(F, db, a + rs + dp);
+                        // rows of the tile times A^T: (d0, d0 + d1, d0 - d1, -d1); then A times the columns
+                        FloatVector u01 = d00.add(d01);
+                        FloatVector u02 = d00.sub(d01);
+                        FloatVector u03 = d01.neg();
+                        FloatVector u11 = d10.add(d11);
+                        FloatVector u12 = d10.sub(d11);
+                        FloatVector u13 = d11.neg();
+                        int o = t * dp + c;
+                        d00.intoArray(d, o);
+                        u01.intoArray(d, o + dqs);
+                        u02.intoArray(d, o + 2 * dqs);
+                        u03.intoArray(d, o + 3 * dqs);
+                        d00.add(d10).intoArray(d, o + 4 * dqs);
+                        u01.add(u11).intoArray(d, o + 5 * dqs);
+                        u02.add(u12).intoArray(d, o + 6 * dqs);
+                        u03.add(u13).intoArray(d, o + 7 * dqs);
+                        d00.sub(d10).intoArray(d, o + 8 * dqs);
+                        u01.sub(u11).intoArray(d, o + 9 * dqs);
+                        u02.sub(u12).intoArray(d, o + 10 * dqs);
+                        u03.sub(u13).intoArray(d, o + 11 * dqs);
+                        d10.neg().intoArray(d, o + 12 * dqs);
+                        u11.neg().intoArray(d, o + 13 * dqs);
+                        u12.neg().intoArray(d, o + 14 * dqs);
+                        u13.neg().intoArray(d, o + 15 * dqs);
+                        if (c + L >= cout) {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+
+        /**
+         * Output channel {@code co}: the chunks' 16 sums added in chunk order, then {@code G^T M G}
+         * ({@code G^T = [[1,½,½,0],[0,½,-½,0],[0,½,½,1]]}) for {@code L} input channels at a time (the last vector
+         * shifted back to end at {@code Cin}), into {@code dW[co]}.
+         */
+        private void transformSums(Workspace ws, int co) {
+            float[] st = ws.stage;
+            for (int c0 = 0;; c0 += L) {
+                int ci = Math.min(c0, cin - L);
+                int o = co * cp + ci;
+                for (int q = 0; q < Q; q++) {
+                    FloatVector acc = FloatVector.fromArray(F, sums, o + q * sqs);
+                    for (int k = 1; k < chunks; k++) {
+                        acc = acc.add(FloatVector.fromArray(F, sums, k * chunkSums + o + q * sqs));
+                    }
+                    acc.intoArray(st, q * L);
+                }
+                // rows of G^T M: r0 = M0 + (M1 + M2) / 2, r1 = (M1 - M2) / 2, r2 = (M1 + M2) / 2 + M3, per column
+                FloatVector m0 = FloatVector.fromArray(F, st, 0);
+                FloatVector m4 = FloatVector.fromArray(F, st, 4 * L);
+                FloatVector m8 = FloatVector.fromArray(F, st, 8 * L);
+                FloatVector m12 = FloatVector.fromArray(F, st, 12 * L);
+                FloatVector h = m4.add(m8).mul(0.5f);
+                FloatVector r00 = m0.add(h);
+                FloatVector r10 = m4.sub(m8).mul(0.5f);
+                FloatVector r20 = h.add(m12);
+                FloatVector m1 = FloatVector.fromArray(F, st, L);
+                FloatVector m5 = FloatVector.fromArray(F, st, 5 * L);
+                FloatVector m9 = FloatVector.fromArray(F, st, 9 * L);
+                FloatVector m13 = FloatVector.fromArray(F, st, 13 * L);
+                h = m5.add(m9).mul(0.5f);
+                FloatVector r01 = m1.add(h);
+                FloatVector r11 = m5.sub(m9).mul(0.5f);
+                FloatVector r21 = h.add(m13);
+                FloatVector m2 = FloatVector.fromArray(F, st, 2 * L);
+                FloatVector m6 = FloatVector.fromArray(F, st, 6 * L);
+                FloatVector m10 = FloatVector.fromArray(F, st, 10 * L);
+                FloatVector m14 = FloatVector.fromArray(F, st, 14 * L);
+                h = m6.add(m10).mul(0.5f);
+                FloatVector r02 = m2.add(h);
+                FloatVector r12 = m6.sub(m10).mul(0.5f);
+                FloatVector r22 = h.add(m14);
+                FloatVector m3 = FloatVector.fromArray(F, st, 3 * L);
+                FloatVector m7 = FloatVector.fromArray(F, st, 7 * L);
+                FloatVector m11 = FloatVector.fromArray(F, st, 11 * L);
+                FloatVector m15 = FloatVector.fromArray(F, st, 15 * L);
+                h = m7.add(m11).mul(0.5f);
+                FloatVector r03 = m3.add(h);
+                FloatVector r13 = m7.sub(m11).mul(0.5f);
+                FloatVector r23 = h.add(m15);
+                // (G^T M) G: columns j = 0, 1, 2 of row i, tap 3 i + j staged at st[(3 i + j) L]
+                h = r01.add(r02).mul(0.5f);
+                r00.add(h).intoArray(st, 0);
+                r01.sub(r02).mul(0.5f).intoArray(st, L);
+                h.add(r03).intoArray(st, 2 * L);
+                h = r11.add(r12).mul(0.5f);
+                r10.add(h).intoArray(st, 3 * L);
+                r11.sub(r12).mul(0.5f).intoArray(st, 4 * L);
+                h.add(r13).intoArray(st, 5 * L);
+                h = r21.add(r22).mul(0.5f);
+                r20.add(h).intoArray(st, 6 * L);
+                r21.sub(r22).mul(0.5f).intoArray(st, 7 * L);
+                h.add(r23).intoArray(st, 8 * L);
+                int dst = dwOff + (co * cin + ci) * 9;
+                for (int l = 0; l < L; l++) {
+                    for (int tap = 0; tap < 9; tap++) {
+                        dw[dst + l * 9 + tap] = st[tap * L + l];
+                    }
+                }
+                if (ci + L >= cin) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Lane indexes of the two-vector zips: lanes {@code 0..L/2-1} of both inputs interleaved; the upper halves. */
+    private static final FloatVector ZIP_LO;
+    private static final FloatVector ZIP_HI;
+
+    static {
+        float[] lo = new float[L];
+        float[] hi = new float[L];
+        for (int j = 0; j < L / 2; j++) {
+            lo[2 * j] = j;
+            lo[2 * j + 1] = L + j;
+            hi[2 * j] = L / 2 + j;
+            hi[2 * j + 1] = L + L / 2 + j;
+        }
+        ZIP_LO = FloatVector.fromArray(F, lo, 0);
+        ZIP_HI = FloatVector.fromArray(F, hi, 0);
+    }
+
+    /**
+     * {@code L} channel planes ({@code src[s + c ld + p]}, {@code c < L}) over plane positions {@code [p0, p1)} into
+     * the channel-last buffer: pixel {@code p}'s {@code L} channels at {@code dst[pos[p] + d]}. Runs of {@code L}
+     * positions are transposed in registers (the last run shifted back to end at the plane's end, so no load leaves
+     * the channels' planes); planes smaller than a vector are copied one float at a time.
+     */
+    static void toChannelLast(float[] src, int s, int ld, int p0, int p1, int[] pos, int d, float[] dst) {
+        if (p0 >= p1) {
+            return;
+        }
+        if (ld < L) {
+            for (int c = 0; c < L; c++) {
+                for (int p = p0; p < p1; p++) {
+                    dst[pos[p] + d + c] = src[s + c * ld + p];
+                }
+            }
+            return;
+        }
+        for (int p = p0; p < p1; p += L) {
+            int a = Math.min(p, ld - L);
+            if (L == 16) {
+                transpose16(src, s + a, ld, dst, pos, a, p - a, Math.min(L, p1 - a), d);
+            } else {
+                transpose8(src, s + a, ld, dst, pos, a, p - a, Math.min(L, p1 - a), d);
+            }
+        }
+    }
+
+    /**
+     * 16 x 16: rows {@code src[s + c ld ..]} ({@code c < 16}), four rounds of zips (each rotates the bits of
+     * (row, lane) by one), then column {@code k} (positions {@code a + k}, {@code k0 <= k < k1}) stored at
+     * {@code dst[pos[a + k] + d]}.
+     */
+    private static void transpose16(float[] src, int s, int ld, float[] dst, int[] pos, int a, int k0, int k1,
+            int d) {
+        FloatVector r0 = FloatVector.fromArray(F, src, s);
+        FloatVector r1 = FloatVector.fromArray(F, src, s + ld);
+        FloatVector r2 = FloatVector.fromArray(F, src, s + 2 * ld);
+        FloatVector r3 = FloatVector.fromArray(F, src, s + 3 * ld);
+        FloatVector r4 = FloatVector.fromArray(F, src, s + 4 * ld);
+        FloatVector r5 = FloatVector.fromArray(F, src, s + 5 * ld);
+        FloatVector r6 = FloatVector.fromArray(F, src, s + 6 * ld);
+        FloatVector r7 = FloatVector.fromArray(F, src, s + 7 * ld);
+        FloatVector r8 = FloatVector.fromArray(F, src, s + 8 * ld);
+        FloatVector r9 = FloatVector.fromArray(F, src, s + 9 * ld);
+        FloatVector r10 = FloatVector.fromArray(F, src, s + 10 * ld);
+        FloatVector r11 = FloatVector.fromArray(F, src, s + 11 * ld);
+        FloatVector r12 = FloatVector.fromArray(F, src, s + 12 * ld);
+        FloatVector r13 = FloatVector.fromArray(F, src, s + 13 * ld);
+        FloatVector r14 = FloatVector.fromArray(F, src, s + 14 * ld);
+        FloatVector r15 = FloatVector.fromArray(F, src, s + 15 * ld);
+        FloatVector lo = ZIP_LO;
+        FloatVector hi = ZIP_HI;
+        for (int round = 0; round < 4; round++) {
+            FloatVector n0 = lo.selectFrom(r0, r8);
+            FloatVector n1 = hi.selectFrom(r0, r8);
+            FloatVector n2 = lo.selectFrom(r1, r9);
+            FloatVector n3 = hi.selectFrom(r1, r9);
+            FloatVector n4 = lo.selectFrom(r2, r10);
+            FloatVector n5 = hi.selectFrom(r2, r10);
+            FloatVector n6 = lo.selectFrom(r3, r11);
+            FloatVector n7 = hi.selectFrom(r3, r11);
+            FloatVector n8 = lo.selectFrom(r4, r12);
+            FloatVector n9 = hi.selectFrom(r4, r12);
+            FloatVector n10 = lo.selectFrom(r5, r13);
+            FloatVector n11 = hi.selectFrom(r5, r13);
+            FloatVector n12 = lo.selectFrom(r6, r14);
+            FloatVector n13 = hi.selectFrom(r6, r14);
+            FloatVector n14 = lo.selectFrom(r7, r15);
+            FloatVector n15 = hi.selectFrom(r7, r15);
+            r0 = n0;
+            r1 = n1;
+            r2 = n2;
+            r3 = n3;
+            r4 = n4;
+            r5 = n5;
+            r6 = n6;
+            r7 = n7;
+            r8 = n8;
+            r9 = n9;
+            r10 = n10;
+            r11 = n11;
+            r12 = n12;
+            r13 = n13;
+            r14 = n14;
+            r15 = n15;
+        }
+        if (k0 == 0 && k1 == 16) {
+            r0.intoArray(dst, pos[a] + d);
+            r1.intoArray(dst, pos[a + 1] + d);
+            r2.intoArray(dst, pos[a + 2] + d);
+            r3.intoArray(dst, pos[a + 3] + d);
+            r4.intoArray(dst, pos[a + 4] + d);
+            r5.intoArray(dst, pos[a + 5] + d);
+            r6.intoArray(dst, pos[a + 6] + d);
+            r7.intoArray(dst, pos[a + 7] + d);
+            r8.intoArray(dst, pos[a + 8] + d);
+            r9.intoArray(dst, pos[a + 9] + d);
+            r10.intoArray(dst, pos[a + 10] + d);
+            r11.intoArray(dst, pos[a + 11] + d);
+            r12.intoArray(dst, pos[a + 12] + d);
+            r13.intoArray(dst, pos[a + 13] + d);
+            r14.intoArray(dst, pos[a + 14] + d);
+            r15.intoArray(dst, pos[a + 15] + d);
+            return;
+        }
+        // a partial run: each column stored only when inside [k0, k1)
+        if (k0 <= 0 && 0 < k1) r0.intoArray(dst, pos[a] + d);
+        if (k0 <= 1 && 1 < k1) r1.intoArray(dst, pos[a + 1] + d);
+        if (k0 <= 2 && 2 < k1) r2.intoArray(dst, pos[a + 2] + d);
+        if (k0 <= 3 && 3 < k1) r3.intoArray(dst, pos[a + 3] + d);
+        if (k0 <= 4 && 4 < k1) r4.intoArray(dst, pos[a + 4] + d);
+        if (k0 <= 5 && 5 < k1) r5.intoArray(dst, pos[a + 5] + d);
+        if (k0 <= 6 && 6 < k1) r6.intoArray(dst, pos[a + 6] + d);
+        if (k0 <= 7 && 7 < k1) r7.intoArray(dst, pos[a + 7] + d);
+        if (k0 <= 8 && 8 < k1) r8.intoArray(dst, pos[a + 8] + d);
+        if (k0 <= 9 && 9 < k1) r9.intoArray(dst, pos[a + 9] + d);
+        if (k0 <= 10 && 10 < k1) r10.intoArray(dst, pos[a + 10] + d);
+        if (k0 <= 11 && 11 < k1) r11.intoArray(dst, pos[a + 11] + d);
+        if (k0 <= 12 && 12 < k1) r12.intoArray(dst, pos[a + 12] + d);
+        if (k0 <= 13 && 13 < k1) r13.intoArray(dst, pos[a + 13] + d);
+        if (k0 <= 14 && 14 < k1) r14.intoArray(dst, pos[a + 14] + d);
+        if (k0 <= 15 && 15 < k1) r15.intoArray(dst, pos[a + 15] + d);
+    }
+
+    /** 8 x 8 (256-bit vectors): as {@link #transpose16}, three rounds. */
+    private static void transpose8(float[] src, int s, int ld, float[] dst, int[] pos, int a, int k0, int k1, int d) {
+        FloatVector r0 = FloatVector.fromArray(F, src, s);
+        FloatVector r1 = FloatVector.fromArray(F, src, s + ld);
+        FloatVector r2 = FloatVector.fromArray(F, src, s + 2 * ld);
+        FloatVector r3 = FloatVector.fromArray(F, src, s + 3 * ld);
+        FloatVector r4 = FloatVector.fromArray(F, src, s + 4 * ld);
+        FloatVector r5 = FloatVector.fromArray(F, src, s + 5 * ld);
+        FloatVector r6 = FloatVector.fromArray(F, src, s + 6 * ld);
+        FloatVector r7 = FloatVector.fromArray(F, src, s + 7 * ld);
+        FloatVector lo = ZIP_LO;
+        FloatVector hi = ZIP_HI;
+        for (int round = 0; round < 3; round++) {
+            FloatVector n0 = lo.selectFrom(r0, r4);
+            FloatVector n1 = hi.selectFrom(r0, r4);
+            FloatVector n2 = lo.selectFrom(r1, r5);
+            FloatVector n3 = hi.selectFrom(r1, r5);
+            FloatVector n4 = lo.selectFrom(r2, r6);
+            FloatVector n5 = hi.selectFrom(r2, r6);
+            FloatVector n6 = lo.selectFrom(r3, r7);
+            FloatVector n7 = hi.selectFrom(r3, r7);
+            r0 = n0;
+            r1 = n1;
+            r2 = n2;
+            r3 = n3;
+            r4 = n4;
+            r5 = n5;
+            r6 = n6;
+            r7 = n7;
+        }
+        if (k0 <= 0 && 0 < k1) r0.intoArray(dst, pos[a] + d);
+        if (k0 <= 1 && 1 < k1) r1.intoArray(dst, pos[a + 1] + d);
+        if (k0 <= 2 && 2 < k1) r2.intoArray(dst, pos[a + 2] + d);
+        if (k0 <= 3 && 3 < k1) r3.intoArray(dst, pos[a + 3] + d);
+        if (k0 <= 4 && 4 < k1) r4.intoArray(dst, pos[a + 4] + d);
+        if (k0 <= 5 && 5 < k1) r5.intoArray(dst, pos[a + 5] + d);
+        if (k0 <= 6 && 6 < k1) r6.intoArray(dst, pos[a + 6] + d);
+        if (k0 <= 7 && 7 < k1) r7.intoArray(dst, pos[a + 7] + d);
+    }
+
+    /**
+     * {@code c[ci + i ldc .. + 2L] (+)= sum over t < kc of a[ao + t lda + i] * b[bo + t ldb .. + 2L]} for the
+     * {@link #KR} rows {@code i}: 8 broadcasts and 2 vector loads per 16 multiply-adds; {@code first} starts
+     * from zero instead of reading {@code c}.
+     */
+    static void kernel2(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] c, int ci, int ldc,
+            boolean first) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector c00 = first ? z : FloatVector.fromArray(F, c, ci);
+        FloatVector c01 = first ? z : FloatVector.fromArray(F, c, ci + L);
+        FloatVector c10 = first ? z : FloatVector.fromArray(F, c, ci + ldc);
+        FloatVector c11 = first ? z : FloatVector.fromArray(F, c, ci + ldc + L);
+        FloatVector c20 = first ? z : FloatVector.fromArray(F, c, ci + 2 * ldc);
+        FloatVector c21 = first ? z : FloatVector.fromArray(F, c, ci + 2 * ldc + L);
+        FloatVector c30 = first ? z : FloatVector.fromArray(F, c, ci + 3 * ldc);
+        FloatVector c31 = first ? z : FloatVector.fromArray(F, c, ci + 3 * ldc + L);
+        FloatVector c40 = first ? z : FloatVector.fromArray(F, c, ci + 4 * ldc);
+        FloatVector c41 = first ? z : FloatVector.fromArray(F, c, ci + 4 * ldc + L);
+        FloatVector c50 = first ? z : FloatVector.fromArray(F, c, ci + 5 * ldc);
+        FloatVector c51 = first ? z : FloatVector.fromArray(F, c, ci + 5 * ldc + L);
+        FloatVector c60 = first ? z : FloatVector.fromArray(F, c, ci + 6 * ldc);
+        FloatVector c61 = first ? z : FloatVector.fromArray(F, c, ci + 6 * ldc + L);
+        FloatVector c70 = first ? z : FloatVector.fromArray(F, c, ci + 7 * ldc);
+        FloatVector c71 = first ? z : FloatVector.fromArray(F, c, ci + 7 * ldc + L);
+        for (int t = 0; t < kc; t++) {
+            FloatVector b0 = FloatVector.fromArray(F, b, bo);
+            FloatVector b1 = FloatVector.fromArray(F, b, bo + L);
+            FloatVector av = FloatVector.broadcast(F, a[ao]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(F, a[ao + 1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(F, a[ao + 2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(F, a[ao + 3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(F, a[ao + 4]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(F, a[ao + 5]);
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(F, a[ao + 6]);
+            c60 = av.fma(b0, c60);
+            c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(F, a[ao + 7]);
+            c70 = av.fma(b0, c70);
+            c71 = av.fma(b1, c71);
+            ao += lda;
+            bo += ldb;
+        }
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + L);
+        c10.intoArray(c, ci + ldc);
+        c11.intoArray(c, ci + ldc + L);
+        c20.intoArray(c, ci + 2 * ldc);
+        c21.intoArray(c, ci + 2 * ldc + L);
+        c30.intoArray(c, ci + 3 * ldc);
+        c31.intoArray(c, ci + 3 * ldc + L);
+        c40.intoArray(c, ci + 4 * ldc);
+        c41.intoArray(c, ci + 4 * ldc + L);
+        c50.intoArray(c, ci + 5 * ldc);
+        c51.intoArray(c, ci + 5 * ldc + L);
+        c60.intoArray(c, ci + 6 * ldc);
+        c61.intoArray(c, ci + 6 * ldc + L);
+        c70.intoArray(c, ci + 7 * ldc);
+        c71.intoArray(c, ci + 7 * ldc + L);
+    }
+
+    /** As {@link #kernel2} for one vector of columns. */
+    static void kernel1(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] c, int ci, int ldc,
+            boolean first) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector c0 = first ? z : FloatVector.fromArray(F, c, ci);
+        FloatVector c1 = first ? z : FloatVector.fromArray(F, c, ci + ldc);
+        FloatVector c2 = first ? z : FloatVector.fromArray(F, c, ci + 2 * ldc);
+        FloatVector c3 = first ? z : FloatVector.fromArray(F, c, ci + 3 * ldc);
+        FloatVector c4 = first ? z : FloatVector.fromArray(F, c, ci + 4 * ldc);
+        FloatVector c5 = first ? z : FloatVector.fromArray(F, c, ci + 5 * ldc);
+        FloatVector c6 = first ? z : FloatVector.fromArray(F, c, ci + 6 * ldc);
+        FloatVector c7 = first ? z : FloatVector.fromArray(F, c, ci + 7 * ldc);
+        for (int t = 0; t < kc; t++) {
+            FloatVector b0 = FloatVector.fromArray(F, b, bo);
+            c0 = FloatVector.broadcast(F, a[ao]).fma(b0, c0);
+            c1 = FloatVector.broadcast(F, a[ao + 1]).fma(b0, c1);
+            c2 = FloatVector.broadcast(F, a[ao + 2]).fma(b0, c2);
+            c3 = FloatVector.broadcast(F, a[ao + 3]).fma(b0, c3);
+            c4 = FloatVector.broadcast(F, a[ao + 4]).fma(b0, c4);
+            c5 = FloatVector.broadcast(F, a[ao + 5]).fma(b0, c5);
+            c6 = FloatVector.broadcast(F, a[ao + 6]).fma(b0, c6);
+            c7 = FloatVector.broadcast(F, a[ao + 7]).fma(b0, c7);
+            ao += lda;
+            bo += ldb;
+        }
+        c0.intoArray(c, ci);
+        c1.intoArray(c, ci + ldc);
+        c2.intoArray(c, ci + 2 * ldc);
+        c3.intoArray(c, ci + 3 * ldc);
+        c4.intoArray(c, ci + 4 * ldc);
+        c5.intoArray(c, ci + 5 * ldc);
+        c6.intoArray(c, ci + 6 * ldc);
+        c7.intoArray(c, ci + 7 * ldc);
+    }
+}

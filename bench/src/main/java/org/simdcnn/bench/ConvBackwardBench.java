@@ -29,7 +29,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class ConvBackwardBench {
-    @Param({"mnist_c2", "resnet_3x3_28"})
+    @Param({"mnist_c2", "resnet_3x3_56", "resnet_3x3_28", "conv3d_small"})
     public String shape;
     @Param({"1", "2"})
     public int threads;

@@ -96,6 +96,9 @@ class KernelDeterminismTest {
         // tile rows), each chunk's sums added in chunk order; and with tiles in the lanes (128 x 96 channel pairs)
         shapes.add(ConvGeometry.conv2d(5, 24, 9, 14, 17, 3, 3, 1, 1, 1, 1));
         shapes.add(ConvGeometry.conv2d(1, 128, 16, 16, 96, 3, 3, 1, 1, 1, 1));
+        // and in 3d with the sums swapped (16 -> 32 channels), 2 images x 3 output slices x 4 tile rows in 8 chunks
+        shapes.add(ConvGeometry.conv(3, 2, 16, new int[] {3, 8, 7}, 32, new int[] {3}, new int[] {1}, Padding.of(1),
+                new int[] {1}, 1));
         // Winograd F(2x2, 3x3) in 3d: one output slice per task (input slices transformed by each task that reads
         // them), two blocks of column panels
         shapes.add(ConvGeometry.conv(3, 1, 16, new int[] {5, 40, 36}, 17, new int[] {3}, new int[] {1},

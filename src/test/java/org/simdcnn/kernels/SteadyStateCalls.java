@@ -72,6 +72,9 @@ final class SteadyStateCalls {
         // two-vector and one one-vector kernel), and with tiles in the lanes (128 x 96 channels)
         weightGrad(conv, ConvGeometry.conv2d(3, 40, 15, 13, 20, 3, 3, 1, 1, 1, 1), 20);
         weightGrad(conv, ConvGeometry.conv2d(1, 128, 16, 16, 96, 3, 3, 1, 1, 1, 1), 22);
+        // and in 3d, swapped (16 -> 32 channels: the sums are Cin x Cout)
+        weightGrad(conv, ConvGeometry.conv(3, 2, 16, new int[] {6, 12, 10}, 32, new int[] {3}, new int[] {1},
+                Padding.of(1), new int[] {1}, 1), 24);
         // Winograd F(2, 3) on a 1d convolution (several blocks of tiles) and its input gradient
         own("winograd 1d", ConvGeometry.conv(1, 4, 32, new int[] {256}, 24, new int[] {3}, new int[] {1},
                 Padding.of(1), new int[] {1}, 1), 16, true);

@@ -1111,52 +1111,7 @@ final class SimdWinograd {
             for (int c0 = 0;; c0 += L) {
                 int ci = Math.min(c0, cin - L);
                 int o = co * cin + ci;
-                // rows of G^T M: r0 = M0 + (M1 + M2) / 2, r1 = (M1 - M2) / 2, r2 = (M1 + M2) / 2 + M3, per column b
-                FloatVector m0 = FloatVector.fromArray(F, m, o);
-                FloatVector m4 = FloatVector.fromArray(F, m, o + 4 * mqs);
-                FloatVector m8 = FloatVector.fromArray(F, m, o + 8 * mqs);
-                FloatVector m12 = FloatVector.fromArray(F, m, o + 12 * mqs);
-                FloatVector h = m4.add(m8).mul(0.5f);
-                FloatVector r00 = m0.add(h);
-                FloatVector r10 = m4.sub(m8).mul(0.5f);
-                FloatVector r20 = h.add(m12);
-                FloatVector m1 = FloatVector.fromArray(F, m, o + mqs);
-                FloatVector m5 = FloatVector.fromArray(F, m, o + 5 * mqs);
-                FloatVector m9 = FloatVector.fromArray(F, m, o + 9 * mqs);
-                FloatVector m13 = FloatVector.fromArray(F, m, o + 13 * mqs);
-                h = m5.add(m9).mul(0.5f);
-                FloatVector r01 = m1.add(h);
-                FloatVector r11 = m5.sub(m9).mul(0.5f);
-                FloatVector r21 = h.add(m13);
-                FloatVector m2 = FloatVector.fromArray(F, m, o + 2 * mqs);
-                FloatVector m6 = FloatVector.fromArray(F, m, o + 6 * mqs);
-                FloatVector m10 = FloatVector.fromArray(F, m, o + 10 * mqs);
-                FloatVector m14 = FloatVector.fromArray(F, m, o + 14 * mqs);
-                h = m6.add(m10).mul(0.5f);
-                FloatVector r02 = m2.add(h);
-                FloatVector r12 = m6.sub(m10).mul(0.5f);
-                FloatVector r22 = h.add(m14);
-                FloatVector m3 = FloatVector.fromArray(F, m, o + 3 * mqs);
-                FloatVector m7 = FloatVector.fromArray(F, m, o + 7 * mqs);
-                FloatVector m11 = FloatVector.fromArray(F, m, o + 11 * mqs);
-                FloatVector m15 = FloatVector.fromArray(F, m, o + 15 * mqs);
-                h = m7.add(m11).mul(0.5f);
-                FloatVector r03 = m3.add(h);
-                FloatVector r13 = m7.sub(m11).mul(0.5f);
-                FloatVector r23 = h.add(m15);
-                // (G^T M) G: columns j = 0, 1, 2 of row i, tap 3 i + j staged at st[(3 i + j) L]
-                h = r01.add(r02).mul(0.5f);
-                r00.add(h).intoArray(st, 0);
-                r01.sub(r02).mul(0.5f).intoArray(st, L);
-                h.add(r03).intoArray(st, 2 * L);
-                h = r11.add(r12).mul(0.5f);
-                r10.add(h).intoArray(st, 3 * L);
-                r11.sub(r12).mul(0.5f).intoArray(st, 4 * L);
-                h.add(r13).intoArray(st, 5 * L);
-                h = r21.add(r22).mul(0.5f);
-                r20.add(h).intoArray(st, 6 * L);
-                r21.sub(r22).mul(0.5f).intoArray(st, 7 * L);
-                h.add(r23).intoArray(st, 8 * L);
+                sumsToTaps(m, o, mqs, st);
                 int dst = dwOff + o * 9;
                 for (int l = 0; l < L; l++) {
                     for (int tap = 0; tap < 9; tap++) {
@@ -1168,6 +1123,60 @@ final class SimdWinograd {
                 }
             }
         }
+    }
+
+    /**
+     * {@code G^T M G} ({@code G^T = [[1,½,½,0],[0,½,-½,0],[0,½,½,1]]}) for {@code L} channel pairs at once: the 16
+     * sums {@code M_q} are the vectors at {@code m[o + q qs]}; tap {@code 3 i + j} of the 3 x 3 result goes to
+     * {@code st[(3 i + j) L ..]}. All 16 are read before anything is written.
+     */
+    static void sumsToTaps(float[] m, int o, int qs, float[] st) {
+        // rows of G^T M: r0 = M0 + (M1 + M2) / 2, r1 = (M1 - M2) / 2, r2 = (M1 + M2) / 2 + M3, per column b
+        FloatVector m0 = FloatVector.fromArray(F, m, o);
+        FloatVector m4 = FloatVector.fromArray(F, m, o + 4 * qs);
+        FloatVector m8 = FloatVector.fromArray(F, m, o + 8 * qs);
+        FloatVector m12 = FloatVector.fromArray(F, m, o + 12 * qs);
+        FloatVector h = m4.add(m8).mul(0.5f);
+        FloatVector r00 = m0.add(h);
+        FloatVector r10 = m4.sub(m8).mul(0.5f);
+        FloatVector r20 = h.add(m12);
+        FloatVector m1 = FloatVector.fromArray(F, m, o + qs);
+        FloatVector m5 = FloatVector.fromArray(F, m, o + 5 * qs);
+        FloatVector m9 = FloatVector.fromArray(F, m, o + 9 * qs);
+        FloatVector m13 = FloatVector.fromArray(F, m, o + 13 * qs);
+        h = m5.add(m9).mul(0.5f);
+        FloatVector r01 = m1.add(h);
+        FloatVector r11 = m5.sub(m9).mul(0.5f);
+        FloatVector r21 = h.add(m13);
+        FloatVector m2 = FloatVector.fromArray(F, m, o + 2 * qs);
+        FloatVector m6 = FloatVector.fromArray(F, m, o + 6 * qs);
+        FloatVector m10 = FloatVector.fromArray(F, m, o + 10 * qs);
+        FloatVector m14 = FloatVector.fromArray(F, m, o + 14 * qs);
+        h = m6.add(m10).mul(0.5f);
+        FloatVector r02 = m2.add(h);
+        FloatVector r12 = m6.sub(m10).mul(0.5f);
+        FloatVector r22 = h.add(m14);
+        FloatVector m3 = FloatVector.fromArray(F, m, o + 3 * qs);
+        FloatVector m7 = FloatVector.fromArray(F, m, o + 7 * qs);
+        FloatVector m11 = FloatVector.fromArray(F, m, o + 11 * qs);
+        FloatVector m15 = FloatVector.fromArray(F, m, o + 15 * qs);
+        h = m7.add(m11).mul(0.5f);
+        FloatVector r03 = m3.add(h);
+        FloatVector r13 = m7.sub(m11).mul(0.5f);
+        FloatVector r23 = h.add(m15);
+        // (G^T M) G: columns j = 0, 1, 2 of row i, tap 3 i + j staged at st[(3 i + j) L]
+        h = r01.add(r02).mul(0.5f);
+        r00.add(h).intoArray(st, 0);
+        r01.sub(r02).mul(0.5f).intoArray(st, L);
+        h.add(r03).intoArray(st, 2 * L);
+        h = r11.add(r12).mul(0.5f);
+        r10.add(h).intoArray(st, 3 * L);
+        r11.sub(r12).mul(0.5f).intoArray(st, 4 * L);
+        h.add(r13).intoArray(st, 5 * L);
+        h = r21.add(r22).mul(0.5f);
+        r20.add(h).intoArray(st, 6 * L);
+        r21.sub(r22).mul(0.5f).intoArray(st, 7 * L);
+        h.add(r23).intoArray(st, 8 * L);
     }
 
     /** Offset of the staged bottom rows in {@link Workspace#stage}. */

@@ -83,7 +83,9 @@ final class SimdWinogradWeightGrad {
         float[] db = new float[0];
         float[] vt = new float[0];
         float[] dt = new float[0];
-        final float[] stage = new float[Q * L];
+        /** The 16 summed matrices of {@code L} channel pairs, and their 9 taps. */
+        final float[] msum = new float[Q * L];
+        final float[] stage = new float[9 * L];
         /** The job of calls made from this thread, and the chunks' sums and pixel tables it uses. */
         final Job job = new Job();
         float[] sums = new float[0];
@@ -472,6 +474,7 @@ final class SimdWinogradWeightGrad {
 
         private void transformSums(Workspace ws, int row, int kd) {
             float[] st = ws.stage;
+            float[] msum = ws.msum;
             int cols = swap ? cout : cin;
             int ld = swap ? dp : cp;
             for (int c0 = 0;; c0 += L) {
@@ -482,54 +485,9 @@ final class SimdWinogradWeightGrad {
                     for (int k = 1; k < chunks; k++) {
                         acc = acc.add(FloatVector.fromArray(F, sums, k * chunkSums + o + q * sqs));
                     }
-                    acc.intoArray(st, q * L);
+                    acc.intoArray(msum, q * L);
                 }
-                // rows of G^T M: r0 = M0 + (M1 + M2) / 2, r1 = (M1 - M2) / 2, r2 = (M1 + M2) / 2 + M3, per column
-                FloatVector m0 = FloatVector.fromArray(F, st, 0);
-                FloatVector m4 = FloatVector.fromArray(F, st, 4 * L);
-                FloatVector m8 = FloatVector.fromArray(F, st, 8 * L);
-                FloatVector m12 = FloatVector.fromArray(F, st, 12 * L);
-                FloatVector h = m4.add(m8).mul(0.5f);
-                FloatVector r00 = m0.add(h);
-                FloatVector r10 = m4.sub(m8).mul(0.5f);
-                FloatVector r20 = h.add(m12);
-                FloatVector m1 = FloatVector.fromArray(F, st, L);
-                FloatVector m5 = FloatVector.fromArray(F, st, 5 * L);
-                FloatVector m9 = FloatVector.fromArray(F, st, 9 * L);
-                FloatVector m13 = FloatVector.fromArray(F, st, 13 * L);
-                h = m5.add(m9).mul(0.5f);
-                FloatVector r01 = m1.add(h);
-                FloatVector r11 = m5.sub(m9).mul(0.5f);
-                FloatVector r21 = h.add(m13);
-                FloatVector m2 = FloatVector.fromArray(F, st, 2 * L);
-                FloatVector m6 = FloatVector.fromArray(F, st, 6 * L);
-                FloatVector m10 = FloatVector.fromArray(F, st, 10 * L);
-                FloatVector m14 = FloatVector.fromArray(F, st, 14 * L);
-                h = m6.add(m10).mul(0.5f);
-                FloatVector r02 = m2.add(h);
-                FloatVector r12 = m6.sub(m10).mul(0.5f);
-                FloatVector r22 = h.add(m14);
-                FloatVector m3 = FloatVector.fromArray(F, st, 3 * L);
-                FloatVector m7 = FloatVector.fromArray(F, st, 7 * L);
-                FloatVector m11 = FloatVector.fromArray(F, st, 11 * L);
-                FloatVector m15 = FloatVector.fromArray(F, st, 15 * L);
-                h = m7.add(m11).mul(0.5f);
-                FloatVector r03 = m3.add(h);
-                FloatVector r13 = m7.sub(m11).mul(0.5f);
-                FloatVector r23 = h.add(m15);
-                // (G^T M) G: columns j = 0, 1, 2 of row i, tap 3 i + j staged at st[(3 i + j) L]
-                h = r01.add(r02).mul(0.5f);
-                r00.add(h).intoArray(st, 0);
-                r01.sub(r02).mul(0.5f).intoArray(st, L);
-                h.add(r03).intoArray(st, 2 * L);
-                h = r11.add(r12).mul(0.5f);
-                r10.add(h).intoArray(st, 3 * L);
-                r11.sub(r12).mul(0.5f).intoArray(st, 4 * L);
-                h.add(r13).intoArray(st, 5 * L);
-                h = r21.add(r22).mul(0.5f);
-                r20.add(h).intoArray(st, 6 * L);
-                r21.sub(r22).mul(0.5f).intoArray(st, 7 * L);
-                h.add(r23).intoArray(st, 8 * L);
+                SimdWinograd.sumsToTaps(msum, 0, L, st);
                 // lane l is (output channel row, input channel ci + l), or swapped (ci + l, row)
                 int dst = dwOff + ((swap ? ci * cin + row : row * cin + ci) * kD + kd) * 9;
                 int laneStride = (swap ? cin : 1) * kD * 9;

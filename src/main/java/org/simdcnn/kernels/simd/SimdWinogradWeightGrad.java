@@ -27,8 +27,8 @@ import org.simdcnn.parallel.ThreadPool;
  *   <li>an 8 x 2-vector kernel adds {@code D_q^T V_q} into the chunk's 16 sums (in 3d: the output gradient's block
  *       is transformed once, the input slice of each depth tap in turn, into that tap's 16 sums).</li>
  * </ol>
- * The tile rows of all images are split into a fixed number of chunks that depends on the geometry only, each with
- * its own sums; the sums are added in chunk order before {@code G^T M G}, so results are identical for any thread
+ * The tile rows of all output slices of all images are split into a fixed number of chunks that depends on the
+ * geometry only, each with its own sums; the sums are added in chunk order before {@code G^T M G}, so results are identical for any thread
  * count. On integer data every step is exact ({@code G^T} holds halves), so the result equals the direct reference.
  */
 final class SimdWinogradWeightGrad {
@@ -206,11 +206,8 @@ final class SimdWinogradWeightGrad {
             int blockTiles = blockRows * tW;
             vqs = SimdWinograd.spaced(blockTiles * cp);
             dqs = SimdWinograd.spaced(blockTiles * dp);
-            long need = Math.max((long) chunks * chunkSums, (long) Q * Math.max(vqs, dqs));
-            if (need > Integer.MAX_VALUE - 16) {
-                throw new IllegalArgumentException("backwardWeight: the Winograd transform of " + g.name() + " needs "
-                        + need + " floats, more than an array holds");
-            }
+            // every size fits an int: applies() bounds one chunk's sums by SUM_BYTES (and chunks * chunkSums is at
+            // most SUM_BYTES / 4 floats, or one chunk) and a tile row's transformed operands well below an array
             ws.sums = grow(ws.sums, chunks * chunkSums);
             sums = ws.sums;
             // where each input pixel and each gradient pixel goes in a channel-last buffer whose first row is padded

@@ -44,9 +44,8 @@ import org.simdcnn.parallel.ThreadPool;
  * channel-transposed weights; otherwise {@code W^T dY} (a transposed-A GEMM) and col2im. Grad weight of a 3x3
  * stride-1 convolution takes Winograd F(2x2, 3x3) ({@link SimdWinogradWeightGrad} with channels in the lanes up to
  * 128 x 64 channel pairs, 2d and 3d; {@link SimdWinograd#weightGrad} with tiles in the lanes beyond, 2d); otherwise
- * it is one GEMM
- * whose K runs over every image and position in a fixed order (in fixed chunks whose partial sums are added in
- * chunk order), with B gathered from the padded input. Grad bias is a vectorized sum. The transposed convolution
+ * it is one GEMM whose K runs over every image and position in a fixed order (in fixed chunks whose partial sums are
+ * added in chunk order), with B gathered from the padded input. Grad bias is a vectorized sum. The transposed convolution
  * is the grad-input path of its adjoint convolution plus the bias.
  *
  * <p>Workspaces (padded input, packed panels, offset tables, task objects) are per thread and grow on demand; the

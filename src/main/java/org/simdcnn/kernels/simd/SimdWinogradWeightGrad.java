@@ -53,7 +53,7 @@ final class SimdWinogradWeightGrad {
 
     /**
      * Most (input channels) x (output channels), each rounded up to whole vectors. Measured in one JVM against the
-     * previous paths ({@code WgProbe}, minimum of 60-200 calls, one thread): 64 x 64 at 56x56 152 vs 118 GFLOP/s,
+     * previous paths (minimum of 60-200 calls alternating with them, one thread; {@code GemmTune wgrad} repeats it): 64 x 64 at 56x56 152 vs 118 GFLOP/s,
      * 8 x 64 x 64 at 28x28 175 vs 117, 4 x 64 -> 128 at 28x28 173 vs 146, 4 x 128 -> 64 155 vs 135; but 2 x 128 x 128
      * at 28x28 163 vs 175 and 1 x 128 x 128 130 vs 158, 8 x 256 x 256 at 14x14 130 vs 185, where the tiles-in-lanes
      * path ({@link SimdWinograd#weightGrad}) stays.

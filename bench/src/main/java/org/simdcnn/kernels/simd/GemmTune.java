@@ -20,6 +20,8 @@ import jdk.incubator.vector.FloatVector;
  *       {@code SimdConv.IMPLICIT_MIN_TASKS = N}, on more than one thread; {@code :kN}: {@code SimdGemm.KC_MAX = N}, the
  *       weights repacked; {@code :w0}: no Winograd path; {@code :zKIB}: {@code SimdWinograd.SLICE_BYTES} in KiB); minimum
  *       and median GFLOP/s.</li>
+ *   <li>{@code $J wgrad threads rounds shape...}: the conv weight gradient with the channels-in-lanes Winograd path on
+ *       and off; {@code $J train threads rounds}: {@code TrainBench}'s training step likewise.</li>
  * </ul>
  * The FMA loop reaches more than {@code PeakFmaBench} (about 187 vs 146 GFLOP/s on the Xeon of this session), so
  * its percentages are lower than the JMH report's.
@@ -141,6 +143,14 @@ public final class GemmTune {
     public static void main(String[] args) {
         if (args.length > 0 && args[0].equals("conv")) {
             conv(args);
+            return;
+        }
+        if (args.length > 0 && args[0].equals("wgrad")) {
+            weightGrad(args);
+            return;
+        }
+        if (args.length > 0 && args[0].equals("train")) {
+            train(args);
             return;
         }
         if (args.length > 0 && args[0].equals("kernel")) {
@@ -281,6 +291,77 @@ public final class GemmTune {
                 sb.append(String.format("  B %d KiB %.1f (%.1f%%)", setKb[v], gf, 100 * gf / peak));
             }
             System.out.println(sb);
+        }
+    }
+
+    /**
+     * {@code wgrad threads rounds shape...}: the conv weight gradient with the channels-in-lanes Winograd path
+     * ({@link SimdWinogradWeightGrad}) on and off, call by call; minimum and median GFLOP/s (direct-equivalent flops).
+     */
+    static void weightGrad(String[] args) {
+        org.simdcnn.SimdCnn.setThreads(Integer.parseInt(args[1]));
+        int rounds = Integer.parseInt(args[2]);
+        for (int si = 3; si < args.length; si++) {
+            org.simdcnn.geometry.ConvGeometry g = org.simdcnn.bench.ConvTuneBench.geometry(args[si]);
+            java.util.SplittableRandom r = new java.util.SplittableRandom(1);
+            float[] x = new float[g.inputSize()];
+            float[] dy = new float[g.outputSize()];
+            float[] dw = new float[g.weightSize()];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) r.nextDouble() - 0.5f;
+            }
+            for (int i = 0; i < dy.length; i++) {
+                dy[i] = (float) r.nextDouble() - 0.5f;
+            }
+            long[][] t = new long[2][rounds];
+            try {
+                for (int k = 0; k < rounds; k++) {
+                    for (int v = 0; v < 2; v++) {
+                        SimdWinogradWeightGrad.ENABLED = v == 0;
+                        long t0 = System.nanoTime();
+                        SimdConv.INSTANCE.backwardWeight(g, x, 0, dy, 0, dw, 0);
+                        t[v][k] = System.nanoTime() - t0;
+                    }
+                }
+            } finally {
+                SimdWinogradWeightGrad.ENABLED = true;
+            }
+            StringBuilder sb = new StringBuilder(args[si]);
+            for (int v = 0; v < 2; v++) {
+                java.util.Arrays.sort(t[v]);
+                sb.append(String.format("  %s min %.1f median %.1f GFLOP/s", v == 0 ? "lanes" : "off",
+                        g.flops() / t[v][0], g.flops() / t[v][rounds / 2]));
+            }
+            System.out.println(sb);
+        }
+    }
+
+    /**
+     * {@code train threads rounds}: {@code TrainBench.trainStep} (64 images) with the channels-in-lanes weight
+     * gradient on and off, call by call; best and median images/s.
+     */
+    static void train(String[] args) {
+        org.simdcnn.bench.TrainBench b = new org.simdcnn.bench.TrainBench();
+        b.threads = Integer.parseInt(args[1]);
+        b.setup();
+        int rounds = Integer.parseInt(args[2]);
+        long[][] t = new long[2][rounds];
+        try {
+            for (int k = 0; k < rounds; k++) {
+                for (int v = 0; v < 2; v++) {
+                    SimdWinogradWeightGrad.ENABLED = v == 0;
+                    long t0 = System.nanoTime();
+                    b.trainStep();
+                    t[v][k] = System.nanoTime() - t0;
+                }
+            }
+        } finally {
+            SimdWinogradWeightGrad.ENABLED = true;
+        }
+        for (int v = 0; v < 2; v++) {
+            java.util.Arrays.sort(t[v]);
+            System.out.printf("train step, channels-in-lanes weight gradient %s: best %.0f, median %.0f images/s%n",
+                    v == 0 ? "on" : "off", 64e9 / t[v][0], 64e9 / t[v][rounds / 2]);
         }
     }
 

@@ -806,27 +806,36 @@ final class SimdGemm implements Gemm {
 
     /** The first 8 rows of a 12-row panel (A read at stride {@link #MR}): the last panel when at most 8 rows remain. */
     static void kernel8(float[] a, int ao, float[] b, int bo, int bs, int kc, float[] t, int to, boolean acc) {
-        float[] src = acc ? t : ZERO_TILE;
-        int so = acc ? to : 0;
-        FloatVector c00 = FloatVector.fromArray(F, src, so);
-        FloatVector c01 = FloatVector.fromArray(F, src, so + L);
-        FloatVector c10 = FloatVector.fromArray(F, src, so + NR);
-        FloatVector c11 = FloatVector.fromArray(F, src, so + NR + L);
-        FloatVector c20 = FloatVector.fromArray(F, src, so + 2 * NR);
-        FloatVector c21 = FloatVector.fromArray(F, src, so + 2 * NR + L);
-        FloatVector c30 = FloatVector.fromArray(F, src, so + 3 * NR);
-        FloatVector c31 = FloatVector.fromArray(F, src, so + 3 * NR + L);
-        FloatVector c40 = FloatVector.fromArray(F, src, so + 4 * NR);
-        FloatVector c41 = FloatVector.fromArray(F, src, so + 4 * NR + L);
-        FloatVector c50 = FloatVector.fromArray(F, src, so + 5 * NR);
-        FloatVector c51 = FloatVector.fromArray(F, src, so + 5 * NR + L);
-        FloatVector c60 = FloatVector.fromArray(F, src, so + 6 * NR);
-        FloatVector c61 = FloatVector.fromArray(F, src, so + 6 * NR + L);
-        FloatVector c70 = FloatVector.fromArray(F, src, so + 7 * NR);
-        FloatVector c71 = FloatVector.fromArray(F, src, so + 7 * NR + L);
+        kernel8(a, ao, MR, b, bo, bs, kc, t, to, NR, acc);
+    }
+
+    /**
+     * 8 rows x 2 vectors with every stride given: the 8 values of row {@code p} of A at {@code a[ao + p as ..]}, B's
+     * at {@code b[bo + p bs ..]}, the tile's rows {@code ts} floats apart at {@code t[to]} (also where the
+     * channels-in-lanes Winograd weight gradient adds its products into its sums).
+     */
+    static void kernel8(float[] a, int ao, int as, float[] b, int bo, int bs, int kc, float[] t, int to, int ts,
+            boolean acc) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector c00 = acc ? FloatVector.fromArray(F, t, to) : z;
+        FloatVector c01 = acc ? FloatVector.fromArray(F, t, to + L) : z;
+        FloatVector c10 = acc ? FloatVector.fromArray(F, t, to + ts) : z;
+        FloatVector c11 = acc ? FloatVector.fromArray(F, t, to + ts + L) : z;
+        FloatVector c20 = acc ? FloatVector.fromArray(F, t, to + 2 * ts) : z;
+        FloatVector c21 = acc ? FloatVector.fromArray(F, t, to + 2 * ts + L) : z;
+        FloatVector c30 = acc ? FloatVector.fromArray(F, t, to + 3 * ts) : z;
+        FloatVector c31 = acc ? FloatVector.fromArray(F, t, to + 3 * ts + L) : z;
+        FloatVector c40 = acc ? FloatVector.fromArray(F, t, to + 4 * ts) : z;
+        FloatVector c41 = acc ? FloatVector.fromArray(F, t, to + 4 * ts + L) : z;
+        FloatVector c50 = acc ? FloatVector.fromArray(F, t, to + 5 * ts) : z;
+        FloatVector c51 = acc ? FloatVector.fromArray(F, t, to + 5 * ts + L) : z;
+        FloatVector c60 = acc ? FloatVector.fromArray(F, t, to + 6 * ts) : z;
+        FloatVector c61 = acc ? FloatVector.fromArray(F, t, to + 6 * ts + L) : z;
+        FloatVector c70 = acc ? FloatVector.fromArray(F, t, to + 7 * ts) : z;
+        FloatVector c71 = acc ? FloatVector.fromArray(F, t, to + 7 * ts + L) : z;
         for (int p = 0; p < kc; p++) {
             int bi = bo + p * bs;
-            int ai = ao + p * MR;
+            int ai = ao + p * as;
             FloatVector b0 = FloatVector.fromArray(F, b, bi);
             FloatVector b1 = FloatVector.fromArray(F, b, bi + L);
             FloatVector x = FloatVector.broadcast(F, a[ai]);
@@ -856,20 +865,20 @@ final class SimdGemm implements Gemm {
         }
         c00.intoArray(t, to);
         c01.intoArray(t, to + L);
-        c10.intoArray(t, to + NR);
-        c11.intoArray(t, to + NR + L);
-        c20.intoArray(t, to + 2 * NR);
-        c21.intoArray(t, to + 2 * NR + L);
-        c30.intoArray(t, to + 3 * NR);
-        c31.intoArray(t, to + 3 * NR + L);
-        c40.intoArray(t, to + 4 * NR);
-        c41.intoArray(t, to + 4 * NR + L);
-        c50.intoArray(t, to + 5 * NR);
-        c51.intoArray(t, to + 5 * NR + L);
-        c60.intoArray(t, to + 6 * NR);
-        c61.intoArray(t, to + 6 * NR + L);
-        c70.intoArray(t, to + 7 * NR);
-        c71.intoArray(t, to + 7 * NR + L);
+        c10.intoArray(t, to + ts);
+        c11.intoArray(t, to + ts + L);
+        c20.intoArray(t, to + 2 * ts);
+        c21.intoArray(t, to + 2 * ts + L);
+        c30.intoArray(t, to + 3 * ts);
+        c31.intoArray(t, to + 3 * ts + L);
+        c40.intoArray(t, to + 4 * ts);
+        c41.intoArray(t, to + 4 * ts + L);
+        c50.intoArray(t, to + 5 * ts);
+        c51.intoArray(t, to + 5 * ts + L);
+        c60.intoArray(t, to + 6 * ts);
+        c61.intoArray(t, to + 6 * ts + L);
+        c70.intoArray(t, to + 7 * ts);
+        c71.intoArray(t, to + 7 * ts + L);
     }
 
     /**

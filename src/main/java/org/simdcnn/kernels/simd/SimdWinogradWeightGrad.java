@@ -27,9 +27,10 @@ import org.simdcnn.parallel.ThreadPool;
  *   <li>an 8 x 2-vector kernel adds {@code D_q^T V_q} into the chunk's 16 sums (in 3d: the output gradient's block
  *       is transformed once, the input slice of each depth tap in turn, into that tap's 16 sums).</li>
  * </ol>
- * The tile rows of all output slices of all images are split into a fixed number of chunks that depends on the
- * geometry only, each with its own sums; the sums are added in chunk order before {@code G^T M G}, so results are identical for any thread
- * count. On integer data every step is exact ({@code G^T} holds halves), so the result equals the direct reference.
+ * The tile rows of all output slices of all images are split into a fixed number of chunks that depends on the geometry
+ * only, each with its own sums; the sums are added in chunk order before {@code G^T M G}, so results are identical for
+ * any thread count. On integer data every step is exact ({@code G^T} holds halves), so the result equals the direct
+ * reference.
  */
 final class SimdWinogradWeightGrad {
     /**
@@ -53,10 +54,10 @@ final class SimdWinogradWeightGrad {
 
     /**
      * Most (input channels) x (output channels), each rounded up to whole vectors. Measured in one JVM against the
-     * previous paths (minimum of 60-200 calls alternating with them, one thread; {@code GemmTune wgrad} repeats it): 64 x 64 at 56x56 152 vs 118 GFLOP/s,
-     * 8 x 64 x 64 at 28x28 175 vs 117, 4 x 64 -> 128 at 28x28 173 vs 146, 4 x 128 -> 64 155 vs 135; but 2 x 128 x 128
-     * at 28x28 163 vs 175 and 1 x 128 x 128 130 vs 158, 8 x 256 x 256 at 14x14 130 vs 185, where the tiles-in-lanes
-     * path ({@link SimdWinograd#weightGrad}) stays.
+     * previous paths (minimum of 60-200 calls alternating with them, one thread; {@code GemmTune wgrad} repeats it): 64
+     * x 64 at 56x56 152 vs 118 GFLOP/s, 8 x 64 x 64 at 28x28 175 vs 117, 4 x 64 -> 128 at 28x28 173 vs 146, 4 x 128 ->
+     * 64 155 vs 135; but 2 x 128 x 128 at 28x28 163 vs 175 and 1 x 128 x 128 130 vs 158, 8 x 256 x 256 at 14x14 130 vs
+     * 185, where the tiles-in-lanes path ({@link SimdWinograd#weightGrad}) stays.
      */
     static final int MAX_CHANNEL_PAIRS = 128 * 64;
 
@@ -328,7 +329,7 @@ final class SimdWinogradWeightGrad {
                     int s = sBase + q * sqs + i0 * ldb;
                     int j0 = 0;
                     for (; j0 + 2 * L <= ldb; j0 += 2 * L) {
-                        kernel2(a, q * aqs + i0, lda, b, q * bqs + j0, ldb, tiles, sums, s + j0, ldb, first);
+                        SimdGemm.kernel8(a, q * aqs + i0, lda, b, q * bqs + j0, ldb, tiles, sums, s + j0, ldb, !first);
                     }
                     if (j0 < ldb) {
                         kernel1(a, q * aqs + i0, lda, b, q * bqs + j0, ldb, tiles, sums, s + j0, ldb, first);
@@ -519,9 +520,9 @@ final class SimdWinogradWeightGrad {
 
     /**
      * {@code L} channel planes ({@code src[s + c ld + p]}, {@code c < L}, {@code p < plane}) over plane positions
-     * {@code [p0, p1)} into the channel-last buffer: pixel {@code p}'s {@code L} channels at {@code dst[pos[p] + d]}. Runs of {@code L}
-     * positions are transposed in registers (the last run shifted back to end at the plane's end, so no load leaves
-     * the channels' planes); planes smaller than a vector are copied one float at a time.
+     * {@code [p0, p1)} into the channel-last buffer: pixel {@code p}'s {@code L} channels at {@code dst[pos[p] + d]}.
+     * Runs of {@code L} positions are transposed in registers (the last run shifted back to end at the plane's end, so
+     * no load leaves the channels' planes); planes smaller than a vector are copied one float at a time.
      */
     static void toChannelLast(float[] src, int s, int ld, int plane, int p0, int p1, int[] pos, int d,
             float[] dst) {
@@ -684,78 +685,10 @@ final class SimdWinogradWeightGrad {
     }
 
     /**
-     * {@code c[ci + i ldc .. + 2L] (+)= sum over t < kc of a[ao + t lda + i] * b[bo + t ldb .. + 2L]} for the
-     * {@link #KR} rows {@code i}: 8 broadcasts and 2 vector loads per 16 multiply-adds; {@code first} starts
+     * {@code c[ci + i ldc .. + L] (+)= sum over t < kc of a[ao + t lda + i] * b[bo + t ldb .. + L]} for the
+     * {@link #KR} rows {@code i}: one vector of columns (two take {@link SimdGemm#kernel8}); {@code first} starts
      * from zero instead of reading {@code c}.
      */
-    static void kernel2(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] c, int ci, int ldc,
-            boolean first) {
-        FloatVector z = FloatVector.zero(F);
-        FloatVector c00 = first ? z : FloatVector.fromArray(F, c, ci);
-        FloatVector c01 = first ? z : FloatVector.fromArray(F, c, ci + L);
-        FloatVector c10 = first ? z : FloatVector.fromArray(F, c, ci + ldc);
-        FloatVector c11 = first ? z : FloatVector.fromArray(F, c, ci + ldc + L);
-        FloatVector c20 = first ? z : FloatVector.fromArray(F, c, ci + 2 * ldc);
-        FloatVector c21 = first ? z : FloatVector.fromArray(F, c, ci + 2 * ldc + L);
-        FloatVector c30 = first ? z : FloatVector.fromArray(F, c, ci + 3 * ldc);
-        FloatVector c31 = first ? z : FloatVector.fromArray(F, c, ci + 3 * ldc + L);
-        FloatVector c40 = first ? z : FloatVector.fromArray(F, c, ci + 4 * ldc);
-        FloatVector c41 = first ? z : FloatVector.fromArray(F, c, ci + 4 * ldc + L);
-        FloatVector c50 = first ? z : FloatVector.fromArray(F, c, ci + 5 * ldc);
-        FloatVector c51 = first ? z : FloatVector.fromArray(F, c, ci + 5 * ldc + L);
-        FloatVector c60 = first ? z : FloatVector.fromArray(F, c, ci + 6 * ldc);
-        FloatVector c61 = first ? z : FloatVector.fromArray(F, c, ci + 6 * ldc + L);
-        FloatVector c70 = first ? z : FloatVector.fromArray(F, c, ci + 7 * ldc);
-        FloatVector c71 = first ? z : FloatVector.fromArray(F, c, ci + 7 * ldc + L);
-        for (int t = 0; t < kc; t++) {
-            FloatVector b0 = FloatVector.fromArray(F, b, bo);
-            FloatVector b1 = FloatVector.fromArray(F, b, bo + L);
-            FloatVector av = FloatVector.broadcast(F, a[ao]);
-            c00 = av.fma(b0, c00);
-            c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(F, a[ao + 1]);
-            c10 = av.fma(b0, c10);
-            c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(F, a[ao + 2]);
-            c20 = av.fma(b0, c20);
-            c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(F, a[ao + 3]);
-            c30 = av.fma(b0, c30);
-            c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(F, a[ao + 4]);
-            c40 = av.fma(b0, c40);
-            c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(F, a[ao + 5]);
-            c50 = av.fma(b0, c50);
-            c51 = av.fma(b1, c51);
-            av = FloatVector.broadcast(F, a[ao + 6]);
-            c60 = av.fma(b0, c60);
-            c61 = av.fma(b1, c61);
-            av = FloatVector.broadcast(F, a[ao + 7]);
-            c70 = av.fma(b0, c70);
-            c71 = av.fma(b1, c71);
-            ao += lda;
-            bo += ldb;
-        }
-        c00.intoArray(c, ci);
-        c01.intoArray(c, ci + L);
-        c10.intoArray(c, ci + ldc);
-        c11.intoArray(c, ci + ldc + L);
-        c20.intoArray(c, ci + 2 * ldc);
-        c21.intoArray(c, ci + 2 * ldc + L);
-        c30.intoArray(c, ci + 3 * ldc);
-        c31.intoArray(c, ci + 3 * ldc + L);
-        c40.intoArray(c, ci + 4 * ldc);
-        c41.intoArray(c, ci + 4 * ldc + L);
-        c50.intoArray(c, ci + 5 * ldc);
-        c51.intoArray(c, ci + 5 * ldc + L);
-        c60.intoArray(c, ci + 6 * ldc);
-        c61.intoArray(c, ci + 6 * ldc + L);
-        c70.intoArray(c, ci + 7 * ldc);
-        c71.intoArray(c, ci + 7 * ldc + L);
-    }
-
-    /** As {@link #kernel2} for one vector of columns. */
     static void kernel1(float[] a, int ao, int lda, float[] b, int bo, int ldb, int kc, float[] c, int ci, int ldc,
             boolean first) {
         FloatVector z = FloatVector.zero(F);

@@ -303,16 +303,9 @@ public final class GemmTune {
         int rounds = Integer.parseInt(args[2]);
         for (int si = 3; si < args.length; si++) {
             org.simdcnn.geometry.ConvGeometry g = org.simdcnn.bench.ConvTuneBench.geometry(args[si]);
-            java.util.SplittableRandom r = new java.util.SplittableRandom(1);
-            float[] x = new float[g.inputSize()];
-            float[] dy = new float[g.outputSize()];
+            float[] x = org.simdcnn.bench.ConvShape.uniform(g.inputSize(), 1);
+            float[] dy = org.simdcnn.bench.ConvShape.uniform(g.outputSize(), 2);
             float[] dw = new float[g.weightSize()];
-            for (int i = 0; i < x.length; i++) {
-                x[i] = (float) r.nextDouble() - 0.5f;
-            }
-            for (int i = 0; i < dy.length; i++) {
-                dy[i] = (float) r.nextDouble() - 0.5f;
-            }
             long[][] t = new long[2][rounds];
             try {
                 for (int k = 0; k < rounds; k++) {

@@ -196,10 +196,10 @@ class ConvParityTest {
         checkAll(ConvGeometry.conv2d(2, 16, 10, 33, 15, 3, 3, 1, 1, 1, 1), Epilogue.NONE, true, 25); // K = 144
         checkAll(ConvGeometry.conv(1, 3, 4, new int[] {53}, 10, new int[] {7}, new int[] {1}, Padding.of(3),
                 new int[] {1}, 1), Epilogue.NONE, true, 24);
-        // direct kernel with a width stride (rows split into stride phases; K <= 80, and with 512-bit vectors rows of
-        // more than 24 columns): RGB 5x5 stride 2 (K = 75, 29 columns), width stride 3 with width dilation 2, stride 2
-        // with an overlapping last channel block (10 output channels), 1d stride 2 (61 columns); and a stem-like 7x7
-        // (K = 147) with 20 columns, which stays on the gathered GEMM
+        // direct kernel with a width stride (rows split into stride phases; K <= 256 with 512-bit vectors, 80 with
+        // 256-bit; with 512-bit vectors rows of more than 24 columns): RGB 5x5 stride 2 (K = 75, 29 columns), width
+        // stride 3 with width dilation 2, stride 2 with an overlapping last channel block (10 output channels), 1d
+        // stride 2 (61 columns); and a stem-like 7x7 (K = 147) with 20 columns, which stays on the gathered GEMM
         checkAll(ConvGeometry.conv2d(1, 3, 20, 56, 16, 5, 5, 2, 3, 1, 1), Epilogue.RELU, true, 34);
         checkAll(ConvGeometry.conv(2, 2, 2, new int[] {9, 90}, 9, new int[] {3, 3}, new int[] {1, 3}, Padding.of(1),
                 new int[] {1, 2}, 1), Epilogue.NONE, true, 35);
@@ -207,6 +207,15 @@ class ConvParityTest {
         checkAll(ConvGeometry.conv(1, 2, 3, new int[] {121}, 8, new int[] {5}, new int[] {2}, Padding.of(2),
                 new int[] {1}, 1), Epilogue.leakyRelu(0.5f), true, 37);
         checkAll(ConvGeometry.conv2d(1, 3, 20, 40, 16, 7, 7, 2, 3, 1, 1), Epilogue.RELU, true, 38);
+        // the direct kernel's three-vector blocks (512-bit vectors; two-vector blocks on 256-bit, where these shapes
+        // take the GEMM paths): a stem-like 7x7 stride 2 with 32 columns (two row blocks: 16 vectors, five triples
+        // and a pair; 4 vectors, one triple and one vector twice), K = 147; unit stride 5x5 with K = 200 (37 columns,
+        // three vectors a row, the last overlapping; an overlapping channel block) and a 1d k7 with K = 168 (70
+        // columns: 5 vectors, one triple and a pair)
+        checkAll(ConvGeometry.conv2d(1, 3, 20, 64, 16, 7, 7, 2, 3, 1, 1), Epilogue.leakyRelu(0.5f), true, 39);
+        checkAll(ConvGeometry.conv2d(1, 8, 12, 37, 10, 5, 5, 1, 2, 1, 1), Epilogue.NONE, true, 40);
+        checkAll(ConvGeometry.conv(1, 2, 24, new int[] {70}, 9, new int[] {7}, new int[] {1}, Padding.of(3),
+                new int[] {1}, 1), Epilogue.clamp(-500f, 600f), true, 41);
         // conv1d and conv3d
         checkAll(ConvGeometry.conv(1, 3, 7, new int[] {37}, 11, new int[] {3}, new int[] {1}, Padding.of(1),
                 new int[] {1}, 1), Epilogue.RELU, true, 9);

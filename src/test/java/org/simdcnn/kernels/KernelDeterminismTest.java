@@ -110,6 +110,8 @@ class KernelDeterminismTest {
         shapes.add(ConvGeometry.conv2d(3, 1, 29, 28, 12, 3, 3, 1, 1, 1, 1));
         shapes.add(ConvGeometry.conv(2, 2, 3, new int[] {41, 37}, 9, new int[] {3, 3}, new int[] {2, 1},
                 Padding.of(1), new int[] {1}, 1));
+        // and its three-vector blocks (512-bit vectors) on a stem-like 7x7 stride 2, K = 147, 29 row blocks
+        shapes.add(ConvGeometry.conv2d(2, 3, 28, 64, 16, 7, 7, 2, 3, 1, 1));
         for (ConvGeometry g : shapes) {
             float[] x = RefKernels.reals(5, g.inputSize());
             float[] w = RefKernels.reals(6, g.weightSize());

@@ -54,6 +54,11 @@ final class SimdWinograd {
     private static final String PROPERTY_ERROR;
     /** Whether the path is on (not final: {@code GemmTune}'s {@code :w0} variant). */
     static boolean ENABLED;
+    /**
+     * Whether the 2d input transform takes pairs of tile rows where they fit a vector (not final: {@code GemmTune}'s
+     * {@code :j0}).
+     */
+    static boolean PAIRS = true;
 
     static {
         String error = null;
@@ -427,6 +432,13 @@ final class SimdWinograd {
          */
         boolean joinLanes;
         final float[] join = new float[2 * L];
+        /**
+         * Whether two tile rows fit one vector ({@code 2 tW <= L}): the input transform then runs on pairs of tile
+         * rows, lanes {@code [0, tW)} from the first and {@code [tW, 2 tW)} from the second, merged by {@link #pair}
+         * (indexes into (first, second)) before the arithmetic: half the arithmetic and stores of one row at a time.
+         */
+        boolean pairRows;
+        final float[] pair = new float[L];
 
         void set(ConvGeometry g, Workspace ws, float[] x, int xOff, float[] u, float[] bias, float[] y, int yOff,
                 Epilogue e) {
@@ -499,6 +511,10 @@ final class SimdWinograd {
             this.colPanels = SimdGemm.ceilDiv(tiles, NR);
             this.len = tW + 1;
             this.joinLanes = nq == Q && 2 * outW >= L && outW <= L;
+            this.pairRows = PAIRS && nq == Q && 2 * tW <= L;
+            for (int k = 0; k < L; k++) {
+                pair[k] = k < tW ? k : L + Math.min(k - tW, L - 1);
+            }
             for (int k = 0; joinLanes && k < L; k++) {
                 join[k] = k < outW ? k : L + k - outW;
                 int p = 2 * outW - L + k;
@@ -639,6 +655,14 @@ final class SimdWinograd {
                 }
                 split(p, x, src + n * xImage, inH, inW, padT, padL, 2 * ty0, 2 * ty1 + 4, eOff, oOff);
                 for (int ty = ty0; ty <= ty1; ty++) {
+                    if (pairRows && ty < ty1 && (ty > ty0 || a0 == ty0 * tW)) {
+                        // tile rows ty and ty + 1 (whole; the second may end past a1: its extra columns land on
+                        // columns written later or on the slack, as a single row's overrun does): input row i of
+                        // the pair's blocks is the merge of padded rows 2 ty + i and 2 ty + 2 + i
+                        transformPair(p, eOff + 2 * ty * len, oOff - eOff, v, c * ldb + n * perImage + ty * tW - j0);
+                        ty++;
+                        continue;
+                    }
                     int txEnd = ty == ty1 ? a1 - ty1 * tW : tW;
                     int r0 = 2 * ty * len;
                     int dst = c * ldb + n * perImage + ty * tW - j0;
@@ -701,6 +725,78 @@ final class SimdWinograd {
                     }
                 }
             }
+        }
+
+        /**
+         * The input transform of tile rows {@code ty} and {@code ty + 1} ({@link #pairRows}): their even padded rows
+         * from {@code p[e]} ({@code len} floats apart, the odd columns {@code od} further), the 16 result vectors at
+         * {@code v[o + q vqs]}. A method of its own: written out in {@link #transformInput}, it made that method's
+         * bytecode larger than HotSpot compiles (8000 bytes), and the interpreted vectors were boxed.
+         */
+        private void transformPair(float[] p, int e, int od, float[] v, int o) {
+            FloatVector pm = FloatVector.fromArray(F, pair, 0);
+            int a = e;
+            int b = a + 2 * len;
+            FloatVector d0 = pm.selectFrom(FloatVector.fromArray(F, p, a), FloatVector.fromArray(F, p, b));
+            FloatVector d1 = pm.selectFrom(FloatVector.fromArray(F, p, a + od),
+                    FloatVector.fromArray(F, p, b + od));
+            FloatVector d2 = pm.selectFrom(FloatVector.fromArray(F, p, a + 1),
+                    FloatVector.fromArray(F, p, b + 1));
+            FloatVector d3 = pm.selectFrom(FloatVector.fromArray(F, p, a + od + 1),
+                    FloatVector.fromArray(F, p, b + od + 1));
+            FloatVector r00 = d0.sub(d2);
+            FloatVector r01 = d1.add(d2);
+            FloatVector r02 = d2.sub(d1);
+            FloatVector r03 = d1.sub(d3);
+            a += len;
+            b += len;
+            d0 = pm.selectFrom(FloatVector.fromArray(F, p, a), FloatVector.fromArray(F, p, b));
+            d1 = pm.selectFrom(FloatVector.fromArray(F, p, a + od), FloatVector.fromArray(F, p, b + od));
+            d2 = pm.selectFrom(FloatVector.fromArray(F, p, a + 1), FloatVector.fromArray(F, p, b + 1));
+            d3 = pm.selectFrom(FloatVector.fromArray(F, p, a + od + 1),
+                    FloatVector.fromArray(F, p, b + od + 1));
+            FloatVector r10 = d0.sub(d2);
+            FloatVector r11 = d1.add(d2);
+            FloatVector r12 = d2.sub(d1);
+            FloatVector r13 = d1.sub(d3);
+            a += len;
+            b += len;
+            d0 = pm.selectFrom(FloatVector.fromArray(F, p, a), FloatVector.fromArray(F, p, b));
+            d1 = pm.selectFrom(FloatVector.fromArray(F, p, a + od), FloatVector.fromArray(F, p, b + od));
+            d2 = pm.selectFrom(FloatVector.fromArray(F, p, a + 1), FloatVector.fromArray(F, p, b + 1));
+            d3 = pm.selectFrom(FloatVector.fromArray(F, p, a + od + 1),
+                    FloatVector.fromArray(F, p, b + od + 1));
+            FloatVector r20 = d0.sub(d2);
+            FloatVector r21 = d1.add(d2);
+            FloatVector r22 = d2.sub(d1);
+            FloatVector r23 = d1.sub(d3);
+            a += len;
+            b += len;
+            d0 = pm.selectFrom(FloatVector.fromArray(F, p, a), FloatVector.fromArray(F, p, b));
+            d1 = pm.selectFrom(FloatVector.fromArray(F, p, a + od), FloatVector.fromArray(F, p, b + od));
+            d2 = pm.selectFrom(FloatVector.fromArray(F, p, a + 1), FloatVector.fromArray(F, p, b + 1));
+            d3 = pm.selectFrom(FloatVector.fromArray(F, p, a + od + 1),
+                    FloatVector.fromArray(F, p, b + od + 1));
+            FloatVector r30 = d0.sub(d2);
+            FloatVector r31 = d1.add(d2);
+            FloatVector r32 = d2.sub(d1);
+            FloatVector r33 = d1.sub(d3);
+                                    r00.sub(r20).intoArray(v, o);
+            r01.sub(r21).intoArray(v, o + vqs);
+            r02.sub(r22).intoArray(v, o + 2 * vqs);
+            r03.sub(r23).intoArray(v, o + 3 * vqs);
+            r10.add(r20).intoArray(v, o + 4 * vqs);
+            r11.add(r21).intoArray(v, o + 5 * vqs);
+            r12.add(r22).intoArray(v, o + 6 * vqs);
+            r13.add(r23).intoArray(v, o + 7 * vqs);
+            r20.sub(r10).intoArray(v, o + 8 * vqs);
+            r21.sub(r11).intoArray(v, o + 9 * vqs);
+            r22.sub(r12).intoArray(v, o + 10 * vqs);
+            r23.sub(r13).intoArray(v, o + 11 * vqs);
+            r10.sub(r30).intoArray(v, o + 12 * vqs);
+            r11.sub(r31).intoArray(v, o + 13 * vqs);
+            r12.sub(r32).intoArray(v, o + 14 * vqs);
+            r13.sub(r33).intoArray(v, o + 15 * vqs);
         }
 
         /**

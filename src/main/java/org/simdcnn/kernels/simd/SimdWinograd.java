@@ -6,6 +6,7 @@ import static org.simdcnn.kernels.simd.SimdGemm.MR;
 import static org.simdcnn.kernels.simd.SimdGemm.NR;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import org.simdcnn.SimdCnn;
 import org.simdcnn.geometry.ConvGeometry;
 import org.simdcnn.kernels.Epilogue;
@@ -59,6 +60,8 @@ final class SimdWinograd {
      * {@code :j0}).
      */
     static boolean PAIRS = true;
+    /** Whether {@link Job#split} takes pairs of input rows where it can (not final: {@code GemmTune}'s {@code :h0}). */
+    static boolean PAIR_SPLIT = true;
 
     static {
         String error = null;
@@ -439,6 +442,17 @@ final class SimdWinograd {
          */
         boolean pairRows;
         final float[] pair = new float[L];
+        /**
+         * Whether two padded rows' even (or odd) columns are one vector ({@code 2 len == L}, 3x3): {@link #split} then
+         * takes pairs of input rows straight into the even and odd planes, each lane picked from the two rows' floats
+         * (two vector loads) by {@link #evenFrom} / {@link #oddFrom} and the padding lanes zeroed by
+         * {@link #evenPad} / {@link #oddPad}, instead of writing the padded plane and reading it back.
+         */
+        boolean pairSplit;
+        final float[] evenFrom = new float[L];
+        final float[] oddFrom = new float[L];
+        final boolean[] evenPad = new boolean[L];
+        final boolean[] oddPad = new boolean[L];
 
         void set(ConvGeometry g, Workspace ws, float[] x, int xOff, float[] u, float[] bias, float[] y, int yOff,
                 Epilogue e) {
@@ -512,6 +526,17 @@ final class SimdWinograd {
             this.len = tW + 1;
             this.joinLanes = nq == Q && 2 * outW >= L && outW <= L;
             this.pairRows = PAIRS && nq == Q && 2 * tW <= L;
+            this.pairSplit = PAIR_SPLIT && nq == Q && 2 * len == L;
+            for (int k = 0; k < L; k++) {
+                // lane k: padded row k / len, padded column 2 (k % len) (+ 1 for the odd plane), input column that
+                // minus padL, at flat offset (k / len) inW + column from the first row's start
+                int ce = 2 * (k % len) - padL;
+                int co = ce + 1;
+                evenPad[k] = ce < 0 || ce >= inW;
+                oddPad[k] = co < 0 || co >= inW;
+                evenFrom[k] = evenPad[k] ? 0 : (k / len) * inW + ce;
+                oddFrom[k] = oddPad[k] ? 0 : (k / len) * inW + co;
+            }
             for (int k = 0; k < L; k++) {
                 pair[k] = k < tW ? k : L + Math.min(k - tW, L - 1);
             }
@@ -575,6 +600,34 @@ final class SimdWinograd {
          */
         void split(float[] p, float[] src, int s, int inH, int inW, int top, int left, int rr0, int rr1, int eOff,
                 int oOff) {
+            if (!pairSplit || nq != Q || ((rr1 - rr0) & 1) != 0) {
+                splitRows(p, src, s, inH, inW, top, left, rr0, rr1, eOff, oOff);
+                return;
+            }
+            // pairs of rows (pairSplit): both input rows, and two whole vectors in src from the first one's start,
+            // straight into the even and odd planes; other pairs (padding rows) as below
+            FloatVector ef = FloatVector.fromArray(F, evenFrom, 0);
+            FloatVector of = FloatVector.fromArray(F, oddFrom, 0);
+            VectorMask<Float> ep = VectorMask.fromArray(F, evenPad, 0);
+            VectorMask<Float> op = VectorMask.fromArray(F, oddPad, 0);
+            FloatVector zero = FloatVector.zero(F);
+            for (int rr = rr0; rr < rr1; rr += 2) {
+                int ih = rr - top;
+                int s0 = s + ih * inW;
+                if (ih >= 0 && ih + 1 < inH && s0 + 2 * L <= src.length) {
+                    FloatVector a = FloatVector.fromArray(F, src, s0);
+                    FloatVector b = FloatVector.fromArray(F, src, s0 + L);
+                    ef.selectFrom(a, b).blend(zero, ep).intoArray(p, eOff + rr * len);
+                    of.selectFrom(a, b).blend(zero, op).intoArray(p, oOff + rr * len);
+                } else {
+                    splitRows(p, src, s, inH, inW, top, left, rr, rr + 2, eOff, oOff);
+                }
+            }
+        }
+
+        /** {@link #split} by way of the padded plane, any geometry. */
+        void splitRows(float[] p, float[] src, int s, int inH, int inW, int top, int left, int rr0, int rr1,
+                int eOff, int oOff) {
             int wp = 2 * len;
             FloatVector zero = FloatVector.zero(F);
             for (int rr = rr0; rr < rr1; rr++) {

@@ -19,7 +19,8 @@ import jdk.incubator.vector.FloatVector;
  *       {@code SimdConv.MIN_TASKS = N}; {@code :m0}: implicit GEMM's preparation as a separate phase; {@code :iN}:
  *       {@code SimdConv.IMPLICIT_MIN_TASKS = N}, on more than one thread; {@code :kN}: {@code SimdGemm.KC_MAX = N}, the
  *       weights repacked; {@code :w0}: no Winograd path; {@code :j0}: the Winograd input transform one tile row at a
- *       time, never in pairs; {@code :zKIB}: {@code SimdWinograd.SLICE_BYTES} in KiB); minimum
+ *       time, never in pairs; {@code :h0}: the Winograd input split by way of the padded plane, never in pairs
+ *       of rows; {@code :zKIB}: {@code SimdWinograd.SLICE_BYTES} in KiB); minimum
  *       and median GFLOP/s.</li>
  *   <li>{@code $J wgrad threads rounds shape...}: the conv weight gradient with the channels-in-lanes Winograd path on
  *       and off; {@code $J train threads rounds}: {@code TrainBench}'s training step likewise.</li>
@@ -402,6 +403,7 @@ public final class GemmTune {
                     SimdConv.IMPLICIT_MAX_PCT = 120;
                     SimdWinograd.ENABLED = WINOGRAD_DEFAULT;
                     SimdWinograd.PAIRS = true;
+                    SimdWinograd.PAIR_SPLIT = true;
                     SimdWinograd.SLICE_BYTES = SLICE_DEFAULT;
                     for (int q = 1; q < vt.length; q++) {
                         if (vt[q].equals("r")) {
@@ -416,6 +418,8 @@ public final class GemmTune {
                             SimdWinograd.ENABLED = false;
                         } else if (vt[q].equals("j0")) {
                             SimdWinograd.PAIRS = false;
+                        } else if (vt[q].equals("h0")) {
+                            SimdWinograd.PAIR_SPLIT = false;
                         } else if (vt[q].startsWith("z")) {
                             SimdWinograd.SLICE_BYTES = Integer.parseInt(vt[q].substring(1)) * 1024;
                         } else if (vt[q].equals("m0")) {

@@ -7,6 +7,7 @@ import static org.simdcnn.kernels.simd.SimdGemm.NR;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import org.simdcnn.SimdCnn;
 import org.simdcnn.geometry.ConvGeometry;
 import org.simdcnn.kernels.Epilogue;
@@ -880,6 +881,8 @@ final class SimdWinograd {
             for (int r = 0; r < rows; r++) {
                 int co = ip * MR + r;
                 float bv = bias == null ? 0f : bias[co];
+                // as SimdConv.biasEpilogue: no bias and no epilogue leave the sums as they are (a -0 stays -0)
+                boolean biasOrEpilogue = ek != SimdGemm.EPI_NONE || bv != 0f;
                 int base = jl * MR * NR + r * NR;
                 int so = r * STAGE;
                 for (int l = 0; l < NR && nq != Q; l += L) {
@@ -891,6 +894,21 @@ final class SimdWinograd {
                     FloatVector m3 = FloatVector.fromArray(F, m, o + 3 * qs);
                     FloatVector y0 = m0.add(m1).add(m2);
                     FloatVector y1 = m1.sub(m2).sub(m3);
+                    if (biasOrEpilogue) {
+                        // bias and epilogue as SimdConv.biasEpilogue applies them (the zip only moves lanes)
+                        y0 = y0.add(bv);
+                        y1 = y1.add(bv);
+                        if (ek == SimdGemm.EPI_RELU) {
+                            y0 = y0.max(0f);
+                            y1 = y1.max(0f);
+                        } else if (ek == SimdGemm.EPI_LEAKY) {
+                            y0 = y0.mul(ea).blend(y0, y0.compare(VectorOperators.GT, 0f));
+                            y1 = y1.mul(ea).blend(y1, y1.compare(VectorOperators.GT, 0f));
+                        } else if (ek == SimdGemm.EPI_CLAMP) {
+                            y0 = y0.max(ea).min(eb);
+                            y1 = y1.max(ea).min(eb);
+                        }
+                    }
                     zipLo.selectFrom(y0, y1).intoArray(st, so + 2 * l);
                     zipHi.selectFrom(y0, y1).intoArray(st, so + 2 * l + L);
                 }
@@ -926,16 +944,33 @@ final class SimdWinograd {
                     FloatVector y01 = s01.sub(s02).sub(s03);
                     FloatVector y10 = s10.add(s11).add(s12);
                     FloatVector y11 = s11.sub(s12).sub(s13);
+                    if (biasOrEpilogue) {
+                        y00 = y00.add(bv);
+                        y01 = y01.add(bv);
+                        y10 = y10.add(bv);
+                        y11 = y11.add(bv);
+                        if (ek == SimdGemm.EPI_RELU) {
+                            y00 = y00.max(0f);
+                            y01 = y01.max(0f);
+                            y10 = y10.max(0f);
+                            y11 = y11.max(0f);
+                        } else if (ek == SimdGemm.EPI_LEAKY) {
+                            y00 = y00.mul(ea).blend(y00, y00.compare(VectorOperators.GT, 0f));
+                            y01 = y01.mul(ea).blend(y01, y01.compare(VectorOperators.GT, 0f));
+                            y10 = y10.mul(ea).blend(y10, y10.compare(VectorOperators.GT, 0f));
+                            y11 = y11.mul(ea).blend(y11, y11.compare(VectorOperators.GT, 0f));
+                        } else if (ek == SimdGemm.EPI_CLAMP) {
+                            y00 = y00.max(ea).min(eb);
+                            y01 = y01.max(ea).min(eb);
+                            y10 = y10.max(ea).min(eb);
+                            y11 = y11.max(ea).min(eb);
+                        }
+                    }
                     // staged rows: top at [0, 2 NR), bottom at [2 NR + L, 4 NR + L) (a vector of slack after each)
                     zipLo.selectFrom(y00, y01).intoArray(st, so + 2 * l);
                     zipHi.selectFrom(y00, y01).intoArray(st, so + 2 * l + L);
                     zipLo.selectFrom(y10, y11).intoArray(st, so + BOTTOM + 2 * l);
                     zipHi.selectFrom(y10, y11).intoArray(st, so + BOTTOM + 2 * l + L);
-                }
-                // bias and epilogue on the staged rows, as the direct kernels apply them
-                SimdConv.biasEpilogue(st, so, 2 * NR, bv, ek, ea, eb);
-                if (nq == Q) {
-                    SimdConv.biasEpilogue(st, so + BOTTOM, 2 * NR, bv, ek, ea, eb);
                 }
             }
             // then the stores (the staged rows are in L1 by now: no loads waiting on the stores just made)

@@ -61,6 +61,11 @@ public final class Report {
         if (Files.exists(torchCsv)) {
             r.readTorch(Files.readString(torchCsv, StandardCharsets.UTF_8));
         }
+        Path inter = (csv.getParent() == null ? Path.of(".") : csv.getParent()).resolve("results-interleaved.md");
+        if (Files.exists(inter)) {
+            r.interleaved = Files.readString(inter, StandardCharsets.UTF_8).strip();
+            r.interleavedTime = Files.getLastModifiedTime(inter).toInstant().toString();
+        }
         String text = r.render(csv, command);
         if (Files.exists(out)) { // keep the sections bench/run-elem.sh wrote (ElemReport)
             String old = Files.readString(out, StandardCharsets.UTF_8);
@@ -344,6 +349,9 @@ public final class Report {
     /** PyTorch's conv GFLOP/s on this machine ({@code pytorch_anchor.py conv}), by shape; may be empty. */
     private final Map<String, Double> torch = new HashMap<>();
     private String torchHeader = "";
+    /** The table {@link InterleavedConv} printed in this run ({@code results-interleaved.md}), or null. */
+    private String interleaved;
+    private String interleavedTime = "";
 
     void readTorch(String text) {
         for (List<String> r : csvRecords(text)) {
@@ -374,6 +382,7 @@ public final class Report {
                 .append("| 2 | ").append(f1(peak2)).append(" |\n\n");
         convForward(1, peak1);
         pytorch(peak1);
+        interleaved();
         convForward(2, peak2);
         convBackward();
         gemm(peak1, peak2);
@@ -473,6 +482,22 @@ public final class Report {
             md.append(f0(allocBytes("ConvBench.ours", "shape", s.label, "threads", t))).append(" |\n");
         }
         md.append('\n');
+    }
+
+    private void interleaved() {
+        md.append("## ONNX Runtime and ours interleaved in one JVM, 1 thread\n\n");
+        if (interleaved == null || !interleaved.startsWith("|")) {
+            md.append("Not run (`results-interleaved.md` missing: `bench/run.sh` writes it with `InterleavedConv`).\n\n");
+            return;
+        }
+        md.append("`InterleavedConv 40` right after the JMH run (file written ").append(interleavedTime)
+                .append("): our prepacked forward and ONNX Runtime's session on the same data, alternating batches ")
+                .append("of about 10 ms of calls for 40 rounds (who goes first alternates), with `PeakFmaBench.fma` ")
+                .append("timed once per round; every call is timed, GFLOP/s of the median and of the best call. JMH ")
+                .append("runs each benchmark in its own fork minutes apart, so a neighbour on the shared cores can ")
+                .append("slow one side only; here a disturbance reaches both sides within the same round. Not JMH: ")
+                .append("the first call of each batch runs after the other side has used the caches.\n\n")
+                .append(interleaved).append("\n\n");
     }
 
     private void pytorch(double peak) {

@@ -65,6 +65,14 @@ final class SimdGemm implements Gemm {
 
     /** The zero accumulators a microkernel starts from when it does not continue a tile. */
     private static final float[] ZERO_TILE = new float[MR * NR];
+    /** Row {@code i} of a packed B panel starts at {@code KPOS[i]}: where {@link #packB} stores transposed columns. */
+    private static final int[] KPOS = new int[4096 + 16];
+
+    static {
+        for (int i = 0; i < KPOS.length; i++) {
+            KPOS[i] = i * NR;
+        }
+    }
 
     private static final ThreadLocal<Workspace> WS = ThreadLocal.withInitial(Workspace::new);
 
@@ -527,9 +535,20 @@ final class SimdGemm implements Gemm {
                         }
                     }
                 } else {
+                    int q0 = 0;
+                    if (L == 16 && cols == NR && kc <= KPOS.length - 16) {
+                        // 16 x 16 register transposes (SimdWinogradWeightGrad.transpose16): 16 values of K of 16
+                        // columns, each value of K then a half row of the panel
+                        for (; q0 + 16 <= kc; q0 += 16) {
+                            for (int h = 0; h < NR; h += 16) {
+                                SimdWinogradWeightGrad.transpose16(b, bOff + (j0 + h) * ldb + k0 + q0, ldb, dst, KPOS,
+                                        q0, 0, 16, base + h);
+                            }
+                        }
+                    }
                     // A transpose, in blocks of TB values of K: the block's NR x TB floats of the panel (8 KiB) stay
                     // in L1 while its columns are written (a whole column at a time strides over the panel).
-                    for (int q0 = 0; q0 < kc; q0 += TB) {
+                    for (; q0 < kc; q0 += TB) {
                         int pn = Math.min(TB, kc - q0);
                         for (int j = 0; j < cols; j++) {
                             int src = bOff + (j0 + j) * ldb + k0 + q0;

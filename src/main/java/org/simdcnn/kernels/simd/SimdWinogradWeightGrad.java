@@ -552,7 +552,7 @@ final class SimdWinogradWeightGrad {
      * (row, lane) by one), then column {@code k} (positions {@code a + k}, {@code k0 <= k < k1}) stored at
      * {@code dst[pos[a + k] + d]}.
      */
-    private static void transpose16(float[] src, int s, int ld, float[] dst, int[] pos, int a, int k0, int k1,
+    static void transpose16(float[] src, int s, int ld, float[] dst, int[] pos, int a, int k0, int k1,
             int d) {
         FloatVector r0 = FloatVector.fromArray(F, src, s);
         FloatVector r1 = FloatVector.fromArray(F, src, s + ld);

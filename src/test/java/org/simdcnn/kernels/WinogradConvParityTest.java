@@ -98,11 +98,14 @@ class WinogradConvParityTest {
         check(ConvGeometry.conv2d(1, 70, 20, 9, 64, 3, 3, 1, 1, 1, 1), Epilogue.RELU, false, 7);
         // the weight gradient with channels in the lanes: 3x3 planes (smaller than a vector: copied to channel-last
         // one float at a time) over 16 images; a 40x40 map in blocks of 3 tile rows; chunks that end inside images;
-        // and with tiles in the lanes (128 x 96 channel pairs, beyond the lanes path's limit)
+        // and with tiles in the lanes (128 x 96 channel pairs, beyond the lanes path's limit; and 136 x 72 on 14x14
+        // maps, whose input split takes pairs of rows while the output gradient's planes, 14 wide without padding,
+        // must not)
         check(ConvGeometry.conv2d(16, 20, 3, 3, 24, 3, 3, 1, 1, 1, 1), Epilogue.NONE, false, 17);
         check(ConvGeometry.conv2d(1, 64, 40, 40, 48, 3, 3, 1, 1, 1, 1), Epilogue.NONE, false, 18);
         check(ConvGeometry.conv2d(5, 40, 14, 14, 33, 3, 3, 1, 0, 1, 1), Epilogue.NONE, true, 19);
         check(ConvGeometry.conv2d(1, 128, 16, 16, 96, 3, 3, 1, 1, 1, 1), Epilogue.NONE, false, 20);
+        check(ConvGeometry.conv2d(2, 136, 14, 14, 72, 3, 3, 1, 1, 1, 1), Epilogue.NONE, true, 21);
         // 1 x 3 (F(2, 3)): conv1d_text-like over several blocks, odd length without padding, and a 2d 1 x 3
         // kernel row by row (no height padding)
         check(ConvGeometry.conv(1, 4, 32, new int[] {256}, 24, new int[] {3}, new int[] {1}, Padding.of(1),

@@ -601,12 +601,13 @@ final class SimdWinograd {
          */
         void split(float[] p, float[] src, int s, int inH, int inW, int top, int left, int rr0, int rr1, int eOff,
                 int oOff) {
-            if (!pairSplit || nq != Q || ((rr1 - rr0) & 1) != 0) {
+            if (!pairSplit || nq != Q || ((rr1 - rr0) & 1) != 0 || inW != this.inW || left != padL) {
                 splitRows(p, src, s, inH, inW, top, left, rr0, rr1, eOff, oOff);
                 return;
             }
-            // pairs of rows (pairSplit): both input rows, and two whole vectors in src from the first one's start,
-            // straight into the even and odd planes; other pairs (padding rows) as below
+            // pairs of rows (pairSplit; the lane tables are for this job's input width and left padding, so not for
+            // the weight gradient's output-gradient planes): both input rows, and two whole vectors in src from the
+            // first one's start, straight into the even and odd planes; other pairs (padding rows) as below
             FloatVector ef = FloatVector.fromArray(F, evenFrom, 0);
             FloatVector of = FloatVector.fromArray(F, oddFrom, 0);
             VectorMask<Float> ep = VectorMask.fromArray(F, evenPad, 0);

@@ -209,9 +209,9 @@ class ConvParityTest {
         checkAll(ConvGeometry.conv2d(1, 3, 20, 40, 16, 7, 7, 2, 3, 1, 1), Epilogue.RELU, true, 38);
         // the direct kernel's three-vector blocks (512-bit vectors; two-vector blocks on 256-bit, where these shapes
         // take the GEMM paths): a stem-like 7x7 stride 2 with 32 columns (two row blocks: 16 vectors, five triples
-        // and a pair; 4 vectors, one triple and one vector twice), K = 147; unit stride 5x5 with K = 200 (37 columns,
-        // three vectors a row, the last overlapping; an overlapping channel block) and a 1d k7 with K = 168 (70
-        // columns: 5 vectors, one triple and a pair)
+        // and one vector left, run twice; 4 vectors, one triple and one left), K = 147; unit stride 5x5 with K = 200
+        // (37 columns, three vectors a row, the last overlapping; an overlapping channel block) and a 1d k7 with
+        // K = 168 (70 columns: 5 vectors, one triple and a pair)
         checkAll(ConvGeometry.conv2d(1, 3, 20, 64, 16, 7, 7, 2, 3, 1, 1), Epilogue.leakyRelu(0.5f), true, 39);
         checkAll(ConvGeometry.conv2d(1, 8, 12, 37, 10, 5, 5, 1, 2, 1, 1), Epilogue.NONE, true, 40);
         checkAll(ConvGeometry.conv(1, 2, 24, new int[] {70}, 9, new int[] {7}, new int[] {1}, Padding.of(3),

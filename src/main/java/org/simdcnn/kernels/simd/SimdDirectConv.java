@@ -220,7 +220,8 @@ final class SimdDirectConv {
             // The block's output rows as one sequence of vectors (per row ceil(outW / L), the last starting at
             // outW - L and recomputing a few columns with the same values), taken three at a time (TRIPLES) across
             // rows, then two at a time: 112 columns are 7 vectors, so 8 rows make 18 triples and one pair, and
-            // 28 columns (2 vectors) 5 triples and a pair. An odd count of the rest ends with one vector twice.
+            // 28 columns (2 vectors) 5 triples and one vector left. An odd count of the rest ends with one vector
+            // twice.
             int v = (outW + L - 1) / L;
             int nv = (oh1 - oh0) * v;
             int n3 = TRIPLES ? nv / 3 * 3 : 0;

@@ -3,12 +3,6 @@ package org.simdcnn.bench;
 import java.util.Arrays;
 import java.util.Locale;
 import org.simdcnn.SimdCnn;
-import org.simdcnn.bench.onnx.OnnxModels;
-import org.simdcnn.bench.onnx.OrtModel;
-import org.simdcnn.geometry.ConvGeometry;
-import org.simdcnn.kernels.Conv;
-import org.simdcnn.kernels.Epilogue;
-import org.simdcnn.kernels.PackedConvWeights;
 
 /**
  * Our convolution forward (prepacked weights, as {@code ConvBench.oursPacked}) and ONNX Runtime's on the same shape,
@@ -43,29 +37,30 @@ public final class InterleavedConv {
         System.out.println("| shape | ours median | ours best | ORT median | ORT best | ours / ORT (medians) |"
                 + " ours / ORT (bests) | FMA peak median | ours median / peak | calls per side |");
         System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+        ConvBench bench = new ConvBench();
         for (String shape : shapes) {
-            ConvShape.Data d = ConvShape.of(shape).data();
-            ConvGeometry g = d.g();
-            Conv conv = SimdCnn.backend().conv();
-            PackedConvWeights packed = conv.pack(g, d.w(), 0);
-            float[] y = new float[g.outputSize()];
-            conv.forward(g, d.x(), 0, packed, d.b(), y, 0, Epilogue.NONE);
-            DirectConv.Reference ref = DirectConv.forward(g, d.x(), d.w(), d.b());
-            DirectConv.check("ours " + shape, ref, y, 0);
-            try (OrtModel ort = new OrtModel(OnnxModels.conv(shape, g, d.w(), d.b()), 1)) {
-                ort.setInput(d.x(), OnnxModels.dims(g.inputShape()));
-                DirectConv.check("ort " + shape, ref, ort.runAndFetch(), 0);
-                double flops = g.flops(); // GFLOP/s = flops per nanosecond
+            // the JMH benchmark's own states and calls (ConvBench.oursPacked and ConvBench.ort), with their setup
+            // checks: both outputs against the direct reference, packed against plain bit for bit
+            ConvBench.Ours s = new ConvBench.Ours();
+            s.shape = shape;
+            s.threads = 1;
+            s.setup();
+            ConvBench.Ort o = new ConvBench.Ort();
+            o.shape = shape;
+            o.threads = 1;
+            o.setup();
+            try {
+                double flops = s.g.flops(); // GFLOP/s = flops per nanosecond
                 // warm-up: both sides and the peak loop, three seconds in all
                 for (long end = System.nanoTime() + 3_000_000_000L; System.nanoTime() < end;) {
-                    conv.forward(g, d.x(), 0, packed, d.b(), y, 0, Epilogue.NONE);
-                    ort.run();
+                    bench.oursPacked(s);
+                    bench.ort(o);
                     peak.fma();
                 }
                 // calls per batch from a timing of each side after the warm-up (at least 2)
                 long t0 = System.nanoTime();
-                conv.forward(g, d.x(), 0, packed, d.b(), y, 0, Epilogue.NONE);
-                ort.run();
+                bench.oursPacked(s);
+                bench.ort(o);
                 long one = Math.max(1, (System.nanoTime() - t0) / 2);
                 int reps = (int) Math.max(2, Math.min(1000, BATCH_NANOS / one));
                 long[] ours = new long[rounds * reps];
@@ -76,19 +71,19 @@ public final class InterleavedConv {
                     for (int side = 0; side < 2; side++) {
                         boolean oursNow = (side == 0) == (r % 2 == 0);
                         for (int i = 0; i < reps; i++) {
-                            long s = System.nanoTime();
+                            long t = System.nanoTime();
                             if (oursNow) {
-                                conv.forward(g, d.x(), 0, packed, d.b(), y, 0, Epilogue.NONE);
+                                bench.oursPacked(s);
                             } else {
-                                ort.run();
+                                bench.ort(o);
                             }
-                            long e = System.nanoTime() - s;
+                            long e = System.nanoTime() - t;
                             (oursNow ? ours : theirs)[r * reps + i] = e;
                         }
                     }
-                    long s = System.nanoTime();
+                    long t = System.nanoTime();
                     peak.fma();
-                    fma[r] = System.nanoTime() - s;
+                    fma[r] = System.nanoTime() - t;
                 }
                 double oMed = flops / median(ours);
                 double oBest = flops / Arrays.stream(ours).min().orElseThrow();
@@ -99,6 +94,8 @@ public final class InterleavedConv {
                         "| %s | %.1f | %.1f | %.1f | %.1f | %.2f× | %.2f× | %.1f | %.1f%% | %d |", shape, oMed, oBest, tMed,
                         tBest, oMed / tMed, oBest / tBest, pMed,
                         100 * oMed / pMed, rounds * reps));
+            } finally {
+                o.tearDown();
             }
         }
     }

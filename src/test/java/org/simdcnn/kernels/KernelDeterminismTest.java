@@ -92,6 +92,8 @@ class KernelDeterminismTest {
         // odd maps, the weight gradient too
         shapes.add(ConvGeometry.conv2d(2, 32, 20, 18, 40, 3, 3, 1, 1, 1, 1));
         shapes.add(ConvGeometry.conv2d(2, 64, 13, 11, 65, 3, 3, 1, 1, 1, 1));
+        // seven blocks of one column panel (28x28): the last block in two tasks over 2 + 2 row panels
+        shapes.add(ConvGeometry.conv2d(1, 16, 28, 28, 40, 3, 3, 1, 1, 1, 1));
         // the weight gradient with channels in the lanes: 8 chunks of tile rows (chunk edges inside images, 3 or 4
         // tile rows), each chunk's sums added in chunk order; and with tiles in the lanes (128 x 96 channel pairs)
         shapes.add(ConvGeometry.conv2d(5, 24, 9, 14, 17, 3, 3, 1, 1, 1, 1));

@@ -102,6 +102,13 @@ final class SimdWinograd {
      * tuning probes set it.
      */
     static int BLOCK_BYTES = 512 * 1024;
+    /**
+     * Row parts per block: -1, the rule of {@link Job#set}; 0, none; {@code N > 0}, every block in {@code N} parts.
+     * Not final: {@code GemmTune}'s {@code :eN} variant.
+     */
+    static int ROW_PARTS = -1;
+    /** Numbers the forward calls, so a worker knows whether its buffer holds this call's transform of a block. */
+    private static final java.util.concurrent.atomic.AtomicLong CALLS = new java.util.concurrent.atomic.AtomicLong();
     /** The 16 transformed-weight matrices of one packed operand. */
     static final int Q = 16;
     private SimdWinograd() {
@@ -303,6 +310,9 @@ final class SimdWinograd {
     static final class Workspace {
         float[] plane = new float[0];
         float[] vb = new float[0];
+        /** The call ({@link Job#call}) and block whose transformed input {@link #vb} holds, or -1. */
+        long vbCall = -1;
+        int vbBlock = -1;
         float[] m = new float[0];
         final float[] stage = new float[MR * STAGE];
         float[] u = new float[0];
@@ -323,6 +333,7 @@ final class SimdWinograd {
         }
 
         float[] vb(int n) {
+            vbCall = -1;
             if (vb.length < n) {
                 vb = new float[n];
             }
@@ -377,7 +388,7 @@ final class SimdWinograd {
         Job job = ws.job;
         job.set(g, ws, x, xOff, u, bias, y, yOff, epilogue);
         try {
-            SimdCnn.pool().run(job.blocks, job);
+            SimdCnn.pool().run(job.tasks, job);
         } finally {
             job.clear();
         }
@@ -385,7 +396,12 @@ final class SimdWinograd {
 
     /**
      * One task per block of column panels (consecutive tiles): the block's input transform into a per-thread
-     * buffer (in L2), the GEMMs (16, or 4 for 1 x 3) over all output channels, the output transform.
+     * buffer (in L2), the GEMMs (16, or 4 for 1 x 3) over all output channels, the output transform. An odd number
+     * of blocks has its last block in two tasks, each over half the row panels (output channels): resnet_3x3_28's 7
+     * blocks capped two threads at 4 blocks' time against 3.5 (416.0 vs 395.6 GFLOP/s, {@code GemmTune conv
+     * 2,2:e0 250 resnet_3x3_28}; one thread even). A thread that runs both halves transforms the block once (its
+     * buffer is tagged with the call and block); on two threads each half may transform it, a block's transform
+     * being a few percent of its GEMMs. Every output takes the same operations either way.
      */
     static final class Job implements ThreadPool.Task {
         ConvGeometry g;
@@ -416,6 +432,14 @@ final class SimdWinograd {
         int colPanels;
         int blockPanels;
         int blocks;
+        /** Tasks per block, each over its share of the row panels (output channels). */
+        int parts;
+        /** Blocks before this one are one task each; this one and after are {@link #parts} tasks each. */
+        int splitFrom;
+        /** Tasks of the call. */
+        int tasks;
+        /** This call's number ({@link #CALLS}). */
+        long call;
         /** Row stride and matrix stride of a block's transformed input. */
         int ldb;
         int vqs;
@@ -484,6 +508,18 @@ final class SimdWinograd {
             this.blocks = SimdGemm.ceilDiv(colPanels, blockPanels);
             this.ldb = blockPanels * NR + L;
             this.vqs = spaced(cin * ldb);
+            if (ROW_PARTS > 0) {
+                this.parts = Math.min(ROW_PARTS, rowPanels);
+                this.splitFrom = 0;
+            } else if (ROW_PARTS < 0 && blocks % 2 == 1 && rowPanels > 1) {
+                this.parts = 2;
+                this.splitFrom = blocks - 1;
+            } else {
+                this.parts = 1;
+                this.splitFrom = blocks;
+            }
+            this.tasks = splitFrom + (blocks - splitFrom) * parts;
+            this.call = CALLS.incrementAndGet();
         }
 
         /** The call's transformed weights, bias, output and epilogue ({@link #setTiles} first). */
@@ -559,18 +595,30 @@ final class SimdWinograd {
         @Override
         public void run(int t) {
             Workspace ws = WS.get();
-            int jp0 = t * blockPanels;
+            int b = t < splitFrom ? t : splitFrom + (t - splitFrom) / parts;
+            int part = t < splitFrom ? 0 : (t - splitFrom) % parts;
+            int np = t < splitFrom ? 1 : parts;
+            int jp0 = b * blockPanels;
             int jp1 = Math.min(colPanels, jp0 + blockPanels);
             int span = jp1 - jp0;
             int j0 = jp0 * NR;
             int j1 = Math.min(tiles, jp1 * NR);
-            float[] v = ws.vb(nq * vqs);
-            int xPlane = inH * inW;
-            for (int c = 0; c < cin; c++) {
-                transformInput(ws, v, xOff + c * xPlane, c, j0, j1);
+            float[] v;
+            if (ws.vbCall == call && ws.vbBlock == b) {
+                v = ws.vb; // this thread transformed the block for another part of it
+            } else {
+                v = ws.vb(nq * vqs);
+                int xPlane = inH * inW;
+                for (int c = 0; c < cin; c++) {
+                    transformInput(ws, v, xOff + c * xPlane, c, j0, j1);
+                }
+                ws.vbCall = call;
+                ws.vbBlock = b;
             }
             float[] m = ws.m(nq * span * MR * NR);
-            for (int ip = 0; ip < rowPanels; ip++) {
+            int ip0 = part * rowPanels / np;
+            int ip1 = (part + 1) * rowPanels / np;
+            for (int ip = ip0; ip < ip1; ip++) {
                 int rows = Math.min(MR, cout - ip * MR);
                 for (int q = 0; q < nq; q++) {
                     int aBase = q * uqs + ip * MR * cin;

@@ -20,7 +20,8 @@ import jdk.incubator.vector.FloatVector;
  *       {@code SimdConv.IMPLICIT_MIN_TASKS = N}, on more than one thread; {@code :kN}: {@code SimdGemm.KC_MAX = N}, the
  *       weights repacked; {@code :w0}: no Winograd path; {@code :j0}: the Winograd input transform one tile row at a
  *       time, never in pairs; {@code :h0}: the Winograd input split by way of the padded plane, never in pairs
- *       of rows; {@code :zKIB}: {@code SimdWinograd.SLICE_BYTES} in KiB); minimum
+ *       of rows; {@code :eN}: {@code SimdWinograd.ROW_PARTS = N} (row parts
+ *       per block; 0 none); {@code :bKIB}: {@code SimdWinograd.BLOCK_BYTES} in KiB; {@code :zKIB}: {@code SimdWinograd.SLICE_BYTES} in KiB); minimum
  *       and median GFLOP/s.</li>
  *   <li>{@code $J wgrad threads rounds shape...}: the conv weight gradient with the channels-in-lanes Winograd path on
  *       and off; {@code $J train threads rounds}: {@code TrainBench}'s training step likewise.</li>
@@ -36,6 +37,8 @@ public final class GemmTune {
     static final int DIRECT_DEFAULT = SimdDirectConv.K_MAX;
     /** Whether the Winograd path is on, restored after each variant that changes it. */
     static final boolean WINOGRAD_DEFAULT = SimdWinograd.ENABLED;
+    /** The Winograd path's per-task block budget, restored after each variant that changes it. */
+    static final int BLOCK_DEFAULT = SimdWinograd.BLOCK_BYTES;
     /** The 3d Winograd path's per-task budget, restored after each variant that changes it. */
     static final int SLICE_DEFAULT = SimdWinograd.SLICE_BYTES;
 
@@ -405,6 +408,8 @@ public final class GemmTune {
                     SimdWinograd.PAIRS = true;
                     SimdWinograd.PAIR_SPLIT = true;
                     SimdWinograd.SLICE_BYTES = SLICE_DEFAULT;
+                    SimdWinograd.BLOCK_BYTES = BLOCK_DEFAULT;
+                    SimdWinograd.ROW_PARTS = -1;
                     for (int q = 1; q < vt.length; q++) {
                         if (vt[q].equals("r")) {
                             raw = true;
@@ -420,6 +425,10 @@ public final class GemmTune {
                             SimdWinograd.PAIRS = false;
                         } else if (vt[q].equals("h0")) {
                             SimdWinograd.PAIR_SPLIT = false;
+                        } else if (vt[q].startsWith("e")) {
+                            SimdWinograd.ROW_PARTS = Integer.parseInt(vt[q].substring(1));
+                        } else if (vt[q].startsWith("b")) {
+                            SimdWinograd.BLOCK_BYTES = Integer.parseInt(vt[q].substring(1)) * 1024;
                         } else if (vt[q].startsWith("z")) {
                             SimdWinograd.SLICE_BYTES = Integer.parseInt(vt[q].substring(1)) * 1024;
                         } else if (vt[q].equals("m0")) {

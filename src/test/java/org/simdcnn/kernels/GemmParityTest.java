@@ -72,6 +72,9 @@ class GemmParityTest {
         check(160, 250, 97, true, true, -1f, -2f, BiasMode.PER_ROW, Epilogue.clamp(-100f, 100f), 3, 4);
         // three K blocks of the 576 bound, the last one shorter
         check(37, 70, 1729, false, false, 1f, 0.5f, BiasMode.PER_COLUMN, Epilogue.leakyRelu(0.25f), 1, 7);
+        // a large GEMM (K above 576, 34 row and 13 column panels): K blocks of about 256, column panels outer
+        check(397, 389, 1031, false, false, 1f, 1f, BiasMode.PER_ROW, Epilogue.clamp(-3000f, 3000f), 1, 8);
+        check(401, 390, 777, true, true, 1f, 0f, BiasMode.PER_COLUMN, Epilogue.NONE, 0, 9);
     }
 
     @Test

@@ -11,7 +11,8 @@ import jdk.incubator.vector.FloatVector;
  *   <li>{@code $J kernel [kc...]}: the microkernel alone on B working sets from L1 to memory (its ceiling);</li>
  *   <li>{@code $J [kcMax:order,... [pack|nopack [rounds [MxNxK]]]]}: the packed SGEMM's macro loop with K blocks of
  *       at most {@code kcMax} and loop order 0 (row panel outer) or 1 (column panel outer), packing timed or not;
- *       also {@code lib} (the library's sgemm), {@code lib:KC} (with {@code KC_MAX = KC}); prints packA/packB
+ *       also {@code lib} (the library's sgemm), {@code lib:KC} (with {@code KC_MAX = KC}), {@code libLN} (the large GEMMs' K block
+ *       {@code SimdGemm.LARGE_KC = N}; {@code libL0}: without their blocking); prints packA/packB
  *       times;</li>
  *   <li>{@code $J conv threads[:r][:sMICROS],... rounds shape...}: conv forward of the issue-3 shapes with
  *       prepacked weights ({@code :r}: unpacked weights, as {@code ConvBench.ours}) on the given thread counts
@@ -31,6 +32,8 @@ import jdk.incubator.vector.FloatVector;
  */
 public final class GemmTune {
     static float peakSink;
+    /** The library's K block of large GEMMs, restored after each variant that changes it. */
+    static final int LARGE_KC_DEFAULT = SimdGemm.LARGE_KC;
     /** The library's K block, restored after each variant that changes it. */
     static final int KC_DEFAULT = SimdGemm.KC_MAX;
     /** The direct convolution's largest reduction, restored after each variant that changes it. */
@@ -197,6 +200,8 @@ public final class GemmTune {
                 for (int v = 0; v < vv.length; v++) {
                     if (vv[v].startsWith("lib")) {
                         SimdGemm.KC_MAX = vv[v].startsWith("lib:") ? Integer.parseInt(vv[v].substring(4)) : KC_DEFAULT;
+                        SimdGemm.LARGE_KC = vv[v].startsWith("libL") ? Integer.parseInt(vv[v].substring(4))
+                                : LARGE_KC_DEFAULT;
                         for (int rep = 0; rep < reps; rep++) {
                             long t0 = System.nanoTime();
                             SimdGemm.INSTANCE.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n, null, 0,

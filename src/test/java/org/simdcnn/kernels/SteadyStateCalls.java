@@ -11,7 +11,7 @@ import org.simdcnn.geometry.Padding;
  * for {@link KernelDeterminismTest#steadyStateAllocatesNothing} and {@link ConvAllocationProbe}. Covers every
  * forward algorithm (implicit GEMM over one and several K blocks, prepacked, pointwise, depthwise with rows narrower
  * and wider than a vector, strided depthwise, the gathered GEMM, the direct kernel with a width stride) and the
- * backward passes.
+ * backward passes; the large GEMMs' blocking and a linear layer on prepacked weights.
  */
 final class SteadyStateCalls {
     final List<String> names = new ArrayList<>();
@@ -28,6 +28,16 @@ final class SteadyStateCalls {
                 BiasMode.PER_ROW, Epilogue.RELU));
         add("sgemm over K blocks", () -> gemm.sgemm(false, false, 100, 200, 700, 1f, a, 0, 700, b, 0, 200, 0.5f, c,
                 0, 200, bias, 0, BiasMode.PER_ROW, Epilogue.NONE));
+        // a large GEMM (K blocks of about 256, column panels outer) and a linear layer on prepacked weights
+        float[] la = RefKernels.reals(6, 400 * 700);
+        float[] lb = RefKernels.reals(7, 700 * 400);
+        float[] lc = new float[400 * 400];
+        add("sgemm large", () -> gemm.sgemm(false, false, 400, 400, 700, 1f, la, 0, 700, lb, 0, 400, 0f, lc, 0,
+                400, null, 0, BiasMode.NONE, Epilogue.NONE));
+        Linear linear = SimdCnn.backend().linear();
+        PackedLinearWeights lw = linear.pack(700, 100, la, 0);
+        add("packed linear forward", () -> linear.forward(64, 700, 100, lb, 0, lw, bias, lc, 0, Epilogue.RELU));
+        add("linear repack", () -> linear.repack(lw, la, 0));
         ConvGeometry g = ConvGeometry.conv2d(2, 16, 14, 14, 24, 3, 3, 1, 1, 1, 1);
         ConvGeometry pw = ConvGeometry.conv2d(2, 16, 14, 14, 24, 1, 1, 1, 0, 1, 1);
         ConvGeometry dw = ConvGeometry.conv2d(2, 16, 14, 14, 16, 3, 3, 1, 1, 1, 16);

@@ -177,9 +177,13 @@ final class SimdGemm implements Gemm {
         Job job = ws.job;
         job.setGemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, bias, biasOff,
                 bm, ek, ea, eb, ap, bp);
+        run(job, (long) m * n * k);
+    }
+
+    /** Runs a set-up job: its packing tasks, then its compute tasks (inline when the work is small). */
+    private static void run(Job job, long work) {
         try {
-            boolean serial = (long) m * n * k <= SERIAL_WORK;
-            if (serial) {
+            if (work <= SERIAL_WORK) {
                 for (int t = 0; t < job.packTasks; t++) {
                     job.run(t);
                 }
@@ -195,6 +199,30 @@ final class SimdGemm implements Gemm {
         } finally {
             job.clear();
         }
+    }
+
+    /**
+     * {@code C = epilogue(alpha*A*op(B) + beta*C + bias)} with {@code op(B)} ({@code K x N}) packed beforehand by
+     * {@link #packB} into {@code bp} in K blocks of {@link #kcu(int)} (all {@code ceil(N / NR)} panels): a layer's
+     * fixed weights, packed once. The same bits as {@link #sgemm} on the unpacked operand. {@code k >= 1}.
+     */
+    void sgemmPackedB(int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] bp, float beta,
+            float[] c, int cOff, int ldc, float[] bias, int biasOff, BiasMode biasMode, Epilogue epilogue) {
+        if (m <= 0 || n <= 0) {
+            return;
+        }
+        int bm = biasMode == null || bias == null ? 0 : (biasMode == BiasMode.PER_ROW ? 1
+                : biasMode == BiasMode.PER_COLUMN ? 2 : 0);
+        int ek = epiKind(epilogue);
+        float ea = epilogue == null ? 0f : epilogue.a();
+        float eb = epilogue == null ? 0f : epilogue.b();
+        int mPad = roundUp(m, MR);
+        Workspace ws = WS.get();
+        float[] ap = ws.aPack((int) Math.min(Integer.MAX_VALUE - 16, (long) mPad * k));
+        Job job = ws.job;
+        job.setGemm(false, false, m, n, k, alpha, a, aOff, lda, null, 0, 0, beta, c, cOff, ldc, bias, biasOff, bm, ek,
+                ea, eb, ap, bp, true);
+        run(job, (long) m * n * k);
     }
 
     /** {@code C = epilogue(beta*C + bias)} for {@code K == 0}. */
@@ -265,6 +293,14 @@ final class SimdGemm implements Gemm {
         void setGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
                 float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc, float[] bias, int biasOff,
                 int bm, int ek, float ea, float eb, float[] ap, float[] bp) {
+            setGemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, bias, biasOff, bm,
+                    ek, ea, eb, ap, bp, false);
+        }
+
+        /** As above; {@code bPacked}: {@code bp} already holds op(B) packed in K blocks of {@link #kcu(int)}. */
+        void setGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+                float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc, float[] bias, int biasOff,
+                int bm, int ek, float ea, float eb, float[] ap, float[] bp, boolean bPacked) {
             this.phase = PACK;
             this.transA = transA;
             this.transB = transB;
@@ -294,9 +330,9 @@ final class SimdGemm implements Gemm {
             nPanels = (n + NR - 1) / NR;
             // Packing: groups of 4 panels per task.
             aPackTasks = (mPanels + 3) / 4;
-            packTasks = aPackTasks + (nPanels + 3) / 4;
+            packTasks = aPackTasks + (bPacked ? 0 : (nPanels + 3) / 4);
             // Compute grid: blocks of whole panels; shrink until there are enough tasks to balance threads.
-            boolean large = LARGE_KC > 0 && k > KC_MAX && mPanels >= LARGE_ROW_PANELS
+            boolean large = !bPacked && LARGE_KC > 0 && k > KC_MAX && mPanels >= LARGE_ROW_PANELS
                     && nPanels >= LARGE_COL_PANELS;
             int nk = large ? ceilDiv(k, LARGE_KC) : kBlocks(k);
             kcu = ceilDiv(k, nk);

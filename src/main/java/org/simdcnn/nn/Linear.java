@@ -3,6 +3,7 @@ package org.simdcnn.nn;
 import org.simdcnn.SimdCnn;
 import org.simdcnn.functional.F;
 import org.simdcnn.kernels.Epilogue;
+import org.simdcnn.kernels.PackedLinearWeights;
 import org.simdcnn.tensor.Tensor;
 
 /**
@@ -18,6 +19,11 @@ public final class Linear extends Module implements FusedForward {
     private int[] lastOutShape;
     private float[] dwScratch;
     private float[] dbScratch;
+    /** Eval mode: the weights packed by {@code linear} from weight version {@code version}. */
+    private record PackedCache(org.simdcnn.kernels.Linear linear, int version, PackedLinearWeights weights) {
+    }
+
+    private volatile PackedCache packed;
 
     public Linear(int inFeatures, int outFeatures) {
         this(inFeatures, outFeatures, true);
@@ -74,12 +80,42 @@ public final class Linear extends Module implements FusedForward {
         int[] ys = x.shape();
         ys[ys.length - 1] = out;
         Tensor y = alloc.allocate(ys);
-        F.linear(x, weight.data(), bias == null ? null : bias.data(), epilogue, y);
         if (isTraining()) {
+            F.linear(x, weight.data(), bias == null ? null : bias.data(), epilogue, y);
             lastInput = x;
             lastOutShape = y.shape();
+        } else {
+            // eval: the weights packed once per weight version (the same results as the plain forward)
+            org.simdcnn.kernels.Linear k = SimdCnn.backend().linear();
+            k.forward(x.size() / in, in, out, x.data(), x.offset(), packedWeights(k),
+                    bias == null ? null : F.biasArray(bias.data()), y.data(), y.offset(),
+                    epilogue == null ? Epilogue.NONE : epilogue);
         }
         return y;
+    }
+
+    /**
+     * The weights packed by {@code k}, made again when the weight tensor's version or the backend changed since
+     * they were made (thread-safe: concurrent eval callers may each pack once; every copy is right).
+     */
+    private PackedLinearWeights packedWeights(org.simdcnn.kernels.Linear k) {
+        Tensor w = weight.data();
+        int v = w.version(); // read before packing: a write during the packing makes the next call pack again
+        PackedCache c = packed;
+        if (c == null || c.linear() != k || c.version() != v) {
+            c = new PackedCache(k, v, k.pack(in, out, w.data(), w.offset()));
+            packed = c;
+        }
+        return c.weights();
+    }
+
+    @Override
+    protected void onModeChange(boolean training) {
+        // Entering eval mode packs afresh (whatever training did to the weights); training does not use the copy.
+        packed = null;
+        if (!training) {
+            lastInput = null;
+        }
     }
 
     @Override
@@ -116,13 +152,6 @@ public final class Linear extends Module implements FusedForward {
             bias.accumulateGrad(dbScratch, 0);
         }
         return dx;
-    }
-
-    @Override
-    protected void onModeChange(boolean training) {
-        if (!training) {
-            lastInput = null;
-        }
     }
 
     @Override

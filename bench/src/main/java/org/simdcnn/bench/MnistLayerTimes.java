@@ -20,15 +20,15 @@ public final class MnistLayerTimes {
         s.setup();
         String[] names = {"conv1+relu", "maxpool1", "conv2+relu", "maxpool2", "fc1+relu", "fc2"};
         Runnable[] layers = {
-            () -> s.be.conv().forward(s.g1, s.x, 0, s.p.w1(), 0, s.p.b1(), s.c1, 0,
+            () -> s.be.conv().forward(s.g1, s.x, 0, s.w1, s.p.b1(), s.c1, 0,
                     org.simdcnn.kernels.Epilogue.RELU),
             () -> s.be.pooling().maxForward(s.p1, s.c1, 0, s.m1, 0, null, 0),
-            () -> s.be.conv().forward(s.g2, s.m1, 0, s.p.w2(), 0, s.p.b2(), s.c2, 0,
+            () -> s.be.conv().forward(s.g2, s.m1, 0, s.w2, s.p.b2(), s.c2, 0,
                     org.simdcnn.kernels.Epilogue.RELU),
             () -> s.be.pooling().maxForward(s.p2, s.c2, 0, s.m2, 0, null, 0),
-            () -> s.be.linear().forward(MnistInferenceBench.BATCH, 3136, 128, s.m2, 0, s.p.w3(), 0, s.p.b3(), s.h, 0,
+            () -> s.be.linear().forward(MnistInferenceBench.BATCH, 3136, 128, s.m2, 0, s.w3, s.p.b3(), s.h, 0,
                     org.simdcnn.kernels.Epilogue.RELU),
-            () -> s.be.linear().forward(MnistInferenceBench.BATCH, 128, 10, s.h, 0, s.p.w4(), 0, s.p.b4(), s.y, 0,
+            () -> s.be.linear().forward(MnistInferenceBench.BATCH, 128, 10, s.h, 0, s.w4, s.p.b4(), s.y, 0,
                     org.simdcnn.kernels.Epilogue.NONE),
         };
         for (int w = 0; w < 30; w++) {

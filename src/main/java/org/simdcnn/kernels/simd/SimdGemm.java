@@ -160,30 +160,47 @@ final class SimdGemm implements Gemm {
         if (m <= 0 || n <= 0) {
             return;
         }
-        int bm = biasMode == null || bias == null ? 0 : (biasMode == BiasMode.PER_ROW ? 1
-                : biasMode == BiasMode.PER_COLUMN ? 2 : 0);
-        int ek = epiKind(epilogue);
-        float ea = epilogue == null ? 0f : epilogue.a();
-        float eb = epilogue == null ? 0f : epilogue.b();
         if (k <= 0) {
-            scaleOnly(m, n, beta, c, cOff, ldc, bias, biasOff, bm, ek, ea, eb);
+            scaleOnly(m, n, beta, c, cOff, ldc, bias, biasOff, biasKind(bias, biasMode), epiKind(epilogue),
+                    epilogue == null ? 0f : epilogue.a(), epilogue == null ? 0f : epilogue.b());
             return;
         }
+        gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, null, beta, c, cOff, ldc, bias, biasOff,
+                biasMode, epilogue);
+    }
+
+    /**
+     * {@code C = epilogue(alpha*A*op(B) + beta*C + bias)} with {@code op(B)} ({@code K x N}) packed beforehand by
+     * {@link #packB} into {@code bp} in K blocks of {@link #kcu(int)} (all {@code ceil(N / NR)} panels): a layer's
+     * fixed weights, packed once. The same bits as {@link #sgemm} on the unpacked operand. {@code k >= 1}.
+     */
+    void sgemmPackedB(int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] bp, float beta,
+            float[] c, int cOff, int ldc, float[] bias, int biasOff, BiasMode biasMode, Epilogue epilogue) {
+        if (m <= 0 || n <= 0) {
+            return;
+        }
+        gemm(false, false, m, n, k, alpha, a, aOff, lda, null, 0, 0, bp, beta, c, cOff, ldc, bias, biasOff, biasMode,
+                epilogue);
+    }
+
+    /**
+     * {@code m, n, k >= 1}: packs A (and B unless {@code bPacked} holds it, packed by {@link #packB} in K blocks of
+     * {@link #kcu(int)}) into the thread's buffers, then computes, on the pool unless the work is small.
+     */
+    private static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,
+            int lda, float[] b, int bOff, int ldb, float[] bPacked, float beta, float[] c, int cOff, int ldc,
+            float[] bias, int biasOff, BiasMode biasMode, Epilogue epilogue) {
         int mPad = roundUp(m, MR);
         int nPad = roundUp(n, NR);
         Workspace ws = WS.get();
         float[] ap = ws.aPack((int) Math.min(Integer.MAX_VALUE - 16, (long) mPad * k));
-        float[] bp = ws.bPack((int) Math.min(Integer.MAX_VALUE - 16, (long) nPad * k));
+        float[] bp = bPacked != null ? bPacked : ws.bPack((int) Math.min(Integer.MAX_VALUE - 16, (long) nPad * k));
         Job job = ws.job;
         job.setGemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, bias, biasOff,
-                bm, ek, ea, eb, ap, bp);
-        run(job, (long) m * n * k);
-    }
-
-    /** Runs a set-up job: its packing tasks, then its compute tasks (inline when the work is small). */
-    private static void run(Job job, long work) {
+                biasKind(bias, biasMode), epiKind(epilogue), epilogue == null ? 0f : epilogue.a(),
+                epilogue == null ? 0f : epilogue.b(), ap, bp, bPacked != null);
         try {
-            if (work <= SERIAL_WORK) {
+            if ((long) m * n * k <= SERIAL_WORK) {
                 for (int t = 0; t < job.packTasks; t++) {
                     job.run(t);
                 }
@@ -201,28 +218,9 @@ final class SimdGemm implements Gemm {
         }
     }
 
-    /**
-     * {@code C = epilogue(alpha*A*op(B) + beta*C + bias)} with {@code op(B)} ({@code K x N}) packed beforehand by
-     * {@link #packB} into {@code bp} in K blocks of {@link #kcu(int)} (all {@code ceil(N / NR)} panels): a layer's
-     * fixed weights, packed once. The same bits as {@link #sgemm} on the unpacked operand. {@code k >= 1}.
-     */
-    void sgemmPackedB(int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] bp, float beta,
-            float[] c, int cOff, int ldc, float[] bias, int biasOff, BiasMode biasMode, Epilogue epilogue) {
-        if (m <= 0 || n <= 0) {
-            return;
-        }
-        int bm = biasMode == null || bias == null ? 0 : (biasMode == BiasMode.PER_ROW ? 1
-                : biasMode == BiasMode.PER_COLUMN ? 2 : 0);
-        int ek = epiKind(epilogue);
-        float ea = epilogue == null ? 0f : epilogue.a();
-        float eb = epilogue == null ? 0f : epilogue.b();
-        int mPad = roundUp(m, MR);
-        Workspace ws = WS.get();
-        float[] ap = ws.aPack((int) Math.min(Integer.MAX_VALUE - 16, (long) mPad * k));
-        Job job = ws.job;
-        job.setGemm(false, false, m, n, k, alpha, a, aOff, lda, null, 0, 0, beta, c, cOff, ldc, bias, biasOff, bm, ek,
-                ea, eb, ap, bp, true);
-        run(job, (long) m * n * k);
+    /** The store's bias kind: 0 none, 1 per row, 2 per column. */
+    static int biasKind(float[] bias, BiasMode mode) {
+        return mode == null || bias == null ? 0 : mode == BiasMode.PER_ROW ? 1 : mode == BiasMode.PER_COLUMN ? 2 : 0;
     }
 
     /** {@code C = epilogue(beta*C + bias)} for {@code K == 0}. */

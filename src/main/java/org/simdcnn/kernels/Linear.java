@@ -15,7 +15,7 @@ public interface Linear {
      * at least 1.
      */
     default PackedLinearWeights pack(int in, int out, float[] w, int wOff) {
-        checkFeatures("pack", in, out);
+        checkPack(in, out, w, wOff);
         return new PackedLinearWeights.Copy(in, out, w, wOff);
     }
 
@@ -43,10 +43,21 @@ public interface Linear {
         forward(batch, in, out, x, xOff, c.weights(), 0, bias, y, yOff, epilogue);
     }
 
-    /** Refuses {@code in} or {@code out} below 1, naming the method. */
-    static void checkFeatures(String method, int in, int out) {
+    /**
+     * Refuses {@code in} or {@code out} below 1, more than {@code 2^30} weights, and a weight array that does not
+     * hold {@code out * in} floats from {@code wOff}.
+     */
+    static void checkPack(int in, int out, float[] w, int wOff) {
         if (in < 1 || out < 1) {
-            throw new IllegalArgumentException(method + ": in and out must be >= 1, got in=" + in + ", out=" + out);
+            throw new IllegalArgumentException("pack: in and out must be >= 1, got in=" + in + ", out=" + out);
+        }
+        long n = (long) in * out;
+        if (n > 1 << 30) {
+            throw new IllegalArgumentException("pack: in * out must be at most 2^30, got in=" + in + ", out=" + out);
+        }
+        if (w == null || wOff < 0 || wOff + n > w.length) {
+            throw new IllegalArgumentException("pack: w must hold in * out = " + n + " floats from wOff=" + wOff
+                    + ", got " + (w == null ? "null" : w.length + " floats"));
         }
     }
 

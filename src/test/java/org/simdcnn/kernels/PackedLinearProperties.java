@@ -99,6 +99,10 @@ class PackedLinearProperties {
             float[] w = new float[12];
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> lin.pack(0, 3, w, 0));
             assertEquals("pack: in and out must be >= 1, got in=0, out=3", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> lin.pack(4, 3, w, 1));
+            assertEquals("pack: w must hold in * out = 12 floats from wOff=1, got 12 floats", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> lin.pack(1 << 16, 1 << 15, w, 0));
+            assertEquals("pack: in * out must be at most 2^30, got in=65536, out=32768", e.getMessage());
             PackedLinearWeights pw = lin.pack(4, 3, w, 0);
             e = assertThrows(IllegalArgumentException.class,
                     () -> lin.forward(2, 3, 4, new float[6], 0, pw, null, new float[8], 0, Epilogue.NONE));

@@ -52,18 +52,24 @@ final class SimdGemm implements Gemm {
     /** Largest column block of one compute task (a multiple of NR). */
     static final int NB_MAX = 12 * NR;
     /**
-     * K block of large GEMMs (several K blocks of {@link #KC_MAX}, at least {@link #LARGE_ROW_PANELS} row and
-     * {@link #LARGE_COL_PANELS} column panels): there a compute task is 32 row panels by 6 column panels, K blocks
-     * of about this many (a B panel, {@code NR x 256} floats, 32 KiB, stays in L1 while the task's row panels pass
-     * over it: column panels outer), instead of 16 by 12 in blocks of up to {@code KC_MAX} with row panels outer.
-     * 1024^3 computed 2.5-4% faster so in three probes of 50 interleaved rounds each (the compute phase only, 78-80%
-     * against 81-83% of an FMA loop; 192 read 3-5% faster). The sums run in the same order either way (a kernel
-     * continues its tile's sums across K blocks), so the results are the same bits. Not final: {@code GemmTune}'s
-     * {@code libL0} variant sets 0 (off).
+     * K block of large GEMMs (K above {@link #KC_MAX}, at least {@link #LARGE_ROW_PANELS} row and
+     * {@link #LARGE_COL_PANELS} column panels): there a compute task is {@link #LARGE_ROW_PANELS} row panels by
+     * {@link #LARGE_TASK_COL_PANELS} column panels in K blocks of about this many, column panels outer (a B panel,
+     * {@code NR x 256} floats, 32 KiB, stays in L1 while the task's row panels pass over it), instead of 16 by 12
+     * panels in K blocks of up to {@code KC_MAX} with row panels outer. At 1024^3 the compute phase alone ran
+     * 2.5-4% faster in three probes of 50 interleaved rounds (81-83% against 78-80% of an FMA loop), the whole
+     * call 2-5% faster in two of three {@code GemmTune lib,libL0,libL192,libL320 pack 50 1024x1024x1024} runs (even
+     * in the third; 192 and 320 no better than 256). The sums run in the same order either way (a kernel continues
+     * its tile's sums across K blocks), so the results are the same bits. Not final: {@code GemmTune}'s
+     * {@code libLN} variants set it ({@code libL0}: off).
      */
     static int LARGE_KC = 256;
+    /** Fewest row panels of a large GEMM, and the row panels of its compute task. */
     static final int LARGE_ROW_PANELS = 32;
+    /** Fewest column panels of a large GEMM. */
     static final int LARGE_COL_PANELS = 12;
+    /** Column panels of a large GEMM's compute task. */
+    static final int LARGE_TASK_COL_PANELS = 6;
     /** K values per block of the transposed B packing. */
     static final int TB = 64;
     /** Below this many multiply-adds a GEMM runs as one task. */
@@ -336,7 +342,7 @@ final class SimdGemm implements Gemm {
             kcu = ceilDiv(k, nk);
             colOuter = large;
             int rp = Math.min(mPanels, large ? LARGE_ROW_PANELS : MB_MAX / MR);
-            int cp = Math.min(nPanels, large ? LARGE_COL_PANELS / 2 : NB_MAX / NR);
+            int cp = Math.min(nPanels, large ? LARGE_TASK_COL_PANELS : NB_MAX / NR);
             long work = (long) m * n * k;
             int minTasks = work >= (1L << 24) ? 16 : work >= (1L << 20) ? 8 : 1;
             while (ceilDiv(mPanels, rp) * ceilDiv(nPanels, cp) < minTasks && (rp > 1 || cp > 2)) {

@@ -26,7 +26,7 @@ final class SimdLinear implements Linear {
     /** Packs {@code w^T} ({@code in x out}) as the SGEMM's B operand: {@code NR}-column panels in K blocks. */
     @Override
     public PackedLinearWeights pack(int in, int out, float[] w, int wOff) {
-        Linear.checkFeatures("pack", in, out);
+        Linear.checkPack(in, out, w, wOff);
         Packed p = new Packed(in, out, new float[SimdGemm.roundUp(out, SimdGemm.NR) * in], SimdGemm.kcu(in));
         fill(p, w, wOff);
         return p;

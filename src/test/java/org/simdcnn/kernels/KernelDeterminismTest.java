@@ -69,6 +69,24 @@ class KernelDeterminismTest {
             SimdCnn.backend().gemm().sgemm(true, true, m, n, k, 1f, a, 0, m, b, 0, k, 0f, c, 0, n);
             return c;
         });
+        // a large GEMM (K blocks of about 256, tasks of 32 x 6 panels, column panels outer): 401 x 397, K = 701
+        int ml = 401;
+        float[] al = RefKernels.reals(5, ml * k);
+        float[] biasCol = RefKernels.reals(6, n);
+        sameBitsForAnyThreadCount("sgemm large", () -> {
+            float[] c = new float[ml * n];
+            SimdCnn.backend().gemm().sgemm(false, false, ml, n, k, 1f, al, 0, k, b, 0, n, 0f, c, 0, n, biasCol, 0,
+                    BiasMode.PER_COLUMN, Epilogue.RELU);
+            return c;
+        });
+        // a linear layer on prepacked weights (64 x 701 -> 397)
+        org.simdcnn.kernels.Linear lin = SimdCnn.backend().linear();
+        PackedLinearWeights pw = lin.pack(k, n, b, 0);
+        sameBitsForAnyThreadCount("packed linear", () -> {
+            float[] y = new float[64 * n];
+            lin.forward(64, k, n, al, 0, pw, biasCol, y, 0, Epilogue.NONE);
+            return y;
+        });
     }
 
     @Test

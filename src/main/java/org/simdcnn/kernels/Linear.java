@@ -15,7 +15,6 @@ public interface Linear {
      * at least 1.
      */
     default PackedLinearWeights pack(int in, int out, float[] w, int wOff) {
-        checkPack(in, out, w, wOff);
         return new PackedLinearWeights.Copy(in, out, w, wOff);
     }
 
@@ -27,6 +26,7 @@ public interface Linear {
         if (!(pw instanceof PackedLinearWeights.Copy c)) {
             throw new IllegalArgumentException("repack: weights were packed by another backend: " + pw);
         }
+        checkPack("repack", pw.inFeatures(), pw.outFeatures(), w, wOff);
         c.refill(w, wOff);
     }
 
@@ -45,18 +45,19 @@ public interface Linear {
 
     /**
      * Refuses {@code in} or {@code out} below 1, more than {@code 2^30} weights, and a weight array that does not
-     * hold {@code out * in} floats from {@code wOff}.
+     * hold {@code out * in} floats from {@code wOff}, naming {@code method}.
      */
-    static void checkPack(int in, int out, float[] w, int wOff) {
+    static void checkPack(String method, int in, int out, float[] w, int wOff) {
         if (in < 1 || out < 1) {
-            throw new IllegalArgumentException("pack: in and out must be >= 1, got in=" + in + ", out=" + out);
+            throw new IllegalArgumentException(method + ": in and out must be >= 1, got in=" + in + ", out=" + out);
         }
         long n = (long) in * out;
         if (n > 1 << 30) {
-            throw new IllegalArgumentException("pack: in * out must be at most 2^30, got in=" + in + ", out=" + out);
+            throw new IllegalArgumentException(method + ": in * out must be at most 2^30, got in=" + in + ", out="
+                    + out);
         }
         if (w == null || wOff < 0 || wOff + n > w.length) {
-            throw new IllegalArgumentException("pack: w must hold in * out = " + n + " floats from wOff=" + wOff
+            throw new IllegalArgumentException(method + ": w must hold in * out = " + n + " floats from wOff=" + wOff
                     + ", got " + (w == null ? "null" : w.length + " floats"));
         }
     }

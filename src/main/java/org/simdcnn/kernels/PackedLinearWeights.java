@@ -25,8 +25,9 @@ public interface PackedLinearWeights {
         private final int out;
         private final float[] weights;
 
-        /** Copies {@code out * in} weights from {@code w[wOff...]}. */
+        /** Copies {@code out * in} weights from {@code w[wOff...]} ({@link Linear#checkPack}'s refusals). */
         public Copy(int in, int out, float[] w, int wOff) {
+            Linear.checkPack("pack", in, out, w, wOff);
             this.in = in;
             this.out = out;
             this.weights = Arrays.copyOfRange(w, wOff, wOff + out * in);

@@ -126,6 +126,12 @@ class PackedLinearProperties {
             e = assertThrows(IllegalArgumentException.class,
                     () -> lin.forward(2, 4, 3, new float[8], 0, other, null, new float[6], 0, Epilogue.NONE));
             assertEquals("forward: weights were packed by another backend: foreign", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> lin.repack(pw, new float[11], 0));
+            assertEquals("repack: w must hold in * out = 12 floats from wOff=0, got 11 floats", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> lin.repack(pw, null, 0));
+            assertEquals("repack: w must hold in * out = 12 floats from wOff=0, got null", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> new PackedLinearWeights.Copy(4, 3, w, -1));
+            assertEquals("pack: w must hold in * out = 12 floats from wOff=-1, got 12 floats", e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> lin.repack(other, w, 0));
             assertEquals("repack: weights were packed by another backend: foreign", e.getMessage());
         }

@@ -26,7 +26,7 @@ final class SimdLinear implements Linear {
     /** Packs {@code w^T} ({@code in x out}) as the SGEMM's B operand: {@code NR}-column panels in K blocks. */
     @Override
     public PackedLinearWeights pack(int in, int out, float[] w, int wOff) {
-        Linear.checkPack(in, out, w, wOff);
+        Linear.checkPack("pack", in, out, w, wOff);
         Packed p = new Packed(in, out, new float[SimdGemm.roundUp(out, SimdGemm.NR) * in], SimdGemm.kcu(in));
         fill(p, w, wOff);
         return p;
@@ -37,6 +37,7 @@ final class SimdLinear implements Linear {
         if (!(pw instanceof Packed p)) {
             throw new IllegalArgumentException("repack: weights were packed by another backend: " + pw);
         }
+        Linear.checkPack("repack", p.in, p.out, w, wOff);
         fill(p, w, wOff);
     }
 
